@@ -1,0 +1,1 @@
+//! Touches, conversions and attribution models. Pure, no I/O.

@@ -1,0 +1,1 @@
+//! Outbound Segment Tracking API client.
