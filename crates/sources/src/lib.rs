@@ -5,4 +5,4 @@
 
 mod source;
 
-pub use source::{Channel, Source};
+pub use source::{Channel, Origin, Source};

@@ -118,6 +118,21 @@ impl std::fmt::Display for Channel {
     }
 }
 
+/// What kind of evidence decided a [`Source`]; the touch rules depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Campaign parameters (utm_*, `context.campaign`) or a click id on the page URL.
+    Campaign,
+    /// An external referrer that is not excluded.
+    Referrer,
+    /// No referrer and no campaign parameters.
+    Direct,
+    /// Same-site navigation, an `INTERNAL_DOMAINS` host or a `REFERRAL_EXCLUSIONS`
+    /// host: continues the current session, never starts a touch.
+    Internal,
+}
+
 /// Where one visit came from, and which rule decided it.
 ///
 /// Field names are the ones used everywhere: the query API, the flattened Segment
@@ -139,14 +154,16 @@ pub struct Source {
     pub click_id: Option<String>,
     /// Which rule decided, for explainability, e.g. `utm`, `click_id:gclid`, `referrer:search`.
     pub rule: String,
+    pub origin: Origin,
     /// Version of the compiled rule set and host data that produced this Source.
     pub ruleset: String,
 }
 
 impl Source {
-    /// True for a source that must never start a touch (Internal navigation).
+    /// True for a source that must never start a touch (internal navigation or an
+    /// excluded referrer).
     pub fn is_internal(&self) -> bool {
-        self.channel == Channel::Internal
+        self.origin == Origin::Internal
     }
 
     /// True for Direct: used by the last non-direct model.
