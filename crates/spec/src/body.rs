@@ -1,0 +1,131 @@
+//! A request body, in any of the three forms Segment sends, split into messages.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::message::{Message, MessageError, MessageType};
+use crate::wire::parse_message;
+
+/// Segment's limit on one message, checked on its raw JSON text.
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
+
+/// What a caller knows about a body besides its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseOptions {
+    /// The type implied by a Tracking API path (`/v1/track`), for messages without one.
+    pub implied_type: Option<MessageType>,
+    /// When the body arrived: the timestamp of last resort.
+    pub received_at: DateTime<Utc>,
+}
+
+/// A body that cannot be split into messages at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("body is empty")]
+    Empty,
+    #[error("body is not valid JSON: {0}")]
+    Json(String),
+    #[error("body must be a message object, an array of messages or {{\"batch\": [...]}}")]
+    Shape,
+    #[error("`batch` must be an array of messages")]
+    BatchNotArray,
+}
+
+/// One message of a body: accepted, ignored (`delete`), or rejected with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Message(Message),
+    Ignored { index: usize },
+    Rejected(Rejection),
+}
+
+/// A rejected message: where it was in the body and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rejection {
+    pub index: usize,
+    /// The messageId when one could be read, so the sender can match it up.
+    pub message_id: Option<String>,
+    pub error: String,
+}
+
+/// Splits a body into messages and validates each on its own.
+///
+/// Forms: one message object (classic webhook), an array of messages (Webhooks
+/// (Actions) batching) and `{"batch": [...]}` (Tracking API). An object is a batch
+/// body exactly when it has a `batch` field.
+pub fn parse_body(body: &[u8], opts: ParseOptions) -> Result<Vec<Item>, BodyError> {
+    let text = std::str::from_utf8(body).map_err(|e| BodyError::Json(e.to_string()))?;
+    let trimmed = text.trim_start();
+    let raws: Vec<&RawValue> = match trimmed.as_bytes().first() {
+        None => return Err(BodyError::Empty),
+        Some(b'[') => serde_json::from_str(text).map_err(json_error)?,
+        Some(b'{') => {
+            let whole: &RawValue = serde_json::from_str(text).map_err(json_error)?;
+            match batch_field(whole.get())? {
+                Some(batch) => {
+                    serde_json::from_str(batch.get()).map_err(|_| BodyError::BatchNotArray)?
+                }
+                None => vec![whole],
+            }
+        }
+        Some(_) => {
+            // Valid JSON of the wrong shape is a shape error; anything else is a
+            // JSON error, which names the position.
+            serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(json_error)?;
+            return Err(BodyError::Shape);
+        }
+    };
+    Ok(raws
+        .into_iter()
+        .enumerate()
+        .map(|(index, raw)| item(index, raw.get(), opts))
+        .collect())
+}
+
+fn batch_field(object: &str) -> Result<Option<&RawValue>, BodyError> {
+    // Only the presence of `batch` matters here; a message object never has one.
+    #[derive(Deserialize)]
+    struct Probe<'a> {
+        #[serde(borrow)]
+        batch: Option<&'a RawValue>,
+    }
+    let probe: Probe = serde_json::from_str(object).map_err(json_error)?;
+    Ok(probe.batch.filter(|b| b.get() != "null"))
+}
+
+fn item(index: usize, raw: &str, opts: ParseOptions) -> Item {
+    let result = if raw.len() > MAX_MESSAGE_BYTES {
+        Err(MessageError::TooLarge(raw.len()))
+    } else {
+        parse_message(raw, opts.implied_type, opts.received_at)
+    };
+    match result {
+        Ok(Some(message)) => Item::Message(message),
+        Ok(None) => Item::Ignored { index },
+        Err(error) => Item::Rejected(Rejection {
+            index,
+            message_id: message_id_of(raw),
+            error: error.to_string(),
+        }),
+    }
+}
+
+/// Best effort: the messageId of a message that failed validation.
+fn message_id_of(raw: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Id {
+        #[serde(rename = "messageId")]
+        message_id: Option<serde_json::Value>,
+    }
+    match serde_json::from_str::<Id>(raw).ok()?.message_id? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn json_error(e: serde_json::Error) -> BodyError {
+    BodyError::Json(e.to_string())
+}
