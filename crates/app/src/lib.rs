@@ -1,1 +1,31 @@
-//! app
+//! sma's application layer: the use cases (intake, identity, queries) over the
+//! storage port, the typed settings, and the one axum [`Router`](axum::Router) that
+//! serves every route locally (`sma serve`) and on Lambda (`lambda_http`).
+
+mod config;
+mod http;
+mod ingest;
+mod query;
+
+use std::sync::Arc;
+
+pub use config::{SettingError, Settings};
+pub use http::router;
+pub use ingest::{IngestError, IngestSummary};
+pub use query::{DeviceView, EventView, UserView};
+
+/// The application: settings plus a store. Cheap to clone (one per request).
+#[derive(Clone)]
+pub struct App<S> {
+    pub settings: Arc<Settings>,
+    pub store: S,
+}
+
+impl<S: sma_store::Store> App<S> {
+    pub fn new(settings: Settings, store: S) -> App<S> {
+        App {
+            settings: Arc::new(settings),
+            store,
+        }
+    }
+}

@@ -136,3 +136,19 @@ pub enum MessageError {
     #[error("alias message without `previousId`")]
     MissingPreviousId,
 }
+
+impl Message {
+    /// Rebuilds a stored message from its raw JSON, with the type and resolved
+    /// timestamp stored beside it (the raw text alone may lack both: a Tracking API
+    /// path implies the type, the arrival time may have been the timestamp).
+    pub fn from_stored(
+        raw: &str,
+        message_type: MessageType,
+        timestamp: DateTime<Utc>,
+    ) -> Result<Message, MessageError> {
+        let mut message = crate::wire::parse_message(raw, Some(message_type), timestamp)?
+            .ok_or(MessageError::UnknownType(MessageType::Delete.to_string()))?;
+        message.timestamp = timestamp;
+        Ok(message)
+    }
+}

@@ -1,0 +1,267 @@
+//! Every setting, read once through one typed struct. A missing or malformed value
+//! fails at start with a message that names the setting.
+
+use std::path::PathBuf;
+
+/// The settings of sma, from the environment (and `.env` locally). Names are the
+/// environment variable names; see `.env.example` for each one's meaning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub stage: String,
+    pub region: String,
+    pub service_name: String,
+    pub events_table: String,
+    pub user_map_table: String,
+    pub attribution_table: String,
+    pub analytics_write_key: Option<String>,
+    pub source_identification_event: String,
+    pub segment_endpoint: String,
+    pub segment_shared_secret: Option<String>,
+    pub api_token: Option<String>,
+    pub ingest_write_keys: Vec<String>,
+    pub conversion_events: Vec<String>,
+    pub internal_domains: Vec<String>,
+    pub referral_exclusions: Vec<String>,
+    pub session_timeout_minutes: u32,
+    pub lookback_days: u32,
+    pub time_decay_half_life_days: f64,
+    pub lead_event: Option<String>,
+    pub opportunity_event: Option<String>,
+    pub realtime_feed: bool,
+    pub host: String,
+    pub port: u16,
+    pub sma_db: PathBuf,
+    pub dynamodb_endpoint: Option<String>,
+    pub max_body_bytes: usize,
+}
+
+/// A setting that is present but unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("setting {name}: {problem} (got {value:?})")]
+pub struct SettingError {
+    pub name: &'static str,
+    pub value: String,
+    pub problem: String,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Settings, SettingError> {
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests). Empty
+    /// values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingError> {
+        let env = Env(&lookup);
+        Ok(Settings {
+            stage: env.text("STAGE", "local"),
+            region: env.text("REGION", "us-east-1"),
+            service_name: env.text("SERVICE_NAME", "sma"),
+            events_table: env.text("EVENTS_TABLE", "sma-events"),
+            user_map_table: env.text("USER_MAP_TABLE", "sma-user-map"),
+            attribution_table: env.text("ATTRIBUTION_TABLE", "sma-attribution"),
+            analytics_write_key: env.optional("ANALYTICS_WRITE_KEY"),
+            source_identification_event: env
+                .text("ANALYTICS_SOURCE_IDENTIFICATION_EVENT", "Source Identified"),
+            segment_endpoint: env.endpoint("SEGMENT_ENDPOINT")?,
+            segment_shared_secret: env.optional("SEGMENT_SHARED_SECRET"),
+            api_token: env.optional("API_TOKEN"),
+            ingest_write_keys: env.list("INGEST_WRITE_KEYS", ""),
+            conversion_events: env.list(
+                "CONVERSION_EVENTS",
+                "Signed Up,Demo Request,Order Completed",
+            ),
+            internal_domains: env.list("INTERNAL_DOMAINS", ""),
+            referral_exclusions: env.list("REFERRAL_EXCLUSIONS", ""),
+            session_timeout_minutes: env.positive("SESSION_TIMEOUT_MINUTES", 30)?,
+            lookback_days: env.positive("LOOKBACK_DAYS", 90)?,
+            time_decay_half_life_days: env.positive_f64("TIME_DECAY_HALF_LIFE_DAYS", 7.0)?,
+            lead_event: env.optional("LEAD_EVENT"),
+            opportunity_event: env.optional("OPPORTUNITY_EVENT"),
+            realtime_feed: env.boolean("REALTIME_FEED", false)?,
+            host: env.text("HOST", "127.0.0.1"),
+            port: env.number("PORT", 3000)?,
+            sma_db: PathBuf::from(env.text("SMA_DB", "./sma.db")),
+            dynamodb_endpoint: env.optional("DYNAMODB_ENDPOINT"),
+            max_body_bytes: env.positive("MAX_BODY_BYTES", 5 * 1024 * 1024)?,
+        })
+    }
+
+    /// Settings with every default, for tests and tools.
+    pub fn defaults() -> Settings {
+        Settings::from_lookup(|_| None).expect("defaults are valid")
+    }
+}
+
+struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);
+
+impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
+    fn optional(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn text(&self, name: &str, default: &str) -> String {
+        self.optional(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn list(&self, name: &str, default: &str) -> Vec<String> {
+        self.text(name, default)
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn parsed<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+        expected: &str,
+        valid: impl Fn(&T) -> bool,
+    ) -> Result<T, SettingError> {
+        let Some(value) = self.optional(name) else {
+            return Ok(default);
+        };
+        match value.parse::<T>() {
+            Ok(v) if valid(&v) => Ok(v),
+            _ => Err(SettingError {
+                name,
+                value,
+                problem: format!("expected {expected}"),
+            }),
+        }
+    }
+
+    fn number<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, SettingError> {
+        self.parsed(name, default, "a whole number", |_| true)
+    }
+
+    fn positive<T: std::str::FromStr + PartialOrd + Default>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, SettingError> {
+        self.parsed(name, default, "a whole number above 0", |v| {
+            *v > T::default()
+        })
+    }
+
+    fn positive_f64(&self, name: &'static str, default: f64) -> Result<f64, SettingError> {
+        self.parsed(name, default, "a number above 0", |v: &f64| {
+            v.is_finite() && *v > 0.0
+        })
+    }
+
+    fn boolean(&self, name: &'static str, default: bool) -> Result<bool, SettingError> {
+        let Some(value) = self.optional(name) else {
+            return Ok(default);
+        };
+        match value.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(SettingError {
+                name,
+                value,
+                problem: "expected true or false".into(),
+            }),
+        }
+    }
+
+    /// `us`, `eu`, or an http(s) URL; stored as the base URL.
+    fn endpoint(&self, name: &'static str) -> Result<String, SettingError> {
+        let value = self.text(name, "us");
+        match value.to_ascii_lowercase().as_str() {
+            "us" => Ok("https://api.segment.io".into()),
+            "eu" => Ok("https://events.eu1.segmentapis.com".into()),
+            v if (v.starts_with("http://") || v.starts_with("https://")) && v.len() > 8 => {
+                Ok(value.trim_end_matches('/').to_owned())
+            }
+            _ => Err(SettingError {
+                name,
+                value,
+                problem: "expected us, eu or an http(s) URL".into(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Settings, SettingError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let s = Settings::defaults();
+        assert_eq!(s.port, 3000);
+        assert_eq!(s.sma_db, PathBuf::from("./sma.db"));
+        assert_eq!(
+            s.conversion_events,
+            ["Signed Up", "Demo Request", "Order Completed"]
+        );
+        assert_eq!(s.session_timeout_minutes, 30);
+        assert_eq!(s.lookback_days, 90);
+        assert_eq!(s.time_decay_half_life_days, 7.0);
+        assert_eq!(s.segment_endpoint, "https://api.segment.io");
+        assert_eq!(s.source_identification_event, "Source Identified");
+        assert!(!s.realtime_feed);
+        assert_eq!(s.analytics_write_key, None);
+    }
+
+    #[test]
+    fn values_are_read_and_trimmed() {
+        let s = with(&[
+            ("PORT", " 8080 "),
+            ("CONVERSION_EVENTS", "Trial Started, Paid ,,"),
+            ("SEGMENT_ENDPOINT", "eu"),
+            ("REALTIME_FEED", "yes"),
+            ("ANALYTICS_WRITE_KEY", ""),
+            ("SMA_DB", "/var/lib/sma/sma.db"),
+        ])
+        .unwrap();
+        assert_eq!(s.port, 8080);
+        assert_eq!(s.conversion_events, ["Trial Started", "Paid"]);
+        assert_eq!(s.segment_endpoint, "https://events.eu1.segmentapis.com");
+        assert!(s.realtime_feed);
+        assert_eq!(s.analytics_write_key, None, "empty counts as unset");
+        let s = with(&[("SEGMENT_ENDPOINT", "http://127.0.0.1:9999/")]).unwrap();
+        assert_eq!(s.segment_endpoint, "http://127.0.0.1:9999");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_setting() {
+        for (name, value) in [
+            ("PORT", "eighty"),
+            ("PORT", "70000"),
+            ("SESSION_TIMEOUT_MINUTES", "0"),
+            ("LOOKBACK_DAYS", "-3"),
+            ("TIME_DECAY_HALF_LIFE_DAYS", "NaN"),
+            ("REALTIME_FEED", "maybe"),
+            ("SEGMENT_ENDPOINT", "ftp://x"),
+            ("MAX_BODY_BYTES", "lots"),
+        ] {
+            let error = with(&[(name, value)]).unwrap_err();
+            assert_eq!(error.name, name);
+            assert!(
+                error.to_string().starts_with(&format!("setting {name}:")),
+                "{error}"
+            );
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Who may call what. Secrets are compared in constant time; failures say what is
+//! missing, never what was expected.
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use base64::Engine;
+use subtle::ConstantTimeEq;
+
+use super::ApiError;
+use crate::Settings;
+
+fn same(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The username of HTTP Basic auth: Segment's libraries send the write key there.
+fn basic_user(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    Some(
+        text.split_once(':')
+            .map_or(text.as_str(), |(user, _)| user)
+            .to_owned(),
+    )
+}
+
+fn has_api_token(settings: &Settings, headers: &HeaderMap) -> bool {
+    match (&settings.api_token, bearer(headers)) {
+        (Some(expected), Some(given)) => same(expected, given),
+        _ => false,
+    }
+}
+
+/// `/api/*` and `/segment/*`: the bearer `API_TOKEN` when one is set.
+pub fn query(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
+    if settings.api_token.is_none() || has_api_token(settings, headers) {
+        return Ok(());
+    }
+    if basic_user(headers).is_some_and(|key| is_write_key(settings, &key)) {
+        return Err(ApiError::forbidden(
+            "a write key may send events, not read them",
+        ));
+    }
+    Err(ApiError::unauthorized("missing or invalid bearer token"))
+}
+
+/// `/events`: a valid `X-Signature` when `SEGMENT_SHARED_SECRET` is set, or the
+/// bearer `API_TOKEN`.
+pub fn webhook(settings: &Settings, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+    let Some(secret) = &settings.segment_shared_secret else {
+        return Ok(());
+    };
+    let signed = headers
+        .get("x-signature")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|sig| sma_spec::verify_signature(secret.as_bytes(), body, sig));
+    if signed || has_api_token(settings, headers) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized("missing or invalid X-Signature"))
+    }
+}
+
+fn is_write_key(settings: &Settings, key: &str) -> bool {
+    // Every key is compared, so timing does not tell which position matched.
+    settings
+        .ingest_write_keys
+        .iter()
+        .fold(false, |found, k| found | same(k, key))
+}
+
+/// `/v1/*` (Tracking API): a write key from `INGEST_WRITE_KEYS` as Basic auth when
+/// any is set, or the bearer `API_TOKEN`.
+pub fn tracking_api(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
+    if settings.ingest_write_keys.is_empty() || has_api_token(settings, headers) {
+        return Ok(());
+    }
+    match basic_user(headers) {
+        Some(key) if is_write_key(settings, &key) => Ok(()),
+        _ => Err(ApiError::unauthorized("missing or unknown write key")),
+    }
+}

@@ -1,0 +1,45 @@
+//! The HTTP surface: one Router for every route, in both shapes.
+
+mod auth;
+mod error;
+mod intake;
+mod query;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use sma_store::Store;
+
+use crate::App;
+pub use error::ApiError;
+
+/// Every route of sma. The Lambda functions each serve this same Router; API
+/// Gateway only sends each one its own paths.
+pub fn router<S: Store>(app: App<S>) -> Router {
+    let body_limit = app.settings.max_body_bytes;
+    Router::new()
+        .route("/health", get(health))
+        .route("/events", post(intake::webhook::<S>))
+        .route("/v1/{kind}", post(intake::tracking_api::<S>))
+        .route("/api/user/{id}", get(query::user::<S>))
+        .route("/api/anonymous/{id}", get(query::device::<S>))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(app)
+}
+
+async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no route for {}", uri.path()))
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}

@@ -1,0 +1,112 @@
+//! Intake: a body in, its messages stored once each, the pipeline run inline.
+
+use chrono::Utc;
+use serde::Serialize;
+use sma_spec::{BodyError, Item, Message, MessageType, ParseOptions, Rejection, parse_body};
+use sma_store::{LinkOutcome, Store, StoreError};
+
+use crate::App;
+
+/// What happened to each message of one body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IngestSummary {
+    /// Messages stored now.
+    pub accepted: usize,
+    /// Messages whose messageId was already stored (retried deliveries).
+    pub duplicates: usize,
+    /// `delete` messages: acknowledged, not stored.
+    pub ignored: usize,
+    pub rejected: Vec<Rejection>,
+}
+
+impl IngestSummary {
+    /// True when the body held messages and every one was rejected: the sender
+    /// should not retry it as it is.
+    pub fn nothing_usable(&self) -> bool {
+        self.accepted + self.duplicates + self.ignored == 0 && !self.rejected.is_empty()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Body(#[from] BodyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl<S: Store> App<S> {
+    /// Parses, validates and stores a body, then runs the pipeline for its messages.
+    ///
+    /// The pipeline also runs for duplicates: its steps are idempotent, and a
+    /// delivery that failed half-way (stored, not yet linked) is completed by the
+    /// retry.
+    pub async fn ingest(
+        &self,
+        body: &[u8],
+        implied_type: Option<MessageType>,
+    ) -> Result<IngestSummary, IngestError> {
+        let opts = ParseOptions {
+            implied_type,
+            received_at: Utc::now(),
+        };
+        let mut summary = IngestSummary::default();
+        let mut messages = Vec::new();
+        for item in parse_body(body, opts)? {
+            match item {
+                Item::Message(m) => messages.push(m),
+                Item::Ignored { .. } => summary.ignored += 1,
+                Item::Rejected(r) => summary.rejected.push(r),
+            }
+        }
+        let messages = unique_by_id(messages, &mut summary);
+        let inserted = self.store.put_events(&messages).await?;
+        for new in inserted {
+            if new {
+                summary.accepted += 1;
+            } else {
+                summary.duplicates += 1;
+            }
+        }
+        self.process(&messages).await?;
+        Ok(summary)
+    }
+
+    /// The steps that follow storage: identity links now; source detection and
+    /// touches join here.
+    async fn process(&self, messages: &[Message]) -> Result<(), StoreError> {
+        for message in messages {
+            if let Some(link) = message.identity_link() {
+                let outcome = self
+                    .store
+                    .link(&link, message.timestamp, &message.message_id)
+                    .await?;
+                if let LinkOutcome::Conflict { owner } = outcome {
+                    tracing::warn!(
+                        anonymous_id = %link.anonymous_id,
+                        owner = %owner,
+                        claimant = %link.user_id,
+                        "identity conflict: device already belongs to another user"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The same messageId twice in one body is one message: the later copy counts as a
+/// duplicate, as it would in a later body.
+fn unique_by_id(messages: Vec<Message>, summary: &mut IngestSummary) -> Vec<Message> {
+    let mut seen = std::collections::HashSet::with_capacity(messages.len());
+    messages
+        .into_iter()
+        .filter(|m| {
+            let first = seen.insert(m.message_id.clone());
+            if !first {
+                summary.duplicates += 1;
+            }
+            first
+        })
+        .collect()
+}

@@ -1,0 +1,26 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// What recording one identity claim did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkOutcome {
+    /// The device now belongs to this user (a first claim, or an earlier one).
+    Linked,
+    /// The device already belonged to this user.
+    Unchanged,
+    /// The device belongs to another user; the claim is kept as a conflict.
+    Conflict { owner: String },
+}
+
+/// A device claimed by more than one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conflict {
+    pub anonymous_id: String,
+    /// The user the device belongs to (earliest claim).
+    pub owner: String,
+    /// The user whose later claim was not applied.
+    pub claimant: String,
+    pub claimed_at: DateTime<Utc>,
+    pub message_id: String,
+}

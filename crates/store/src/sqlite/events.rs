@@ -1,0 +1,114 @@
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use sma_spec::{Message, MessageType};
+
+use super::SqliteStore;
+use crate::{EventStore, StoreError};
+
+/// A stored row before it is rebuilt into a [`Message`].
+struct Row {
+    message_type: String,
+    ts: i64,
+    raw: String,
+}
+
+const SELECT: &str = "SELECT type, ts, raw, message_id FROM events";
+
+impl EventStore for SqliteStore {
+    async fn put_events(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
+        let rows: Vec<_> = messages
+            .iter()
+            .map(|m| {
+                (
+                    m.message_id.clone(),
+                    m.message_type.as_str(),
+                    m.anonymous_id.clone(),
+                    m.user_id.clone(),
+                    m.timestamp.timestamp_millis(),
+                    m.event.clone(),
+                    m.url.clone(),
+                    m.referrer.clone(),
+                    m.raw.clone(),
+                )
+            })
+            .collect();
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let mut inserted = Vec::with_capacity(rows.len());
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO events (message_id, type, anonymous_id, user_id, ts, event, url, referrer, raw)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (message_id) DO NOTHING",
+                )?;
+                for r in &rows {
+                    let n = insert.execute(params![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8])?;
+                    inserted.push(n == 1);
+                }
+            }
+            tx.commit()?;
+            Ok(inserted)
+        })
+        .await
+    }
+
+    async fn device_events(&self, anonymous_id: &str) -> Result<Vec<Message>, StoreError> {
+        let id = anonymous_id.to_owned();
+        let rows = self
+            .run(move |conn| {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "{SELECT} WHERE anonymous_id = ?1 ORDER BY ts, message_id"
+                ))?;
+                collect(stmt.query_map([id], row)?)
+            })
+            .await?;
+        rebuild(rows)
+    }
+
+    async fn user_events(
+        &self,
+        user_id: &str,
+        devices: &[String],
+    ) -> Result<Vec<Message>, StoreError> {
+        let user = user_id.to_owned();
+        let devices = serde_json::to_string(devices).expect("strings serialise");
+        let rows = self
+            .run(move |conn| {
+                // json_each binds the device list as one parameter, however long.
+                let mut stmt = conn.prepare_cached(&format!(
+                    "{SELECT} WHERE user_id = ?1
+                     UNION
+                     {SELECT} WHERE anonymous_id IN (SELECT value FROM json_each(?2))
+                     ORDER BY ts, message_id"
+                ))?;
+                collect(stmt.query_map(params![user, devices], row)?)
+            })
+            .await?;
+        rebuild(rows)
+    }
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        message_type: r.get(0)?,
+        ts: r.get(1)?,
+        raw: r.get(2)?,
+    })
+}
+
+fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<T>>) -> rusqlite::Result<Vec<T>> {
+    rows.collect()
+}
+
+fn rebuild(rows: Vec<Row>) -> Result<Vec<Message>, StoreError> {
+    rows.into_iter()
+        .map(|r| {
+            let message_type = MessageType::parse(&r.message_type)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown type {:?}", r.message_type)))?;
+            let ts = DateTime::<Utc>::from_timestamp_millis(r.ts)
+                .ok_or_else(|| StoreError::Corrupt(format!("timestamp {} out of range", r.ts)))?;
+            Message::from_stored(&r.raw, message_type, ts)
+                .map_err(|e| StoreError::Corrupt(format!("stored message: {e}")))
+        })
+        .collect()
+}

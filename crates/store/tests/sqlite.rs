@@ -1,0 +1,53 @@
+//! The store contract against the embedded SQLite adapter, on a real file.
+
+mod contract;
+
+use sma_store::SqliteStore;
+
+fn fresh() -> SqliteStore {
+    let dir = tempfile::tempdir().unwrap().keep();
+    SqliteStore::open(dir.join("sma.db")).unwrap()
+}
+
+contract_tests!(fresh());
+
+#[tokio::test]
+async fn data_survives_reopening_the_file() {
+    use sma_store::{EventStore, IdentityStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/dir/sma.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store
+            .put_events(&[contract::page("m1", "a1", 1)])
+            .await
+            .unwrap();
+        let link = sma_spec::IdentityLink {
+            anonymous_id: "a1".into(),
+            user_id: "u1".into(),
+        };
+        store.link(&link, contract::at(2), "i1").await.unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.device_events("a1").await.unwrap().len(), 1);
+    assert_eq!(store.devices_of("u1").await.unwrap(), ["a1"]);
+    assert_eq!(
+        store
+            .put_events(&[contract::page("m1", "a1", 1)])
+            .await
+            .unwrap(),
+        [false]
+    );
+}
+
+#[test]
+fn a_newer_schema_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sma.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let error = SqliteStore::open(&path).unwrap_err().to_string();
+    assert!(error.contains("newer than this sma"), "{error}");
+}
