@@ -1,22 +1,28 @@
 //! The storage port of sma, and its adapters.
 //!
 //! The port is three narrow traits: [`EventStore`] (raw Segment messages,
-//! idempotent by messageId), [`IdentityStore`] (anonymousId -> userId claims) and,
-//! for derived data, the touch store added with source detection. The adapters are
+//! idempotent by messageId), [`IdentityStore`] (anonymousId -> userId claims) and
+//! [`TouchStore`] (touches derived per device). The adapters are
 //! [`SqliteStore`] (embedded, the local default) and the DynamoDB adapter (AWS).
 //! One contract test suite (`tests/contract`) runs unchanged against each.
 
+#[cfg(feature = "dynamodb")]
+mod dynamodb;
 mod error;
 mod identity;
 mod sqlite;
+mod touch;
 
 use std::future::Future;
 
 use sma_spec::{IdentityLink, Message};
 
+#[cfg(feature = "dynamodb")]
+pub use dynamodb::DynamoStore;
 pub use error::StoreError;
 pub use identity::{Conflict, LinkOutcome};
 pub use sqlite::SqliteStore;
+pub use touch::{Owner, TouchRecord};
 
 /// Raw Segment messages.
 pub trait EventStore: Send + Sync {
@@ -41,6 +47,14 @@ pub trait EventStore: Send + Sync {
         user_id: &str,
         devices: &[String],
     ) -> impl Future<Output = Result<Vec<Message>, StoreError>> + Send;
+
+    /// Every device (anonymousId) and every userId with a message in `[from, to)`
+    /// (unbounded where `None`), each once, sorted: the journeys a report covers.
+    fn owners(
+        &self,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        to: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> impl Future<Output = Result<Vec<Owner>, StoreError>> + Send;
 }
 
 /// The identity map: which user each device belongs to.
@@ -77,7 +91,27 @@ pub trait IdentityStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<Conflict>, StoreError>> + Send;
 }
 
-/// Everything the application needs from a store.
-pub trait Store: EventStore + IdentityStore + Clone + 'static {}
+/// Derived touches, per device (the ATTRIBUTION table on AWS).
+///
+/// Touches are recomputed from a device's whole history, so a late event can move
+/// or remove one: the store replaces a device's set and reports which are new.
+pub trait TouchStore: Send + Sync {
+    /// Replaces the touches of `device` with `touches`; answers those whose
+    /// messageId was not stored for it before (in the given order).
+    fn replace_touches(
+        &self,
+        device: &str,
+        touches: &[TouchRecord],
+    ) -> impl Future<Output = Result<Vec<TouchRecord>, StoreError>> + Send;
 
-impl<T: EventStore + IdentityStore + Clone + 'static> Store for T {}
+    /// The touches of a device, in time order.
+    fn device_touches(
+        &self,
+        device: &str,
+    ) -> impl Future<Output = Result<Vec<TouchRecord>, StoreError>> + Send;
+}
+
+/// Everything the application needs from a store.
+pub trait Store: EventStore + IdentityStore + TouchStore + Clone + 'static {}
+
+impl<T: EventStore + IdentityStore + TouchStore + Clone + 'static> Store for T {}

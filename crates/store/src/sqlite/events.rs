@@ -3,7 +3,7 @@ use rusqlite::params;
 use sma_spec::{Message, MessageType};
 
 use super::SqliteStore;
-use crate::{EventStore, StoreError};
+use crate::{EventStore, Owner, StoreError};
 
 /// A stored row before it is rebuilt into a [`Message`].
 struct Row {
@@ -85,6 +85,31 @@ impl EventStore for SqliteStore {
             })
             .await?;
         rebuild(rows)
+    }
+
+    async fn owners(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Owner>, StoreError> {
+        let from = from.map_or(i64::MIN, |t| t.timestamp_millis());
+        let to = to.map_or(i64::MAX, |t| t.timestamp_millis());
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT DISTINCT 0, anonymous_id FROM events
+                   WHERE ts >= ?1 AND ts < ?2 AND anonymous_id IS NOT NULL
+                 UNION
+                 SELECT DISTINCT 1, user_id FROM events
+                   WHERE ts >= ?1 AND ts < ?2 AND user_id IS NOT NULL
+                 ORDER BY 1, 2",
+            )?;
+            stmt.query_map(params![from, to], |r| {
+                let id: String = r.get(1)?;
+                Ok(if r.get::<_, i64>(0)? == 0 { Owner::Device(id) } else { Owner::User(id) })
+            })?
+            .collect()
+        })
+        .await
     }
 }
 

@@ -6,6 +6,7 @@
 mod events;
 mod identity;
 mod schema;
+mod touches;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

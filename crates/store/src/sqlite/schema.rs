@@ -29,6 +29,16 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (anonymous_id, user_id)
     ) WITHOUT ROWID;
     CREATE INDEX identity_claims_by_user ON identity_claims (user_id);",
+    // 2: derived touches, and a time index for reports.
+    "CREATE TABLE touches (
+        device     TEXT NOT NULL,
+        message_id TEXT NOT NULL,   -- the page that started the touch
+        ts         INTEGER NOT NULL, -- epoch milliseconds
+        touch      TEXT NOT NULL,    -- JSON
+        PRIMARY KEY (device, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX touches_by_time ON touches (device, ts);
+    CREATE INDEX events_by_time ON events (ts);",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 use sma_spec::{IdentityLink, Item, Message, ParseOptions, parse_body};
-use sma_store::{Conflict, LinkOutcome, Store};
+use sma_store::{Conflict, LinkOutcome, Owner, Store, TouchRecord};
 
 pub fn at(minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 3, 1, 9, minute, 0).unwrap()
@@ -179,8 +179,82 @@ macro_rules! contract_tests {
             contract::links_devices_and_records_conflicts($fresh).await;
         }
         #[tokio::test]
+        async fn replaces_touches_and_reports_new_ones() {
+            contract::replaces_touches_and_reports_new_ones($fresh).await;
+        }
+        #[tokio::test]
+        async fn lists_owners_active_in_a_range() {
+            contract::lists_owners_active_in_a_range($fresh).await;
+        }
+        #[tokio::test]
         async fn earliest_claim_wins_whatever_the_arrival_order() {
             contract::earliest_claim_wins_whatever_the_arrival_order($fresh).await;
         }
     };
+}
+
+pub fn touch(device: &str, id: &str, minute: u32) -> TouchRecord {
+    TouchRecord {
+        device: device.into(),
+        timestamp: at(minute),
+        message_id: id.into(),
+        touch: json!({"channel": "Organic Search", "message_id": id}),
+    }
+}
+
+pub async fn replaces_touches_and_reports_new_ones(store: impl Store) {
+    let first = store
+        .replace_touches("a1", &[touch("a1", "p2", 2), touch("a1", "p1", 1)])
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 2);
+    assert_eq!(
+        store.device_touches("a1").await.unwrap(),
+        vec![touch("a1", "p1", 1), touch("a1", "p2", 2)]
+    );
+    let again = store
+        .replace_touches("a1", &[touch("a1", "p1", 1), touch("a1", "p3", 3)])
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        vec![touch("a1", "p3", 3)],
+        "only the touch not stored before is new"
+    );
+    assert_eq!(
+        store.device_touches("a1").await.unwrap(),
+        vec![touch("a1", "p1", 1), touch("a1", "p3", 3)],
+        "a touch that is no longer derived is gone"
+    );
+    assert!(store.device_touches("a2").await.unwrap().is_empty());
+    assert!(store.replace_touches("a1", &[]).await.unwrap().is_empty());
+    assert!(store.device_touches("a1").await.unwrap().is_empty());
+}
+
+pub async fn lists_owners_active_in_a_range(store: impl Store) {
+    store
+        .put_events(&[
+            page("p1", "a1", 1),
+            page("p2", "a2", 20),
+            track("t1", "u1", 30),
+            track("t2", "u2", 50),
+        ])
+        .await
+        .unwrap();
+    let all = store.owners(None, None).await.unwrap();
+    assert_eq!(
+        all,
+        [
+            Owner::Device("a1".into()),
+            Owner::Device("a2".into()),
+            Owner::User("u1".into()),
+            Owner::User("u2".into())
+        ]
+    );
+    let some = store.owners(Some(at(20)), Some(at(50))).await.unwrap();
+    assert_eq!(
+        some,
+        [Owner::Device("a2".into()), Owner::User("u1".into())],
+        "[from, to)"
+    );
 }
