@@ -1,1 +1,9 @@
-fn main() {}
+//! `sma`: the local shape of sma (one server on an embedded store) and its CLI.
+
+mod cli;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    cli::Cli::parse().run()
+}

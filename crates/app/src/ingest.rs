@@ -50,9 +50,15 @@ impl<S: Store> App<S> {
             implied_type,
             received_at: Utc::now(),
         };
+        self.ingest_items(parse_body(body, opts)?).await
+    }
+
+    /// Stores already-parsed items (the import reads them line by line) and runs
+    /// the pipeline; the summary accounts for every item.
+    pub async fn ingest_items(&self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
         let mut summary = IngestSummary::default();
-        let mut messages = Vec::new();
-        for item in parse_body(body, opts)? {
+        let mut messages = Vec::with_capacity(items.len());
+        for item in items {
             match item {
                 Item::Message(m) => messages.push(m),
                 Item::Ignored { .. } => summary.ignored += 1,

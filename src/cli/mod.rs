@@ -1,0 +1,45 @@
+//! The command line: one subcommand per job, each in its own module.
+
+mod logging;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Honest marketing attribution from the Segment data you already collect.
+#[derive(Debug, Parser)]
+#[command(name = "sma", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve every endpoint on localhost with the embedded store (SMA_DB).
+    Serve,
+}
+
+impl Cli {
+    pub fn run(self) -> ExitCode {
+        // A malformed .env is reported, not silently skipped; a missing one is fine.
+        if let Err(e) = dotenvy::dotenv()
+            && !e.not_found()
+        {
+            eprintln!("error: cannot read .env: {e}");
+            return ExitCode::FAILURE;
+        }
+        logging::init();
+        let result = match self.command {
+            Command::Serve => serve::run(),
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The real `sma serve` binary on an ephemeral port and a temporary SQLite file,
+//! and an HTTP client to talk to it.
+
+#![allow(dead_code)] // each test file uses its own part of this
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub struct Server {
+    pub url: String,
+    child: Child,
+    pub db: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Starts `sma serve` on a fresh database.
+    pub fn start(env: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("sma.db");
+        let mut server = Server::start_on(&db, env);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts `sma serve` on an existing (or new) database file.
+    pub fn start_on(db: &Path, env: &[(&str, &str)]) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sma"));
+        command
+            .arg("serve")
+            // Run from an empty directory so no developer's .env leaks in.
+            .current_dir(db.parent().unwrap())
+            .env_clear()
+            .env("PORT", "0")
+            .env("SMA_DB", db)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("sma starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("sma listening on ") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
+        let url = rx.recv_timeout(Duration::from_secs(30)).expect("sma prints its URL");
+        Server { url, child, db: db.to_path_buf(), _dir: None }
+    }
+
+    pub fn client(&self) -> Client {
+        Client { base: self.url.clone(), http: reqwest::Client::new(), headers: Vec::new() }
+    }
+
+    /// Stops the server with SIGTERM and waits for it (graceful shutdown).
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let status = self.child.wait().unwrap();
+        // Keep the directory alive until the caller is done with the file.
+        std::mem::forget(self._dir.take());
+        status
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    headers: Vec<(String, String)>,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Client {
+    pub fn with_header(mut self, name: &str, value: &str) -> Client {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub async fn post(&self, path: &str, body: impl Into<Vec<u8>>) -> Reply {
+        let request = self.http.post(format!("{}{path}", self.base)).body(body.into());
+        self.send(request.header("content-type", "application/json")).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.post(path, body.to_string()).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    async fn send(&self, mut request: reqwest::RequestBuilder) -> Reply {
+        for (k, v) in &self.headers {
+            request = request.header(k, v);
+        }
+        let response = request.send().await.expect("request answered");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("answer is not JSON ({e}): {status} {text:?}"));
+        Reply { status, headers, body }
+    }
+}
+
+/// A realistic browser page call, as analytics.js sends it through a webhook.
+pub fn page(message_id: &str, anonymous_id: &str, timestamp: &str, url: &str, referrer: &str) -> Value {
+    serde_json::json!({
+        "type": "page",
+        "messageId": message_id,
+        "anonymousId": anonymous_id,
+        "timestamp": timestamp,
+        "receivedAt": timestamp,
+        "name": "Landing",
+        "properties": {"path": "/", "title": "Acme", "url": url, "referrer": referrer},
+        "context": {
+            "ip": "203.0.113.7",
+            "library": {"name": "analytics.js", "version": "next-1.70.0"},
+            "locale": "en-US",
+            "page": {"path": "/", "referrer": referrer, "title": "Acme", "url": url},
+            "userAgent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15"
+        }
+    })
+}
+
+pub fn identify(message_id: &str, anonymous_id: &str, user_id: &str, timestamp: &str) -> Value {
+    serde_json::json!({
+        "type": "identify", "messageId": message_id, "anonymousId": anonymous_id,
+        "userId": user_id, "timestamp": timestamp,
+        "traits": {"email": format!("{user_id}@example.com"), "plan": "trial"},
+        "context": {"library": {"name": "analytics.js", "version": "next-1.70.0"}}
+    })
+}
+
+pub fn track(message_id: &str, user_id: &str, event: &str, timestamp: &str, revenue: f64) -> Value {
+    serde_json::json!({
+        "type": "track", "messageId": message_id, "userId": user_id, "event": event,
+        "timestamp": timestamp, "properties": {"revenue": revenue, "currency": "USD"},
+        "context": {"library": {"name": "analytics-node", "version": "2.1.0"}}
+    })
+}
