@@ -5,6 +5,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
+use axum::http::header::CONTENT_ENCODING;
 use axum::http::{HeaderMap, StatusCode};
 use sma_spec::MessageType;
 use sma_store::Store;
@@ -17,7 +18,7 @@ pub async fn webhook<S: Store>(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestSummary>, ApiError> {
-    let body = read(body)?;
+    let body = read(body, &headers, app.settings.max_body_bytes)?;
     auth::webhook(&app.settings, &headers, &body)?;
     ingest(&app, &body, None).await
 }
@@ -37,7 +38,7 @@ pub async fn tracking_api<S: Store>(
                 .ok_or_else(|| ApiError::not_found(format!("no Tracking API method {other:?}")))?,
         ),
     };
-    let body = read(body)?;
+    let body = read(body, &headers, app.settings.max_body_bytes)?;
     ingest(&app, &body, implied).await
 }
 
@@ -59,15 +60,52 @@ async fn ingest<S: Store>(
     Ok(Json(summary))
 }
 
-/// The body, or the reason it could not be read (too large: 413).
-fn read(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
-    body.map_err(|rejection| {
+/// The body, or the reason it could not be read (too large: 413). A gzip body
+/// (`Content-Encoding: gzip`, an option of Segment's libraries) is inflated, and the
+/// size limit applies to the inflated bytes too, so a small bomb cannot blow up.
+fn read(
+    body: Result<Bytes, BytesRejection>,
+    headers: &HeaderMap,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let body = body.map_err(|rejection| {
         let status = rejection.status();
-        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "body is larger than the limit (MAX_BODY_BYTES)".to_owned()
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
         } else {
-            format!("cannot read body: {}", rejection.body_text())
-        };
-        ApiError::new(status, message)
-    })
+            ApiError::new(status, format!("cannot read body: {}", rejection.body_text()))
+        }
+    })?;
+    let encoding = headers
+        .get(CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase());
+    match encoding.as_deref() {
+        None | Some("" | "identity") => Ok(body),
+        Some("gzip") => gunzip(&body, limit),
+        Some(other) => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("unsupported Content-Encoding {other:?}; use gzip or none"),
+        )),
+    }
+}
+
+fn gunzip(body: &[u8], limit: usize) -> Result<Bytes, ApiError> {
+    use std::io::Read;
+    let mut inflated = Vec::new();
+    let read = flate2::read::MultiGzDecoder::new(body)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut inflated)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("body is not valid gzip: {e}")))?;
+    if read > limit {
+        return Err(too_large());
+    }
+    Ok(Bytes::from(inflated))
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body is larger than the limit (MAX_BODY_BYTES)",
+    )
 }
