@@ -97,11 +97,6 @@ impl<S: Store> App<S> {
         Ok((summary, devices))
     }
 
-    /// Re-derives the touches of these devices from their whole history.
-    pub async fn refresh_touches(&self, devices: &BTreeSet<String>) -> Result<(), StoreError> {
-        let _ = devices;
-        Ok(())
-    }
 
     async fn link_identities(&self, messages: &[Message]) -> Result<(), StoreError> {
         for message in messages {

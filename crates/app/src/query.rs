@@ -1,11 +1,16 @@
-//! The debugging / query API's answers: a device's or a user's history.
+//! The query API's answers: a device's or a user's history, touches, conversions and
+//! their credits under every model.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
+use sma_attribution::{Credit, Touch};
 use sma_spec::Message;
 use sma_store::{Conflict, Store, StoreError};
 
 use crate::App;
+use crate::journey::{Loaded, Subject};
 
 /// One stored message as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,6 +50,67 @@ impl From<&Message> for EventView {
     }
 }
 
+/// One touch as the API (and the Segment traits) name its fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TouchView {
+    pub timestamp: String,
+    pub device: String,
+    pub channel: &'static str,
+    pub source: Option<String>,
+    pub medium: Option<String>,
+    pub campaign: Option<String>,
+    pub term: Option<String>,
+    pub content: Option<String>,
+    pub referrer: Option<String>,
+    pub referrer_host: Option<String>,
+    pub landing_page: Option<String>,
+    pub click_id: Option<String>,
+    pub rule: String,
+    pub message_id: String,
+}
+
+impl From<&Touch> for TouchView {
+    fn from(t: &Touch) -> TouchView {
+        let s = &t.source;
+        TouchView {
+            timestamp: iso(DateTime::from_timestamp_millis(t.timestamp).unwrap_or_default()),
+            device: t.device.clone(),
+            channel: s.channel.as_str(),
+            source: s.source.clone(),
+            medium: s.medium.clone(),
+            campaign: s.campaign.clone(),
+            term: s.term.clone(),
+            content: s.content.clone(),
+            referrer: t.referrer.clone(),
+            referrer_host: s.referrer_host.clone(),
+            landing_page: t.landing_page.clone(),
+            click_id: s.click_id.clone(),
+            rule: s.rule.clone(),
+            message_id: t.message_id.clone(),
+        }
+    }
+}
+
+/// A conversion and its credits: model name -> `[{touch: index into touches, credit}]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConversionView {
+    pub event: String,
+    pub timestamp: String,
+    pub value: Option<f64>,
+    pub message_id: String,
+    pub credits: BTreeMap<&'static str, Vec<Credit>>,
+}
+
+/// What is known of a journey's attribution.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attribution {
+    pub touches: Vec<TouchView>,
+    pub conversions: Vec<ConversionView>,
+    pub first_touch: Option<TouchView>,
+    pub last_touch: Option<TouchView>,
+    pub last_non_direct_touch: Option<TouchView>,
+}
+
 /// `GET /api/anonymous/{id}`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,7 +118,8 @@ pub struct DeviceView {
     pub anonymous_id: String,
     pub user_id: Option<String>,
     pub events: Vec<EventView>,
-    pub touches: Vec<serde_json::Value>,
+    #[serde(flatten)]
+    pub attribution: Attribution,
 }
 
 /// `GET /api/user/{id}`.
@@ -62,7 +129,8 @@ pub struct UserView {
     pub user_id: String,
     pub devices: Vec<String>,
     pub events: Vec<EventView>,
-    pub touches: Vec<serde_json::Value>,
+    #[serde(flatten)]
+    pub attribution: Attribution,
     pub conflicts: Vec<Conflict>,
 }
 
@@ -74,33 +142,55 @@ pub fn iso(t: DateTime<Utc>) -> String {
 impl<S: Store> App<S> {
     /// A device's history; `None` when sma knows nothing of it.
     pub async fn device(&self, anonymous_id: &str) -> Result<Option<DeviceView>, StoreError> {
-        let events = self.store.device_events(anonymous_id).await?;
+        let loaded = self.load(&Subject::Device(anonymous_id.to_owned())).await?;
         let user_id = self.store.user_of(anonymous_id).await?;
-        if events.is_empty() && user_id.is_none() {
+        if loaded.events.is_empty() && user_id.is_none() {
             return Ok(None);
         }
         Ok(Some(DeviceView {
             anonymous_id: anonymous_id.to_owned(),
             user_id,
-            events: events.iter().map(EventView::from).collect(),
-            touches: Vec::new(),
+            events: loaded.events.iter().map(EventView::from).collect(),
+            attribution: self.attribution(&loaded),
         }))
     }
 
     /// A user's history over all its devices; `None` when sma knows nothing of it.
     pub async fn user(&self, user_id: &str) -> Result<Option<UserView>, StoreError> {
-        let devices = self.store.devices_of(user_id).await?;
-        let events = self.store.user_events(user_id, &devices).await?;
+        let loaded = self.load(&Subject::User(user_id.to_owned())).await?;
         let conflicts = self.store.conflicts_of(user_id).await?;
-        if devices.is_empty() && events.is_empty() && conflicts.is_empty() {
+        if loaded.devices.is_empty() && loaded.events.is_empty() && conflicts.is_empty() {
             return Ok(None);
         }
         Ok(Some(UserView {
             user_id: user_id.to_owned(),
-            devices,
-            events: events.iter().map(EventView::from).collect(),
-            touches: Vec::new(),
+            devices: loaded.devices.clone(),
+            events: loaded.events.iter().map(EventView::from).collect(),
+            attribution: self.attribution(&loaded),
             conflicts,
         }))
+    }
+
+    fn attribution(&self, loaded: &Loaded) -> Attribution {
+        let j = &loaded.journey;
+        let view = |index: Option<usize>| index.map(|i| TouchView::from(&j.touches[i]));
+        let conversions =
+            sma_attribution::attribute(&j.touches, &j.conversions, &j.milestones, &self.rules.models)
+                .into_iter()
+                .map(|c| ConversionView {
+                    event: c.conversion.event,
+                    timestamp: iso(DateTime::from_timestamp_millis(c.conversion.timestamp).unwrap_or_default()),
+                    value: c.conversion.value,
+                    message_id: c.conversion.message_id,
+                    credits: c.credits,
+                })
+                .collect();
+        Attribution {
+            touches: j.touches.iter().map(TouchView::from).collect(),
+            conversions,
+            first_touch: view(sma_attribution::first_touch(&j.touches)),
+            last_touch: view(sma_attribution::last_touch(&j.touches)),
+            last_non_direct_touch: view(sma_attribution::last_non_direct_touch(&j.touches)),
+        }
     }
 }

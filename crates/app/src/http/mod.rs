@@ -4,6 +4,7 @@ mod auth;
 mod error;
 mod intake;
 mod query;
+mod report;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -23,6 +24,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/v1/{kind}", post(intake::tracking_api::<S>))
         .route("/api/user/{id}", get(query::user::<S>))
         .route("/api/anonymous/{id}", get(query::device::<S>))
+        .route("/api/report", get(report::report::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -1,0 +1,89 @@
+//! Source detection and touches: every page view's source, and each device's touches
+//! re-derived from its whole history (so late and out-of-order events land right).
+
+use std::collections::BTreeSet;
+
+use sma_attribution::{PageView, Touch};
+use sma_sources::{Campaign, Source, Visit};
+use sma_spec::Message;
+use sma_store::{Store, StoreError, TouchRecord};
+
+use crate::App;
+
+impl<S: Store> App<S> {
+    /// The source of one page or screen view.
+    pub fn detect(&self, message: &Message) -> Source {
+        let c = &message.campaign;
+        let visit = Visit {
+            url: message.url.as_deref(),
+            referrer: message.referrer.as_deref(),
+            campaign: Campaign {
+                source: c.source.as_deref(),
+                medium: c.medium.as_deref(),
+                name: c.name.as_deref(),
+                term: c.term.as_deref(),
+                content: c.content.as_deref(),
+                id: c.id.as_deref(),
+            },
+        };
+        sma_sources::detect_visit(&visit, &self.rules.detection)
+    }
+
+    /// Re-derives the touches of these devices from their whole history; answers
+    /// the touches that were not stored before (what real-time mode sends).
+    pub async fn refresh_touches(
+        &self,
+        devices: &BTreeSet<String>,
+    ) -> Result<Vec<TouchRecord>, StoreError> {
+        let mut new = Vec::new();
+        for device in devices {
+            let events = self.store.device_events(device).await?;
+            let views: Vec<PageView> = events
+                .iter()
+                .filter(|m| m.message_type.is_view())
+                .map(|m| PageView {
+                    message_id: m.message_id.clone(),
+                    device: device.clone(),
+                    timestamp: m.timestamp.timestamp_millis(),
+                    url: m.url.clone(),
+                    referrer: m.referrer.clone(),
+                    source: self.detect(m),
+                })
+                .collect();
+            let records: Vec<TouchRecord> = sma_attribution::touches(&views, &self.rules.touches)
+                .iter()
+                .map(record)
+                .collect();
+            new.extend(self.store.replace_touches(device, &records).await?);
+        }
+        Ok(new)
+    }
+
+    /// The stored touches of these devices, merged in time order.
+    pub(crate) async fn touches_of(&self, devices: &[String]) -> Result<Vec<Touch>, StoreError> {
+        let mut touches = Vec::new();
+        for device in devices {
+            for stored in self.store.device_touches(device).await? {
+                touches.push(touch(stored)?);
+            }
+        }
+        touches.sort_by(|a, b| {
+            (a.timestamp, &a.device, &a.message_id).cmp(&(b.timestamp, &b.device, &b.message_id))
+        });
+        Ok(touches)
+    }
+}
+
+fn record(touch: &Touch) -> TouchRecord {
+    TouchRecord {
+        device: touch.device.clone(),
+        timestamp: chrono::DateTime::from_timestamp_millis(touch.timestamp).unwrap_or_default(),
+        message_id: touch.message_id.clone(),
+        touch: serde_json::to_value(touch).expect("touches serialise"),
+    }
+}
+
+pub(crate) fn touch(record: TouchRecord) -> Result<Touch, StoreError> {
+    serde_json::from_value(record.touch)
+        .map_err(|e| StoreError::Corrupt(format!("touch {} of {}: {e}", record.message_id, record.device)))
+}
