@@ -1,6 +1,9 @@
 //! The command line: one subcommand per job, each in its own module.
 
+mod context;
+mod detect;
 mod logging;
+mod report;
 mod serve;
 
 use std::process::ExitCode;
@@ -19,6 +22,10 @@ pub struct Cli {
 enum Command {
     /// Serve every endpoint on localhost with the embedded store (SMA_DB).
     Serve,
+    /// Detect the source of a visit from its page URL and referrer.
+    Detect(detect::Args),
+    /// Conversions and value per channel under one attribution model.
+    Report(report::Args),
 }
 
 impl Cli {
@@ -33,6 +40,8 @@ impl Cli {
         logging::init();
         let result = match self.command {
             Command::Serve => serve::run(),
+            Command::Detect(args) => detect::run(args),
+            Command::Report(args) => report::run(args),
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

@@ -2,31 +2,26 @@
 //! embedded store on disk.
 
 use anyhow::Context;
-use sma_app::{App, Settings};
-use sma_store::SqliteStore;
+use sma_app::Settings;
+
+use super::context;
 
 pub fn run() -> anyhow::Result<()> {
-    let settings = Settings::from_env()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(serve(settings))
+    let settings = context::settings()?;
+    context::runtime()?.block_on(serve(settings))
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let store = SqliteStore::open(&settings.sma_db)
-        .with_context(|| format!("cannot open the store SMA_DB={}", settings.sma_db.display()))?;
     warn_if_open(&settings);
     let address = format!("{}:{}", settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(&address)
         .await
         .with_context(|| format!("cannot listen on {address} (HOST, PORT)"))?;
     let local = listener.local_addr()?;
-    tracing::info!(db = %settings.sma_db.display(), "store opened");
+    let app = context::embedded_app(settings)?;
+    tracing::info!(db = %app.settings.sma_db.display(), "store opened");
     // The one line a person (and the end-to-end tests) read to find the server.
     println!("sma listening on http://{local}");
-    let app = App::new(settings, store);
     axum::serve(listener, sma_app::router(app))
         .with_graceful_shutdown(shutdown())
         .await

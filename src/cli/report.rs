@@ -1,0 +1,77 @@
+//! `sma report`: conversions and value per channel under one model, from the
+//! embedded store.
+
+use std::io::Write;
+
+use sma_app::{ReportRequest, ReportView};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// first, last, last_non_direct, linear, time_decay, position, j_shaped,
+    /// inverse_j, participation, w_shaped, markov or shapley.
+    #[arg(long, default_value = "last_non_direct")]
+    model: String,
+    /// Conversions at or after this date (YYYY-MM-DD) or time (RFC 3339).
+    #[arg(long)]
+    from: Option<String>,
+    /// Conversions before this date or time.
+    #[arg(long)]
+    to: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let request = ReportRequest::parse(&args.model, args.from.as_deref(), args.to.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    let app = super::context::embedded_app(super::context::settings()?)?;
+    let report = super::context::runtime()?.block_on(app.report_view(&request))?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
+        Format::Csv => csv(&mut out, &report)?,
+        Format::Table => table(&mut out, &report)?,
+    }
+    Ok(())
+}
+
+fn csv(out: &mut impl Write, report: &ReportView) -> std::io::Result<()> {
+    writeln!(out, "channel,conversions,value")?;
+    for row in &report.channels {
+        writeln!(out, "{},{},{}", row.channel, row.conversions, row.value)?;
+    }
+    Ok(())
+}
+
+fn table(out: &mut impl Write, report: &ReportView) -> std::io::Result<()> {
+    let period = match (&report.from, &report.to) {
+        (None, None) => "all time".to_owned(),
+        (from, to) => format!(
+            "{} .. {}",
+            from.as_deref().unwrap_or("start"),
+            to.as_deref().unwrap_or("now")
+        ),
+    };
+    writeln!(out, "model {}, {period}", report.model)?;
+    writeln!(out, "{:<26} {:>12} {:>14} {:>7}", "channel", "conversions", "value", "share")?;
+    let total = report.total.conversions;
+    for row in &report.channels {
+        let share = if total > 0.0 { 100.0 * row.conversions / total } else { 0.0 };
+        writeln!(
+            out,
+            "{:<26} {:>12.2} {:>14.2} {:>6.1}%",
+            row.channel.as_str(),
+            row.conversions,
+            row.value,
+            share
+        )?;
+    }
+    writeln!(out, "{:<26} {:>12.2} {:>14.2}", "total", total, report.total.value)
+}
