@@ -17,11 +17,15 @@ bound would have to be far looser: a small channel rests on a few hundred simula
 conversions, and its estimate moves by 10-20% from run to run.
 """
 
+import contextlib
+import io
 import sys
 import time
 
 import pandas as pd
-from ChannelAttribution import markov_model
+
+with contextlib.redirect_stdout(io.StringIO()):  # its import prints an advert
+    from ChannelAttribution import markov_model
 
 
 def run(data, conv_par):

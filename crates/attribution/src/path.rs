@@ -1,0 +1,65 @@
+//! Paths: journeys reduced to their channel sequence and outcome, the input of the
+//! data-driven models.
+
+use serde::Serialize;
+use sma_sources::Channel;
+
+/// One journey as the data-driven models see it: the channels of its touches in time
+/// order and whether it ended in a conversion.
+///
+/// Generic over the channel type so that the models can be run (and benchmarked) on
+/// any alphabet; the product uses [`Channel`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Path<C = Channel> {
+    pub channels: Vec<C>,
+    pub converted: bool,
+    /// Value of the conversion (0 when none or not converted).
+    pub value: f64,
+}
+
+/// What a data-driven model credits one channel with, summed over all paths.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ChannelCredit {
+    pub conversions: f64,
+    pub value: f64,
+}
+
+/// The distinct channels of a set of paths, numbered densely in their order, so the
+/// models work on small integer indices.
+pub(crate) struct Alphabet<'a, C> {
+    channels: Vec<&'a C>,
+}
+
+impl<'a, C: Ord> Alphabet<'a, C> {
+    pub(crate) fn of(paths: &'a [Path<C>]) -> Self {
+        // Inserting into a small sorted vector, rather than collecting into a set (which
+        // sorts every occurrence), keeps this one cheap pass over the paths.
+        let mut channels: Vec<&C> = Vec::new();
+        for channel in paths.iter().flat_map(|p| &p.channels) {
+            if let Err(at) = channels.binary_search(&channel) {
+                channels.insert(at, channel);
+            }
+        }
+        Alphabet { channels }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// Index of a channel of the paths the alphabet was built from.
+    pub(crate) fn index(&self, channel: &C) -> usize {
+        self.channels
+            .binary_search(&channel)
+            .expect("the alphabet holds every channel of its paths")
+    }
+
+    /// Pairs every channel with its entry of `per_index`.
+    pub(crate) fn label<T>(&self, per_index: Vec<T>) -> impl Iterator<Item = (C, T)> + '_
+    where
+        C: Clone,
+        T: 'a,
+    {
+        self.channels.iter().map(|&c| c.clone()).zip(per_index)
+    }
+}
