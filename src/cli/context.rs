@@ -19,5 +19,5 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub fn embedded_app(settings: Settings) -> anyhow::Result<App<SqliteStore>> {
     let store = SqliteStore::open(&settings.sma_db)
         .with_context(|| format!("cannot open the store SMA_DB={}", settings.sma_db.display()))?;
-    Ok(App::new(settings, store))
+    Ok(App::new(settings, store)?)
 }

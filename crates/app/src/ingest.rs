@@ -59,7 +59,10 @@ impl<S: Store> App<S> {
     /// every item.
     pub async fn ingest_items(&self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
         let (summary, devices) = self.store_items(items).await?;
-        self.refresh_touches(&devices).await?;
+        let new = self.refresh_touches(&devices).await?;
+        if self.settings.realtime_feed && !new.is_empty() {
+            self.spawn_feed(new);
+        }
         Ok(summary)
     }
 
@@ -116,6 +119,23 @@ impl<S: Store> App<S> {
             }
         }
         Ok(())
+    }
+}
+
+impl<S: Store> App<S> {
+    /// Real-time mode sends in the background: the events are stored already, and a
+    /// slow or failing Segment must not hold up (or fail) the intake.
+    fn spawn_feed(&self, new: Vec<sma_store::TouchRecord>) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            match app.feed_new_touches(&new).await {
+                Ok(report) if report.is_complete() => {
+                    tracing::debug!(sent = report.sent, dry_run = report.dry_run, "real-time feed sent");
+                }
+                Ok(report) => tracing::error!(failed = ?report.failed, "real-time feed: messages not delivered"),
+                Err(e) => tracing::error!(error = %e, "real-time feed failed"),
+            }
+        });
     }
 }
 

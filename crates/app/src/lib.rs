@@ -3,6 +3,7 @@
 //! serves every route locally (`sma serve`) and on Lambda (`lambda_http`).
 
 mod config;
+mod feed;
 mod http;
 mod ingest;
 mod journey;
@@ -14,6 +15,7 @@ mod touches;
 use std::sync::Arc;
 
 pub use config::{SettingError, Settings};
+pub use feed::FeedError;
 pub use http::router;
 pub use ingest::{IngestError, IngestSummary};
 pub use query::{Attribution, ConversionView, DeviceView, EventView, TouchView, UserView, iso};
@@ -26,14 +28,20 @@ pub struct App<S> {
     pub settings: Arc<Settings>,
     pub rules: Arc<Rules>,
     pub store: S,
+    /// The one Segment client (one connection pool) of the process.
+    pub segment: segment_client::Client,
 }
 
 impl<S: sma_store::Store> App<S> {
-    pub fn new(settings: Settings, store: S) -> App<S> {
-        App {
+    pub fn new(settings: Settings, store: S) -> Result<App<S>, segment_client::Error> {
+        let endpoint = segment_client::Endpoint::parse(&settings.segment_endpoint)?;
+        let config =
+            segment_client::ClientConfig::new(endpoint, settings.analytics_write_key.clone());
+        Ok(App {
             rules: Arc::new(Rules::new(&settings)),
+            segment: segment_client::Client::new(config)?,
             settings: Arc::new(settings),
             store,
-        }
+        })
     }
 }

@@ -2,6 +2,7 @@
 
 mod auth;
 mod error;
+mod feed;
 mod intake;
 mod query;
 mod report;
@@ -25,6 +26,9 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/api/user/{id}", get(query::user::<S>))
         .route("/api/anonymous/{id}", get(query::device::<S>))
         .route("/api/report", get(report::report::<S>))
+        .route("/segment/identify/user/{id}", get(feed::identify_user::<S>))
+        .route("/segment/track/user/{id}", get(feed::track_user::<S>))
+        .route("/segment/track/anonymous/{id}", get(feed::track_device::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -1,0 +1,169 @@
+//! Feeding attribution back to Segment: identify traits for a user and one
+//! "Source Identified" track per touch, built from the stored journey and sent
+//! through the batch client (dry run without a write key).
+
+use chrono::{DateTime, Utc};
+use segment_client::{Message, SendReport};
+use serde_json::{Map, Value, json};
+use sma_attribution::Touch;
+use sma_store::{Store, StoreError, TouchRecord};
+
+use crate::App;
+use crate::journey::{Loaded, Subject};
+
+/// Why a feed could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("no {0} known")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot build a message: {0}")]
+    Message(#[from] segment_client::Error),
+}
+
+impl<S: Store> App<S> {
+    /// `identify(userId)` with the user's flattened source traits.
+    pub async fn feed_identify(&self, user_id: &str) -> Result<SendReport, FeedError> {
+        let loaded = self.known_user(user_id).await?;
+        let message = self.identify_message(user_id, &loaded)?;
+        Ok(self.segment.send(vec![message]).await)
+    }
+
+    /// One "Source Identified" track per touch of the user, over all its devices.
+    pub async fn feed_user_touches(&self, user_id: &str) -> Result<SendReport, FeedError> {
+        let loaded = self.known_user(user_id).await?;
+        let messages = self.track_messages(Some(user_id), &loaded.journey.touches, |_| true)?;
+        Ok(self.segment.send(messages).await)
+    }
+
+    /// One "Source Identified" track per touch of a device. A device that belongs to
+    /// a user is numbered within the user's journey, so the same touch yields the
+    /// same message whichever endpoint sends it.
+    pub async fn feed_device_touches(&self, anonymous_id: &str) -> Result<SendReport, FeedError> {
+        let user = self.store.user_of(anonymous_id).await?;
+        let subject = match &user {
+            Some(user) => Subject::User(user.clone()),
+            None => Subject::Device(anonymous_id.to_owned()),
+        };
+        let loaded = self.load(&subject).await?;
+        if loaded.events.is_empty() && user.is_none() {
+            return Err(FeedError::NotFound(format!("anonymousId {anonymous_id:?}")));
+        }
+        let messages = self.track_messages(user.as_deref(), &loaded.journey.touches, |t| {
+            t.device == anonymous_id
+        })?;
+        Ok(self.segment.send(messages).await)
+    }
+
+    /// Real-time mode: the new touches' tracks and their users' identify calls.
+    pub(crate) async fn feed_new_touches(&self, new: &[TouchRecord]) -> Result<SendReport, FeedError> {
+        let mut messages = Vec::new();
+        let mut users = std::collections::BTreeSet::new();
+        for record in new {
+            let user = self.store.user_of(&record.device).await?;
+            let subject = match &user {
+                Some(u) => Subject::User(u.clone()),
+                None => Subject::Device(record.device.clone()),
+            };
+            let loaded = self.load(&subject).await?;
+            messages.extend(self.track_messages(user.as_deref(), &loaded.journey.touches, |t| {
+                t.device == record.device && t.message_id == record.message_id
+            })?);
+            if let Some(user) = user
+                && users.insert(user.clone())
+            {
+                messages.push(self.identify_message(&user, &loaded)?);
+            }
+        }
+        Ok(self.segment.send(messages).await)
+    }
+
+    async fn known_user(&self, user_id: &str) -> Result<Loaded, FeedError> {
+        let loaded = self.load(&Subject::User(user_id.to_owned())).await?;
+        if loaded.devices.is_empty() && loaded.events.is_empty() {
+            return Err(FeedError::NotFound(format!("userId {user_id:?}")));
+        }
+        Ok(loaded)
+    }
+
+    fn identify_message(&self, user_id: &str, loaded: &Loaded) -> Result<Message, FeedError> {
+        let touches = &loaded.journey.touches;
+        let mut traits = Map::new();
+        let anchors = [
+            ("first", sma_attribution::first_touch(touches)),
+            ("last", sma_attribution::last_touch(touches)),
+            ("last_non_direct", sma_attribution::last_non_direct_touch(touches)),
+        ];
+        for (name, index) in anchors {
+            if let Some(touch) = index.map(|i| &touches[i]) {
+                for (field, value) in flat_source(touch) {
+                    traits.insert(format!("source_{name}_{field}"), value);
+                }
+            }
+        }
+        traits.insert("source_touch_count".into(), json!(touches.len()));
+        traits.insert("source_device_count".into(), json!(loaded.devices.len()));
+        // The identify is "as of" the latest touch, so re-sending unchanged facts
+        // gives the same messageId.
+        let at = touches
+            .last()
+            .map(|t| time(t.timestamp))
+            .or_else(|| loaded.events.last().map(|m| m.timestamp))
+            .unwrap_or_default();
+        Ok(Message::identify(user_id, None, traits, at)?)
+    }
+
+    fn track_messages(
+        &self,
+        user_id: Option<&str>,
+        touches: &[Touch],
+        keep: impl Fn(&Touch) -> bool,
+    ) -> Result<Vec<Message>, FeedError> {
+        let event = &self.settings.source_identification_event;
+        touches
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| keep(t))
+            .map(|(index, touch)| {
+                let mut properties: Map<String, Value> = flat_source(touch).collect();
+                properties.insert("touch_index".into(), json!(index));
+                properties.insert("first_touch".into(), json!(index == 0));
+                properties.insert("rule".into(), json!(touch.source.rule));
+                properties.insert("ruleset".into(), json!(touch.source.ruleset));
+                let message = Message::track(
+                    event.as_str(),
+                    user_id.map(str::to_owned),
+                    Some(touch.device.clone()),
+                    properties,
+                    time(touch.timestamp),
+                )?;
+                Ok(message)
+            })
+            .collect()
+    }
+}
+
+/// A touch flattened the way every downstream tool can read it (`channel`,
+/// `source` … `timestamp`): the names behind `source_first_*` and the track
+/// properties.
+fn flat_source(touch: &Touch) -> impl Iterator<Item = (String, Value)> + '_ {
+    let s = &touch.source;
+    [
+        ("channel", json!(s.channel.as_str())),
+        ("source", json!(s.source)),
+        ("medium", json!(s.medium)),
+        ("campaign", json!(s.campaign)),
+        ("term", json!(s.term)),
+        ("content", json!(s.content)),
+        ("referrer", json!(touch.referrer)),
+        ("landing_page", json!(touch.landing_page)),
+        ("timestamp", json!(crate::iso(time(touch.timestamp)))),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+}
+
+fn time(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
