@@ -57,7 +57,7 @@ impl<S: Store> App<S> {
     }
 
     /// Real-time mode: the new touches' tracks and their users' identify calls.
-    pub(crate) async fn feed_new_touches(&self, new: &[TouchRecord]) -> Result<SendReport, FeedError> {
+    pub async fn feed_new_touches(&self, new: &[TouchRecord]) -> Result<SendReport, FeedError> {
         let mut messages = Vec::new();
         let mut users = std::collections::BTreeSet::new();
         for record in new {

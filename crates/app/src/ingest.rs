@@ -55,9 +55,13 @@ impl<S: Store> App<S> {
         self.ingest_items(parse_body(body, opts)?).await
     }
 
-    /// Stores already-parsed items and runs the pipeline; the summary accounts for
-    /// every item.
+    /// Stores already-parsed items and, in the inline shape, runs the pipeline; the
+    /// summary accounts for every item. On AWS the pipeline runs from the EVENTS
+    /// table's stream instead (see [`App::streamed`]).
     pub async fn ingest_items(&self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
+        if !self.inline_pipeline {
+            return Ok(self.store_messages(items).await?.0);
+        }
         let (summary, devices) = self.store_items(items).await?;
         let new = self.refresh_touches(&devices).await?;
         if self.settings.realtime_feed && !new.is_empty() {
@@ -73,6 +77,22 @@ impl<S: Store> App<S> {
         &self,
         items: Vec<Item>,
     ) -> Result<(IngestSummary, BTreeSet<String>), IngestError> {
+        let (summary, messages) = self.store_messages(items).await?;
+        self.link_identities(&messages).await?;
+        let devices = messages
+            .iter()
+            .filter(|m| m.message_type.is_view())
+            .filter_map(|m| m.anonymous_id.clone())
+            .collect();
+        Ok((summary, devices))
+    }
+
+    /// Stores the messages of `items`, each messageId once; answers the summary and
+    /// the messages (new and duplicate: the pipeline steps are idempotent).
+    async fn store_messages(
+        &self,
+        items: Vec<Item>,
+    ) -> Result<(IngestSummary, Vec<Message>), IngestError> {
         let mut summary = IngestSummary::default();
         let mut messages = Vec::with_capacity(items.len());
         for item in items {
@@ -91,17 +111,11 @@ impl<S: Store> App<S> {
                 summary.duplicates += 1;
             }
         }
-        self.link_identities(&messages).await?;
-        let devices = messages
-            .iter()
-            .filter(|m| m.message_type.is_view())
-            .filter_map(|m| m.anonymous_id.clone())
-            .collect();
-        Ok((summary, devices))
+        Ok((summary, messages))
     }
 
-
-    async fn link_identities(&self, messages: &[Message]) -> Result<(), StoreError> {
+    /// Records the identity link each message asserts (the identity-map step).
+    pub async fn link_identities(&self, messages: &[Message]) -> Result<(), StoreError> {
         for message in messages {
             if let Some(link) = message.identity_link() {
                 let outcome = self

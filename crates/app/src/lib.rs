@@ -30,6 +30,9 @@ pub struct App<S> {
     pub store: S,
     /// The one Segment client (one connection pool) of the process.
     pub segment: segment_client::Client,
+    /// Locally the pipeline runs right after intake; on AWS the stream consumers
+    /// run it.
+    inline_pipeline: bool,
 }
 
 impl<S: sma_store::Store> App<S> {
@@ -42,6 +45,14 @@ impl<S: sma_store::Store> App<S> {
             segment: segment_client::Client::new(config)?,
             settings: Arc::new(settings),
             store,
+            inline_pipeline: true,
         })
+    }
+
+    /// The AWS shape: intake only stores; the EVENTS and ATTRIBUTION stream
+    /// consumers run identity, touches and the real-time feed.
+    pub fn streamed(mut self) -> App<S> {
+        self.inline_pipeline = false;
+        self
     }
 }
