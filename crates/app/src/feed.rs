@@ -79,6 +79,33 @@ impl<S: Store> App<S> {
         Ok(self.segment.send(messages).await)
     }
 
+    /// What a backfill sends for one journey: for a user, its identify (as of all
+    /// its touches) and a track per touch in `[since, until)`; for a lone device, its
+    /// tracks. The messages are those the endpoints send for the same facts.
+    pub async fn backfill_messages(
+        &self,
+        subject: &Subject,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Message>, FeedError> {
+        let loaded = self.load(subject).await?;
+        let in_range = |t: &Touch| {
+            since.is_none_or(|s| t.timestamp >= s.timestamp_millis())
+                && until.is_none_or(|u| t.timestamp < u.timestamp_millis())
+        };
+        let user = match subject {
+            Subject::User(user) => Some(user.as_str()),
+            Subject::Device(_) => None,
+        };
+        let mut messages = self.track_messages(user, &loaded.journey.touches, in_range)?;
+        if let Some(user) = user
+            && !loaded.journey.touches.is_empty()
+        {
+            messages.push(self.identify_message(user, &loaded)?);
+        }
+        Ok(messages)
+    }
+
     async fn known_user(&self, user_id: &str) -> Result<Loaded, FeedError> {
         let loaded = self.load(&Subject::User(user_id.to_owned())).await?;
         if loaded.devices.is_empty() && loaded.events.is_empty() {

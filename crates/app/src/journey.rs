@@ -18,7 +18,7 @@ pub(crate) struct Loaded {
 
 /// Whose journey: a user over its devices, or a device that belongs to no user.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Subject {
+pub enum Subject {
     User(String),
     Device(String),
 }
@@ -46,7 +46,7 @@ impl<S: Store> App<S> {
 
     /// The journeys with a message in `[from, to)`, each once: a device that
     /// belongs to a user is part of the user's journey.
-    pub(crate) async fn subjects(
+    pub async fn subjects(
         &self,
         from: Option<chrono::DateTime<chrono::Utc>>,
         to: Option<chrono::DateTime<chrono::Utc>>,

@@ -18,6 +18,7 @@ pub use config::{SettingError, Settings};
 pub use feed::FeedError;
 pub use http::router;
 pub use ingest::{IngestError, IngestSummary};
+pub use journey::Subject;
 pub use query::{Attribution, ConversionView, DeviceView, EventView, TouchView, UserView, iso};
 pub use report::{ReportRequest, ReportView, Total};
 pub use rules::Rules;
