@@ -1,0 +1,187 @@
+//! GA4's source categories (SOURCE_CATEGORY_SEARCH, _SOCIAL, _VIDEO, _SHOPPING) as our
+//! host data sees them: each sampled entry resolves to the platform kind GA4 gives it.
+
+use sma_sources::{Channel, known_source};
+
+/// A sample of GA4's published source categories (SOURCE_CATEGORY_*), as they appear
+/// in `utm_source` values or referrer hosts: each must resolve to that category.
+#[test]
+fn ga4_source_categories_are_known() {
+    use Channel::*;
+    let categories: [(Channel, &[&str]); 4] = [
+        (
+            OrganicSearch,
+            &[
+                "google",
+                "bing",
+                "yahoo",
+                "baidu",
+                "yandex",
+                "duckduckgo",
+                "naver",
+                "daum",
+                "msn",
+                "aol",
+                "ask",
+                "ecosia.org",
+                "qwant",
+                "seznam",
+                "sogou",
+                "so.com",
+                "rambler",
+                "onet",
+                "go.mail.ru",
+                "kvasir",
+                "startsiden",
+                "najdi",
+                "virgilio",
+                "terra",
+                "biglobe",
+                "auone",
+                "rakuten",
+                "search.aol.com",
+                "cn.bing.com",
+                "m.baidu.com",
+                "m.naver.com",
+                "yandex.com.tr",
+                "tw.search.yahoo.com",
+                "yahoo.co.jp",
+                "lens.google.com",
+                "news.google.com",
+                "play.google.com",
+                "google-play",
+                "ntp.msn.com",
+                "tut.by",
+                "search.ukr.net",
+                "dogpile",
+                "lycos",
+                "babylon",
+                "conduit",
+                "comcast",
+                "incredimail",
+                "avg",
+            ],
+        ),
+        (
+            OrganicSocial,
+            &[
+                "facebook",
+                "facebook.com",
+                "fb",
+                "m.facebook.com",
+                "l.facebook.com",
+                "lm.facebook.com",
+                "instagram",
+                "ig",
+                "l.instagram.com",
+                "twitter",
+                "t.co",
+                "linkedin",
+                "lnkd.in",
+                "reddit",
+                "old.reddit.com",
+                "pinterest",
+                "pinterest.de",
+                "quora",
+                "tiktok",
+                "snapchat",
+                "tumblr",
+                "vk.com",
+                "m.vk.com",
+                "odnoklassniki.ru",
+                "weibo",
+                "line",
+                "kakao",
+                "blog.naver.com",
+                "messenger",
+                "l.messenger.com",
+                "whatsapp",
+                "wechat",
+                "t.me",
+                "skype",
+                "slack",
+                "discord",
+                "medium.com",
+                "news.ycombinator.com",
+                "stackoverflow",
+                "yelp",
+                "tripadvisor",
+                "trustpilot",
+                "glassdoor",
+                "meetup",
+                "xing",
+                "groups.google.com",
+                "sites.google.com",
+                "getpocket.com",
+                "bit.ly",
+                "tinyurl",
+                "flickr",
+                "wordpress",
+                "blogger",
+                "disqus",
+            ],
+        ),
+        (
+            OrganicVideo,
+            &[
+                "youtube",
+                "m.youtube.com",
+                "music.youtube.com",
+                "vimeo",
+                "player.vimeo.com",
+                "dailymotion",
+                "twitch",
+                "wistia",
+                "netflix",
+                "hulu",
+                "disneyplus",
+                "ted",
+                "youku",
+                "iqiyi",
+                "veoh",
+                "crackle",
+                "curiositystream",
+                "utreon",
+            ],
+        ),
+        (
+            OrganicShopping,
+            &[
+                "google shopping",
+                "igshopping",
+                "amazon",
+                "amazon.com",
+                "amazon.co.uk",
+                "ebay",
+                "ebay.de",
+                "etsy",
+                "walmart",
+                "alibaba",
+                "m.alibaba.com",
+                "mercadolibre",
+                "mercadolibre.com.mx",
+                "shopify",
+                "shop.app",
+                "shopping.naver.com",
+                "shopping.yahoo.co.jp",
+                "shopzilla",
+            ],
+        ),
+    ];
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for (channel, names) in categories {
+        for name in names {
+            total += 1;
+            let got = known_source(name).map(|k| k.channel);
+            if got != Some(channel) {
+                failures.push(format!("{name}: expected {channel}, got {got:?}"));
+            }
+        }
+    }
+    println!(
+        "GA4 source categories: {}/{total} known",
+        total - failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
