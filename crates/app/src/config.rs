@@ -33,6 +33,9 @@ pub struct Settings {
     pub sma_db: PathBuf,
     pub dynamodb_endpoint: Option<String>,
     pub max_body_bytes: usize,
+    pub max_batch_messages: usize,
+    pub request_timeout_seconds: u32,
+    pub events_ttl_days: u32,
 }
 
 /// A setting that is present but unusable.
@@ -85,6 +88,9 @@ impl Settings {
             sma_db: PathBuf::from(env.text("SMA_DB", "./sma.db")),
             dynamodb_endpoint: env.optional("DYNAMODB_ENDPOINT"),
             max_body_bytes: env.positive("MAX_BODY_BYTES", 5 * 1024 * 1024)?,
+            max_batch_messages: env.positive("MAX_BATCH_MESSAGES", 10_000)?,
+            request_timeout_seconds: env.positive("REQUEST_TIMEOUT_SECONDS", 30)?,
+            events_ttl_days: env.number("EVENTS_TTL_DAYS", 0)?,
         })
     }
 

@@ -33,6 +33,8 @@ impl IngestSummary {
 pub enum IngestError {
     #[error(transparent)]
     Body(#[from] BodyError),
+    #[error("body holds {0} messages; the limit is {1} (MAX_BATCH_MESSAGES)")]
+    TooManyMessages(usize, usize),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -52,7 +54,12 @@ impl<S: Store> App<S> {
             implied_type,
             received_at: Utc::now(),
         };
-        self.ingest_items(parse_body(body, opts)?).await
+        let items = parse_body(body, opts)?;
+        let limit = self.settings.max_batch_messages;
+        if items.len() > limit {
+            return Err(IngestError::TooManyMessages(items.len(), limit));
+        }
+        self.ingest_items(items).await
     }
 
     /// Stores already-parsed items and, in the inline shape, runs the pipeline; the

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 pub use config::{SettingError, Settings};
 pub use feed::FeedError;
-pub use http::router;
+pub use http::{MAX_HEADER_BYTES, MAX_URL_BYTES, router};
 pub use ingest::{IngestError, IngestSummary};
 pub use journey::Subject;
 pub use query::{Attribution, ConversionView, DeviceView, EventView, TouchView, UserView, iso};

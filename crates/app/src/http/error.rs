@@ -62,6 +62,9 @@ impl From<IngestError> for ApiError {
     fn from(e: IngestError) -> ApiError {
         match e {
             IngestError::Body(body) => ApiError::new(StatusCode::BAD_REQUEST, body.to_string()),
+            too_many @ IngestError::TooManyMessages(..) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, too_many.to_string())
+            }
             IngestError::Store(store) => store.into(),
         }
     }

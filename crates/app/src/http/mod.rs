@@ -4,6 +4,7 @@ mod auth;
 mod error;
 mod feed;
 mod intake;
+mod limits;
 mod query;
 mod report;
 
@@ -14,11 +15,13 @@ use sma_store::Store;
 
 use crate::App;
 pub use error::ApiError;
+pub use limits::{MAX_HEADER_BYTES, MAX_URL_BYTES};
 
 /// Every route of sma. The Lambda functions each serve this same Router; API
 /// Gateway only sends each one its own paths.
 pub fn router<S: Store>(app: App<S>) -> Router {
     let body_limit = app.settings.max_body_bytes;
+    let timeout = std::time::Duration::from_secs(app.settings.request_timeout_seconds.into());
     Router::new()
         .route("/health", get(health))
         .route("/events", post(intake::webhook::<S>))
@@ -32,6 +35,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(timeout, limits::enforce))
         .with_state(app)
 }
 
