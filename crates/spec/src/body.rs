@@ -33,6 +33,9 @@ pub enum BodyError {
 }
 
 /// One message of a body: accepted, ignored (`delete`), or rejected with the reason.
+// Nearly every item is a message, built once and moved into a Vec: boxing it would
+// add an allocation per message to save space on the rare other variants.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Message(Message),

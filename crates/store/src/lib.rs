@@ -18,7 +18,7 @@ use std::future::Future;
 use sma_spec::{IdentityLink, Message};
 
 #[cfg(feature = "dynamodb")]
-pub use dynamodb::DynamoStore;
+pub use dynamodb::{DynamoStore, Tables, message_from_item, touch_from_item};
 pub use error::StoreError;
 pub use identity::{Conflict, LinkOutcome};
 pub use sqlite::SqliteStore;
