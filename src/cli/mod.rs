@@ -1,7 +1,10 @@
 //! The command line: one subcommand per job, each in its own module.
 
+mod backfill;
 mod context;
 mod detect;
+mod r#gen;
+mod import;
 mod logging;
 mod report;
 mod serve;
@@ -22,10 +25,16 @@ pub struct Cli {
 enum Command {
     /// Serve every endpoint on localhost with the embedded store (SMA_DB).
     Serve,
+    /// Import Segment archives (S3 `segment-logs/`, .gz, .jsonl, .json, `-`) into the store (SMA_DB).
+    Import(import::Args),
+    /// Write realistic synthetic history as a Segment S3-style archive.
+    Gen(r#gen::Args),
     /// Detect the source of a visit from its page URL and referrer.
     Detect(detect::Args),
     /// Conversions and value per channel under one attribution model.
     Report(report::Args),
+    /// Re-send identify traits and "Source Identified" events for past touches.
+    Backfill(backfill::Args),
 }
 
 impl Cli {
@@ -40,8 +49,11 @@ impl Cli {
         logging::init();
         let result = match self.command {
             Command::Serve => serve::run(),
+            Command::Import(args) => import::run(args),
+            Command::Gen(args) => r#gen::run(args),
             Command::Detect(args) => detect::run(args),
             Command::Report(args) => report::run(args),
+            Command::Backfill(args) => backfill::run(args),
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

@@ -60,10 +60,18 @@ fn table(out: &mut impl Write, report: &ReportView) -> std::io::Result<()> {
         ),
     };
     writeln!(out, "model {}, {period}", report.model)?;
-    writeln!(out, "{:<26} {:>12} {:>14} {:>7}", "channel", "conversions", "value", "share")?;
+    writeln!(
+        out,
+        "{:<26} {:>12} {:>14} {:>7}",
+        "channel", "conversions", "value", "share"
+    )?;
     let total = report.total.conversions;
     for row in &report.channels {
-        let share = if total > 0.0 { 100.0 * row.conversions / total } else { 0.0 };
+        let share = if total > 0.0 {
+            100.0 * row.conversions / total
+        } else {
+            0.0
+        };
         writeln!(
             out,
             "{:<26} {:>12.2} {:>14.2} {:>6.1}%",
@@ -73,5 +81,9 @@ fn table(out: &mut impl Write, report: &ReportView) -> std::io::Result<()> {
             share
         )?;
     }
-    writeln!(out, "{:<26} {:>12.2} {:>14.2}", "total", total, report.total.value)
+    writeln!(
+        out,
+        "{:<26} {:>12.2} {:>14.2}",
+        "total", total, report.total.value
+    )
 }

@@ -33,7 +33,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 /// Running without secrets is fine on a laptop and dangerous anywhere else.
 fn warn_if_open(settings: &Settings) {
     if settings.api_token.is_none() {
-        tracing::warn!("API_TOKEN is not set: /api and /segment are open to anyone who can reach this port");
+        tracing::warn!(
+            "API_TOKEN is not set: /api and /segment are open to anyone who can reach this port"
+        );
     }
     if settings.segment_shared_secret.is_none() {
         tracing::warn!("SEGMENT_SHARED_SECRET is not set: /events accepts unsigned bodies");

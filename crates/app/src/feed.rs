@@ -67,9 +67,11 @@ impl<S: Store> App<S> {
                 None => Subject::Device(record.device.clone()),
             };
             let loaded = self.load(&subject).await?;
-            messages.extend(self.track_messages(user.as_deref(), &loaded.journey.touches, |t| {
-                t.device == record.device && t.message_id == record.message_id
-            })?);
+            messages.extend(self.track_messages(
+                user.as_deref(),
+                &loaded.journey.touches,
+                |t| t.device == record.device && t.message_id == record.message_id,
+            )?);
             if let Some(user) = user
                 && users.insert(user.clone())
             {
@@ -120,7 +122,10 @@ impl<S: Store> App<S> {
         let anchors = [
             ("first", sma_attribution::first_touch(touches)),
             ("last", sma_attribution::last_touch(touches)),
-            ("last_non_direct", sma_attribution::last_non_direct_touch(touches)),
+            (
+                "last_non_direct",
+                sma_attribution::last_non_direct_touch(touches),
+            ),
         ];
         for (name, index) in anchors {
             if let Some(touch) = index.map(|i| &touches[i]) {

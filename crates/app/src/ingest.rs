@@ -151,9 +151,15 @@ impl<S: Store> App<S> {
         tokio::spawn(async move {
             match app.feed_new_touches(&new).await {
                 Ok(report) if report.is_complete() => {
-                    tracing::debug!(sent = report.sent, dry_run = report.dry_run, "real-time feed sent");
+                    tracing::debug!(
+                        sent = report.sent,
+                        dry_run = report.dry_run,
+                        "real-time feed sent"
+                    );
                 }
-                Ok(report) => tracing::error!(failed = ?report.failed, "real-time feed: messages not delivered"),
+                Ok(report) => {
+                    tracing::error!(failed = ?report.failed, "real-time feed: messages not delivered")
+                }
                 Err(e) => tracing::error!(error = %e, "real-time feed failed"),
             }
         });

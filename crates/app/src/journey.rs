@@ -31,9 +31,10 @@ impl<S: Store> App<S> {
                 let events = self.store.user_events(user, &devices).await?;
                 (devices, events)
             }
-            Subject::Device(device) => {
-                (vec![device.clone()], self.store.device_events(device).await?)
-            }
+            Subject::Device(device) => (
+                vec![device.clone()],
+                self.store.device_events(device).await?,
+            ),
         };
         let touches = self.touches_of(&devices).await?;
         let journey = Journey {
@@ -41,7 +42,11 @@ impl<S: Store> App<S> {
             conversions: self.conversions(&events),
             milestones: self.milestones(&events),
         };
-        Ok(Loaded { devices, events, journey })
+        Ok(Loaded {
+            devices,
+            events,
+            journey,
+        })
     }
 
     /// The journeys with a message in `[from, to)`, each once: a device that

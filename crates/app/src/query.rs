@@ -174,17 +174,23 @@ impl<S: Store> App<S> {
     fn attribution(&self, loaded: &Loaded) -> Attribution {
         let j = &loaded.journey;
         let view = |index: Option<usize>| index.map(|i| TouchView::from(&j.touches[i]));
-        let conversions =
-            sma_attribution::attribute(&j.touches, &j.conversions, &j.milestones, &self.rules.models)
-                .into_iter()
-                .map(|c| ConversionView {
-                    event: c.conversion.event,
-                    timestamp: iso(DateTime::from_timestamp_millis(c.conversion.timestamp).unwrap_or_default()),
-                    value: c.conversion.value,
-                    message_id: c.conversion.message_id,
-                    credits: c.credits,
-                })
-                .collect();
+        let conversions = sma_attribution::attribute(
+            &j.touches,
+            &j.conversions,
+            &j.milestones,
+            &self.rules.models,
+        )
+        .into_iter()
+        .map(|c| ConversionView {
+            event: c.conversion.event,
+            timestamp: iso(
+                DateTime::from_timestamp_millis(c.conversion.timestamp).unwrap_or_default()
+            ),
+            value: c.conversion.value,
+            message_id: c.conversion.message_id,
+            credits: c.credits,
+        })
+        .collect();
         Attribution {
             touches: j.touches.iter().map(TouchView::from).collect(),
             conversions,

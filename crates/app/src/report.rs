@@ -21,14 +21,22 @@ pub struct ReportRequest {
 impl ReportRequest {
     /// Reads a model name and optional bounds (RFC 3339 times or `YYYY-MM-DD` dates,
     /// a date meaning its midnight UTC). Errors name the bad part.
-    pub fn parse(model: &str, from: Option<&str>, to: Option<&str>) -> Result<ReportRequest, String> {
+    pub fn parse(
+        model: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<ReportRequest, String> {
         let model = model.parse::<ReportModel>().map_err(|e| e.to_string())?;
         let from = from.map(|t| time("from", t)).transpose()?;
         let to = to.map(|t| time("to", t)).transpose()?;
         if let (Some(f), Some(t)) = (from, to)
             && f >= t
         {
-            return Err(format!("`from` ({}) must be before `to` ({})", iso(f), iso(t)));
+            return Err(format!(
+                "`from` ({}) must be before `to` ({})",
+                iso(f),
+                iso(t)
+            ));
         }
         Ok(ReportRequest { model, from, to })
     }
@@ -42,7 +50,9 @@ fn time(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
             NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
         })
-        .map_err(|_| format!("`{name}`: {text:?} is neither a date (YYYY-MM-DD) nor an RFC 3339 time"))
+        .map_err(|_| {
+            format!("`{name}`: {text:?} is neither a date (YYYY-MM-DD) nor an RFC 3339 time")
+        })
 }
 
 /// A report as the API and the CLI show it.

@@ -25,7 +25,8 @@ impl Rules {
                 .with_internal_domains(&settings.internal_domains)
                 .with_referral_exclusions(&settings.referral_exclusions),
             touches: TouchRules {
-                session_timeout_ms: (f64::from(settings.session_timeout_minutes) * MINUTE_MS) as i64,
+                session_timeout_ms: (f64::from(settings.session_timeout_minutes) * MINUTE_MS)
+                    as i64,
             },
             models: ModelConfig {
                 lookback_ms: (f64::from(settings.lookback_days) * DAY_MS) as i64,

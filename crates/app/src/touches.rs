@@ -84,6 +84,10 @@ fn record(touch: &Touch) -> TouchRecord {
 }
 
 pub(crate) fn touch(record: TouchRecord) -> Result<Touch, StoreError> {
-    serde_json::from_value(record.touch)
-        .map_err(|e| StoreError::Corrupt(format!("touch {} of {}: {e}", record.message_id, record.device)))
+    serde_json::from_value(record.touch).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "touch {} of {}: {e}",
+            record.message_id, record.device
+        ))
+    })
 }

@@ -49,7 +49,9 @@ fn message() -> impl Strategy<Value = (Value, Expected)> {
         (id_text(), id_text()).prop_map(|(a, u)| (Some(a), Some(u))),
     ];
     let time = (0i64..2_000_000_000, 0u32..1000);
-    let url = prop::option::of("https://[a-z]{1,10}\\.(io|com|de)/[a-z/]{0,12}(\\?utm_source=[a-z]{1,8})?");
+    let url = prop::option::of(
+        "https://[a-z]{1,10}\\.(io|com|de)/[a-z/]{0,12}(\\?utm_source=[a-z]{1,8})?",
+    );
     let noise = prop::collection::btree_map("[a-z]{1,8}", any::<i32>(), 0..4);
     (
         kind,
@@ -116,7 +118,8 @@ fn junk() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         Just(json!([])),
         Just(json!({})),
-        "[a-z]{1,8}".prop_map(|t| json!({"type": format!("x{t}"), "messageId": "m", "userId": "u"})),
+        "[a-z]{1,8}"
+            .prop_map(|t| json!({"type": format!("x{t}"), "messageId": "m", "userId": "u"})),
         Just(json!({"type": "page", "anonymousId": "a"})),
         Just(json!({"type": "track", "messageId": "m", "userId": "u"})),
         Just(json!({"type": "page", "messageId": "m"})),

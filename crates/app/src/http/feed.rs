@@ -49,5 +49,9 @@ fn answer(result: Result<SendReport, FeedError>) -> Result<Json<SendReport>, Api
         return Ok(Json(report));
     }
     let summary = serde_json::to_value(&report).expect("reports serialise");
-    Err(ApiError::new(StatusCode::BAD_GATEWAY, "Segment did not accept every message").with(summary))
+    Err(ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        "Segment did not accept every message",
+    )
+    .with(summary))
 }

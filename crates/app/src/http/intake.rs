@@ -73,7 +73,10 @@ fn read(
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             too_large()
         } else {
-            ApiError::new(status, format!("cannot read body: {}", rejection.body_text()))
+            ApiError::new(
+                status,
+                format!("cannot read body: {}", rejection.body_text()),
+            )
         }
     })?;
     let encoding = headers
@@ -96,7 +99,12 @@ fn gunzip(body: &[u8], limit: usize) -> Result<Bytes, ApiError> {
     let read = flate2::read::MultiGzDecoder::new(body)
         .take(limit as u64 + 1)
         .read_to_end(&mut inflated)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("body is not valid gzip: {e}")))?;
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("body is not valid gzip: {e}"),
+            )
+        })?;
     if read > limit {
         return Err(too_large());
     }

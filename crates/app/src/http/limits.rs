@@ -43,7 +43,10 @@ pub async fn enforce(State(timeout): State<Duration>, request: Request, next: Ne
         Ok(response) => response,
         Err(_) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            format!("request took longer than {} s (REQUEST_TIMEOUT_SECONDS); retry", timeout.as_secs()),
+            format!(
+                "request took longer than {} s (REQUEST_TIMEOUT_SECONDS); retry",
+                timeout.as_secs()
+            ),
         )
         .into_response(),
     }

@@ -31,11 +31,17 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/api/report", get(report::report::<S>))
         .route("/segment/identify/user/{id}", get(feed::identify_user::<S>))
         .route("/segment/track/user/{id}", get(feed::track_user::<S>))
-        .route("/segment/track/anonymous/{id}", get(feed::track_device::<S>))
+        .route(
+            "/segment/track/anonymous/{id}",
+            get(feed::track_device::<S>),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(timeout, limits::enforce))
+        .layer(axum::middleware::from_fn_with_state(
+            timeout,
+            limits::enforce,
+        ))
         .with_state(app)
 }
 

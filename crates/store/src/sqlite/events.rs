@@ -105,7 +105,11 @@ impl EventStore for SqliteStore {
             )?;
             stmt.query_map(params![from, to], |r| {
                 let id: String = r.get(1)?;
-                Ok(if r.get::<_, i64>(0)? == 0 { Owner::Device(id) } else { Owner::User(id) })
+                Ok(if r.get::<_, i64>(0)? == 0 {
+                    Owner::Device(id)
+                } else {
+                    Owner::User(id)
+                })
             })?
             .collect()
         })

@@ -1,0 +1,147 @@
+//! `sma import PATH...`: historic Segment archives into the store, fast and
+//! resumable.
+//!
+//! One thread reads, decompresses, parses and validates ([`reader`]); the calling
+//! thread stores each batch of messages through [`App::store_items`] (one store
+//! transaction per batch, identity links in the same pass) and refreshes the
+//! touches of every device seen once at the end ([`touches`]). Storage is idempotent by
+//! messageId, so importing the same files again adds nothing and an import killed
+//! at any point is completed by running it again: the end state is the same as an
+//! uninterrupted run's, whatever was committed before the kill.
+
+pub mod progress;
+mod reader;
+mod summary;
+mod touches;
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use sma_app::App;
+use sma_archive::DEFAULT_MAX_RECORD_BYTES;
+use sma_spec::Item;
+use sma_store::Store;
+
+use super::context;
+
+use reader::ReadPlan;
+use summary::Summary;
+use touches::Refresher;
+
+/// Batches waiting between the reader and the store: enough to keep both busy,
+/// few enough to keep memory bounded.
+const QUEUE: usize = 2;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Archive files, directories of them (`segment-logs/<source>/<day>/*.gz`;
+    /// walked for .gz, .jsonl, .ndjson and .json files), or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Messages per store write (one transaction each).
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    batch: u32,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Devices held for the touch refresh before the longest-unseen half is
+    /// refreshed early (bounds memory; tests set it low).
+    #[arg(long, hide = true, default_value_t = touches::PENDING_CAP)]
+    max_pending_devices: usize,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let settings = context::settings()?;
+    let runtime = context::runtime()?;
+    tracing::info!(db = %settings.sma_db.display(), "opening the store");
+    let app = context::embedded_app(settings)?;
+    let summary = import(&runtime, &app, &args)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", summary.render());
+    }
+    if summary.files == 0 || (summary.lines == 0 && summary.problem_count > 0) {
+        let first = summary
+            .problems
+            .first()
+            .map(|p| format!("{}: {}", p.at, p.error));
+        bail!(
+            "nothing could be read{}",
+            first.map(|f| format!(" ({f})")).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Imports `args.paths` into `app`'s store (any adapter).
+pub fn import<S: Store>(
+    runtime: &tokio::runtime::Runtime,
+    app: &App<S>,
+    args: &Args,
+) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let found = sma_archive::collect(&args.paths);
+    for problem in &found.problems {
+        tracing::error!("{problem}");
+    }
+    if found.sources.is_empty() {
+        match found.problems.first() {
+            Some(problem) => bail!("nothing to import: {problem}"),
+            None => bail!(
+                "nothing to import: no .gz, .jsonl, .ndjson or .json files under the given paths"
+            ),
+        }
+    }
+    tracing::info!(files = found.sources.len(), batch = args.batch, "importing");
+    let plan = ReadPlan {
+        sources: found.sources,
+        batch: args.batch as usize,
+        max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+        received_at: Utc::now(),
+    };
+    let (tx, rx) = mpsc::sync_channel::<Vec<Item>>(QUEUE);
+    let reading = std::thread::Builder::new()
+        .name("import-reader".into())
+        .spawn(move || reader::read_all(plan, tx))
+        .context("cannot start the reader thread")?;
+
+    let mut touches = Refresher::new(runtime, app, args.max_pending_devices);
+    let stored = store_batches(runtime, app, rx, &mut touches);
+    let mut read = reading
+        .join()
+        .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
+    let (accepted, duplicates) = stored?;
+    for problem in found.problems {
+        read.problem(problem.path, problem.problem);
+    }
+    touches.finish()?;
+    let seconds = started.elapsed().as_secs_f64();
+    let mut summary = Summary::new(read, accepted, duplicates, seconds);
+    summary.devices_refreshed = touches.refreshed;
+    summary.new_touches = touches.new_touches;
+    Ok(summary)
+}
+
+/// Stores batches until the reader is done: (stored, duplicates). On a store
+/// error the receiver is dropped, which stops the reader.
+fn store_batches<S: Store>(
+    runtime: &tokio::runtime::Runtime,
+    app: &App<S>,
+    batches: mpsc::Receiver<Vec<Item>>,
+    touches: &mut Refresher<'_, S>,
+) -> anyhow::Result<(u64, u64)> {
+    let (mut accepted, mut duplicates) = (0u64, 0u64);
+    for batch in batches {
+        let (summary, devices) = runtime
+            .block_on(app.store_items(batch))
+            .context("cannot store a batch")?;
+        accepted += summary.accepted as u64;
+        duplicates += summary.duplicates as u64;
+        touches.add(devices)?;
+    }
+    Ok((accepted, duplicates))
+}
