@@ -11,11 +11,18 @@ const TOKEN: &str = "t0ken-for-tests-only";
 const SECRET: &str = "abc123";
 
 fn secured() -> Server {
-    Server::start(&[("API_TOKEN", TOKEN), ("SEGMENT_SHARED_SECRET", SECRET), ("INGEST_WRITE_KEYS", "wk-1,wk-2")])
+    Server::start(&[
+        ("API_TOKEN", TOKEN),
+        ("SEGMENT_SHARED_SECRET", SECRET),
+        ("INGEST_WRITE_KEYS", "wk-1,wk-2"),
+    ])
 }
 
 fn basic(key: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
+    )
 }
 
 fn body(id: &str) -> String {
@@ -28,52 +35,120 @@ async fn the_query_api_needs_the_bearer_token() {
     let anonymous = server.client().get("/api/user/u1").await;
     assert_eq!(anonymous.status, 401);
     assert_eq!(anonymous.headers["www-authenticate"], "Bearer");
-    assert!(!anonymous.body["error"].as_str().unwrap().contains(TOKEN), "no secret leaks");
-    let wrong = server.client().with_header("authorization", "Bearer nope").get("/api/user/u1").await;
+    assert!(
+        !anonymous.body["error"].as_str().unwrap().contains(TOKEN),
+        "no secret leaks"
+    );
+    let wrong = server
+        .client()
+        .with_header("authorization", "Bearer nope")
+        .get("/api/user/u1")
+        .await;
     assert_eq!(wrong.status, 401);
-    let write_key = server.client().with_header("authorization", &basic("wk-1")).get("/api/user/u1").await;
-    assert_eq!(write_key.status, 403, "a known write key is identified but not allowed to read");
-    let right = server.client().with_header("authorization", &format!("Bearer {TOKEN}")).get("/api/user/u1").await;
-    assert_eq!(right.status, 404, "authorised: the user just does not exist");
-    assert_eq!(server.client().get("/health").await.status, 200, "health stays open");
+    let write_key = server
+        .client()
+        .with_header("authorization", &basic("wk-1"))
+        .get("/api/user/u1")
+        .await;
+    assert_eq!(
+        write_key.status, 403,
+        "a known write key is identified but not allowed to read"
+    );
+    let right = server
+        .client()
+        .with_header("authorization", &format!("Bearer {TOKEN}"))
+        .get("/api/user/u1")
+        .await;
+    assert_eq!(
+        right.status, 404,
+        "authorised: the user just does not exist"
+    );
+    assert_eq!(
+        server.client().get("/health").await.status,
+        200,
+        "health stays open"
+    );
 }
 
 #[tokio::test]
 async fn the_webhook_needs_segments_signature() {
     let server = secured();
-    let reader = server.client().with_header("authorization", &format!("Bearer {TOKEN}"));
+    let reader = server
+        .client()
+        .with_header("authorization", &format!("Bearer {TOKEN}"));
     let unsigned = server.client().post("/events", body("m-1")).await;
     assert_eq!(unsigned.status, 401);
-    let forged = server.client().with_header("x-signature", &"0".repeat(40)).post("/events", body("m-1")).await;
+    let forged = server
+        .client()
+        .with_header("x-signature", &"0".repeat(40))
+        .post("/events", body("m-1"))
+        .await;
     assert_eq!(forged.status, 401);
-    assert_eq!(reader.get("/api/anonymous/anon-a").await.status, 404, "nothing stored");
+    assert_eq!(
+        reader.get("/api/anonymous/anon-a").await.status,
+        404,
+        "nothing stored"
+    );
 
     let signature = sma_spec::sign(SECRET.as_bytes(), body("m-1").as_bytes());
-    let signed = server.client().with_header("x-signature", &signature).post("/events", body("m-1")).await;
-    assert_eq!((signed.status, signed.body["accepted"].as_u64()), (200, Some(1)));
+    let signed = server
+        .client()
+        .with_header("x-signature", &signature)
+        .post("/events", body("m-1"))
+        .await;
+    assert_eq!(
+        (signed.status, signed.body["accepted"].as_u64()),
+        (200, Some(1))
+    );
 
     // Webhooks (Actions) batching: Segment signs only the first element.
     let first = body("m-2");
     let array = format!("[{first},{}]", body("m-3"));
     let signature = sma_spec::sign(SECRET.as_bytes(), first.as_bytes());
-    let batch = server.client().with_header("x-signature", &signature).post("/events", array).await;
-    assert_eq!((batch.status, batch.body["accepted"].as_u64()), (200, Some(2)));
+    let batch = server
+        .client()
+        .with_header("x-signature", &signature)
+        .post("/events", array)
+        .await;
+    assert_eq!(
+        (batch.status, batch.body["accepted"].as_u64()),
+        (200, Some(2))
+    );
 
     let bearer = reader.post("/events", body("m-4")).await;
     assert_eq!(bearer.status, 200, "the API token is accepted too");
-    assert_eq!(reader.get("/api/anonymous/anon-a").await.body["events"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        reader.get("/api/anonymous/anon-a").await.body["events"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
 }
 
 #[tokio::test]
 async fn the_tracking_api_needs_a_write_key() {
     let server = secured();
-    let batch = json!({"batch": [serde_json::from_str::<serde_json::Value>(&body("m-1")).unwrap()]}).to_string();
+    let batch =
+        json!({"batch": [serde_json::from_str::<serde_json::Value>(&body("m-1")).unwrap()]})
+            .to_string();
     let none = server.client().post("/v1/batch", batch.clone()).await;
     assert_eq!(none.status, 401);
-    let unknown = server.client().with_header("authorization", &basic("wk-3")).post("/v1/batch", batch.clone()).await;
+    let unknown = server
+        .client()
+        .with_header("authorization", &basic("wk-3"))
+        .post("/v1/batch", batch.clone())
+        .await;
     assert_eq!(unknown.status, 401);
-    let known = server.client().with_header("authorization", &basic("wk-2")).post("/v1/batch", batch).await;
-    assert_eq!((known.status, known.body["accepted"].as_u64()), (200, Some(1)));
+    let known = server
+        .client()
+        .with_header("authorization", &basic("wk-2"))
+        .post("/v1/batch", batch)
+        .await;
+    assert_eq!(
+        (known.status, known.body["accepted"].as_u64()),
+        (200, Some(1))
+    );
 }
 
 #[tokio::test]
@@ -86,12 +161,21 @@ async fn gzip_bodies_are_inflated_within_the_limit() {
         encoder.finish().unwrap()
     };
     let api = server.client().with_header("content-encoding", "gzip");
-    let ok = api.post("/v1/batch", gzip(format!("{{\"batch\": [{}]}}", body("gz-1")).as_bytes())).await;
+    let ok = api
+        .post(
+            "/v1/batch",
+            gzip(format!("{{\"batch\": [{}]}}", body("gz-1")).as_bytes()),
+        )
+        .await;
     assert_eq!((ok.status, ok.body["accepted"].as_u64()), (200, Some(1)));
     let bomb = api.post("/v1/batch", gzip(&vec![b' '; 1_000_000])).await;
     assert_eq!(bomb.status, 413, "inflated size counts");
     let broken = api.post("/v1/batch", b"not gzip".to_vec()).await;
     assert_eq!(broken.status, 400);
-    let brotli = server.client().with_header("content-encoding", "br").post("/v1/batch", "{}").await;
+    let brotli = server
+        .client()
+        .with_header("content-encoding", "br")
+        .post("/v1/batch", "{}")
+        .await;
     assert_eq!(brotli.status, 415);
 }

@@ -20,24 +20,53 @@ fn sma(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
 #[test]
 fn detect_prints_the_source_of_one_visit() {
     let dir = tempfile::tempdir().unwrap();
-    let args = ["detect", "--url", "https://acme.io/?gclid=x", "--referrer", "https://www.google.com/"];
+    let args = [
+        "detect",
+        "--url",
+        "https://acme.io/?gclid=x",
+        "--referrer",
+        "https://www.google.com/",
+    ];
     let source: Value = serde_json::from_str(&stdout(&sma(dir.path(), &args, &[], ""))).unwrap();
-    assert_eq!((source["channel"].as_str(), source["click_id"].as_str()), (Some("Paid Search"), Some("gclid")));
+    assert_eq!(
+        (source["channel"].as_str(), source["click_id"].as_str()),
+        (Some("Paid Search"), Some("gclid"))
+    );
     assert!(source["ruleset"].as_str().is_some_and(|r| !r.is_empty()));
 
-    let internal = sma(dir.path(), &["detect", "--url", "https://acme.io/b", "--referrer", "https://blog.acme.io/"], &[("INTERNAL_DOMAINS", "acme.io")], "");
+    let internal = sma(
+        dir.path(),
+        &[
+            "detect",
+            "--url",
+            "https://acme.io/b",
+            "--referrer",
+            "https://blog.acme.io/",
+        ],
+        &[("INTERNAL_DOMAINS", "acme.io")],
+        "",
+    );
     let source: Value = serde_json::from_str(&stdout(&internal)).unwrap();
     assert_eq!(source["channel"], "Internal", "settings apply");
 
@@ -48,7 +77,12 @@ fn detect_prints_the_source_of_one_visit() {
 #[test]
 fn detect_jsonl_answers_every_line_in_order() {
     let dir = tempfile::tempdir().unwrap();
-    let referrers = ["https://www.bing.com/search?q=x", "https://partner-blog.example.org/post", "", "https://chatgpt.com/"];
+    let referrers = [
+        "https://www.bing.com/search?q=x",
+        "https://partner-blog.example.org/post",
+        "",
+        "https://chatgpt.com/",
+    ];
     let mut input = String::new();
     for i in 0..1000 {
         let line = json!({"url": format!("https://acme.io/{i}"), "referrer": referrers[i % 4]});
@@ -58,7 +92,10 @@ fn detect_jsonl_answers_every_line_in_order() {
         }
     }
     let output = stdout(&sma(dir.path(), &["detect", "--jsonl"], &[], &input));
-    let lines: Vec<Value> = output.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = output
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 1001, "one answer per input line");
     assert!(lines[501]["error"].as_str().unwrap().contains("line 502"));
     let expected = ["Organic Search", "Referral", "Direct", "AI Assistant"];
@@ -74,8 +111,20 @@ fn report_prints_table_json_and_csv() {
     let db = dir.path().join("sma.db");
     let server = Server::start_on(&db, &[]);
     let body = json!([
-        page("p1", "d1", "2024-06-01T09:00:00Z", "https://acme.io/?utm_source=newsletter&utm_medium=email", ""),
-        page("p2", "d1", "2024-06-02T09:00:00Z", "https://acme.io/", "https://www.google.com/"),
+        page(
+            "p1",
+            "d1",
+            "2024-06-01T09:00:00Z",
+            "https://acme.io/?utm_source=newsletter&utm_medium=email",
+            ""
+        ),
+        page(
+            "p2",
+            "d1",
+            "2024-06-02T09:00:00Z",
+            "https://acme.io/",
+            "https://www.google.com/"
+        ),
         identify("i1", "d1", "u1", "2024-06-02T09:01:00Z"),
         track("t1", "u1", "Signed Up", "2024-06-02T09:02:00Z", 50.0),
     ]);
@@ -84,20 +133,59 @@ fn report_prints_table_json_and_csv() {
     assert!(server.stop().success());
     let env = [("SMA_DB", db.to_str().unwrap())];
 
-    let json_out = stdout(&sma(dir.path(), &["report", "--model", "first", "--format", "json"], &env, ""));
+    let json_out = stdout(&sma(
+        dir.path(),
+        &["report", "--model", "first", "--format", "json"],
+        &env,
+        "",
+    ));
     let report: Value = serde_json::from_str(&json_out).unwrap();
     assert_eq!(report["model"], "first");
-    assert_eq!(report["channels"], json!([{"channel": "Email", "conversions": 1.0, "value": 50.0}]));
+    assert_eq!(
+        report["channels"],
+        json!([{"channel": "Email", "conversions": 1.0, "value": 50.0}])
+    );
 
-    let csv_out = stdout(&sma(dir.path(), &["report", "--model", "linear", "--format", "csv"], &env, ""));
+    let csv_out = stdout(&sma(
+        dir.path(),
+        &["report", "--model", "linear", "--format", "csv"],
+        &env,
+        "",
+    ));
     let mut lines: Vec<&str> = csv_out.lines().collect();
     lines.sort();
-    assert_eq!(lines, ["Email,0.5,25", "Organic Search,0.5,25", "channel,conversions,value"]);
+    assert_eq!(
+        lines,
+        [
+            "Email,0.5,25",
+            "Organic Search,0.5,25",
+            "channel,conversions,value"
+        ]
+    );
 
-    let table = stdout(&sma(dir.path(), &["report", "--model", "last", "--from", "2024-06-01", "--to", "2024-07-01"], &env, ""));
+    let table = stdout(&sma(
+        dir.path(),
+        &[
+            "report",
+            "--model",
+            "last",
+            "--from",
+            "2024-06-01",
+            "--to",
+            "2024-07-01",
+        ],
+        &env,
+        "",
+    ));
     assert!(table.contains("model last"), "{table}");
-    let organic = table.lines().find(|l| l.starts_with("Organic Search")).expect("a row per channel");
-    assert!(organic.contains("1.00") && organic.contains("50.00") && organic.contains("100.0%"), "{organic}");
+    let organic = table
+        .lines()
+        .find(|l| l.starts_with("Organic Search"))
+        .expect("a row per channel");
+    assert!(
+        organic.contains("1.00") && organic.contains("50.00") && organic.contains("100.0%"),
+        "{organic}"
+    );
 
     let bad = sma(dir.path(), &["report", "--model", "nope"], &env, "");
     assert!(!bad.status.success());

@@ -22,13 +22,19 @@ fn history() -> Value {
 
 fn server(recorder: &Recorder, extra: &[(&str, &str)]) -> Server {
     let url = recorder.url();
-    let mut env = vec![("SEGMENT_ENDPOINT", url.as_str()), ("ANALYTICS_WRITE_KEY", "wk-test")];
+    let mut env = vec![
+        ("SEGMENT_ENDPOINT", url.as_str()),
+        ("ANALYTICS_WRITE_KEY", "wk-test"),
+    ];
     env.extend_from_slice(extra);
     Server::start(&env)
 }
 
 fn ids(messages: &[Value]) -> Vec<String> {
-    messages.iter().map(|m| m["messageId"].as_str().unwrap().to_owned()).collect()
+    messages
+        .iter()
+        .map(|m| m["messageId"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -40,21 +46,43 @@ async fn identify_traits_and_source_identified_events_reach_segment() {
 
     let reply = api.get("/segment/identify/user/user-1").await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!((reply.body["sent"].as_u64(), reply.body["dry_run"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(
+        (reply.body["sent"].as_u64(), reply.body["dry_run"].as_bool()),
+        (Some(1), Some(false))
+    );
     let request = &recorder.requests()[0];
     assert_eq!(request.path, "/v1/batch");
-    assert_eq!(request.header("authorization"), Some("Basic d2stdGVzdDo="), "base64(writeKey + ':')");
+    assert_eq!(
+        request.header("authorization"),
+        Some("Basic d2stdGVzdDo="),
+        "base64(writeKey + ':')"
+    );
     let identify = &recorder.messages()[0];
     assert_eq!(identify["type"], "identify");
     assert_eq!(identify["userId"], "user-1");
     let traits = &identify["traits"];
     assert_eq!(traits["source_first_channel"], "Paid Search");
-    assert_eq!(traits["source_first_landing_page"], "https://acme.io/pricing?gclid=Cj0KCQ");
+    assert_eq!(
+        traits["source_first_landing_page"],
+        "https://acme.io/pricing?gclid=Cj0KCQ"
+    );
     assert_eq!(traits["source_first_timestamp"], "2024-06-01T09:00:00.000Z");
     assert_eq!(traits["source_last_channel"], "Email");
-    assert_eq!((traits["source_last_source"].as_str(), traits["source_last_campaign"].as_str()), (Some("newsletter"), Some("june")));
+    assert_eq!(
+        (
+            traits["source_last_source"].as_str(),
+            traits["source_last_campaign"].as_str()
+        ),
+        (Some("newsletter"), Some("june"))
+    );
     assert_eq!(traits["source_last_non_direct_medium"], "email");
-    assert_eq!((traits["source_touch_count"].as_u64(), traits["source_device_count"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(
+        (
+            traits["source_touch_count"].as_u64(),
+            traits["source_device_count"].as_u64()
+        ),
+        (Some(3), Some(2))
+    );
 
     let reply = api.get("/segment/track/user/user-1").await;
     assert_eq!(reply.body["sent"], 3, "{}", reply.body);
@@ -63,18 +91,57 @@ async fn identify_traits_and_source_identified_events_reach_segment() {
         .iter()
         .map(|t| {
             let p = &t["properties"];
-            (t["event"].as_str().unwrap(), t["anonymousId"].as_str().unwrap(), t["userId"].as_str().unwrap(),
-             t["timestamp"].as_str().unwrap()[..19].to_owned(), p["channel"].as_str().unwrap(),
-             p["touch_index"].as_u64().unwrap(), p["first_touch"].as_bool().unwrap())
+            (
+                t["event"].as_str().unwrap(),
+                t["anonymousId"].as_str().unwrap(),
+                t["userId"].as_str().unwrap(),
+                t["timestamp"].as_str().unwrap()[..19].to_owned(),
+                p["channel"].as_str().unwrap(),
+                p["touch_index"].as_u64().unwrap(),
+                p["first_touch"].as_bool().unwrap(),
+            )
         })
         .collect();
-    assert_eq!(summary, [
-        ("Source Identified", "laptop", "user-1", "2024-06-01T09:00:00".into(), "Paid Search", 0, true),
-        ("Source Identified", "phone", "user-1", "2024-06-03T20:00:00".into(), "Organic Search", 1, false),
-        ("Source Identified", "laptop", "user-1", "2024-06-05T08:00:00".into(), "Email", 2, false),
-    ], "one track per touch, with its historic timestamp");
+    assert_eq!(
+        summary,
+        [
+            (
+                "Source Identified",
+                "laptop",
+                "user-1",
+                "2024-06-01T09:00:00".into(),
+                "Paid Search",
+                0,
+                true
+            ),
+            (
+                "Source Identified",
+                "phone",
+                "user-1",
+                "2024-06-03T20:00:00".into(),
+                "Organic Search",
+                1,
+                false
+            ),
+            (
+                "Source Identified",
+                "laptop",
+                "user-1",
+                "2024-06-05T08:00:00".into(),
+                "Email",
+                2,
+                false
+            ),
+        ],
+        "one track per touch, with its historic timestamp"
+    );
     let incoming = ["ad", "organic", "mail", "who", "link", "buy"];
-    assert!(ids(&tracks).iter().all(|id| !incoming.contains(&id.as_str())), "never an incoming messageId");
+    assert!(
+        ids(&tracks)
+            .iter()
+            .all(|id| !incoming.contains(&id.as_str())),
+        "never an incoming messageId"
+    );
 
     // The same facts again: the same messageIds, so Segment deduplicates.
     api.get("/segment/identify/user/user-1").await;
@@ -86,7 +153,11 @@ async fn identify_traits_and_source_identified_events_reach_segment() {
     assert_eq!(reply.body["sent"], 1);
     assert_eq!(ids(&recorder.messages()[8..]), ids(&tracks[1..2]));
 
-    for path in ["/segment/identify/user/nobody", "/segment/track/user/nobody", "/segment/track/anonymous/nobody"] {
+    for path in [
+        "/segment/identify/user/nobody",
+        "/segment/track/user/nobody",
+        "/segment/track/anonymous/nobody",
+    ] {
         assert_eq!(api.get(path).await.status, 404, "{path}");
     }
 }
@@ -100,7 +171,10 @@ async fn without_a_write_key_the_feed_runs_dry() {
     api.post_json("/events", &history()).await;
     let reply = api.get("/segment/track/user/user-1").await;
     assert_eq!(reply.status, 200);
-    assert_eq!((reply.body["dry_run"].as_bool(), reply.body["sent"].as_u64()), (Some(true), Some(0)));
+    assert_eq!(
+        (reply.body["dry_run"].as_bool(), reply.body["sent"].as_u64()),
+        (Some(true), Some(0))
+    );
     let would = reply.body["would_send"].as_array().unwrap();
     assert_eq!(would.len(), 3);
     assert_eq!(would[0]["event"], "Source Identified");
@@ -120,7 +194,13 @@ async fn a_failing_segment_is_reported_and_the_data_kept() {
     assert_eq!(reply.status, 502, "{}", reply.body);
     assert_eq!(reply.body["failed"].as_array().unwrap().len(), 3);
     assert_eq!(recorder.requests().len(), 1, "a 400 is not retried");
-    assert_eq!(api.get("/api/user/user-1").await.body["touches"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        api.get("/api/user/user-1").await.body["touches"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -132,14 +212,29 @@ async fn real_time_mode_sends_a_new_touch_without_any_call() {
     let mut messages = Vec::new();
     for _ in 0..100 {
         messages = recorder.messages();
-        if messages.iter().filter(|m| m["type"] == "track").count() >= 3 && messages.iter().any(|m| m["type"] == "identify") {
+        if messages.iter().filter(|m| m["type"] == "track").count() >= 3
+            && messages.iter().any(|m| m["type"] == "identify")
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(messages.iter().filter(|m| m["type"] == "track").count() >= 3, "{messages:?}");
+    assert!(
+        messages.iter().filter(|m| m["type"] == "track").count() >= 3,
+        "{messages:?}"
+    );
     let before = recorder.messages().len();
-    api.post_json("/events", &page("new", "laptop", "2024-06-20T09:00:00Z", "https://acme.io/", "https://chatgpt.com/")).await;
+    api.post_json(
+        "/events",
+        &page(
+            "new",
+            "laptop",
+            "2024-06-20T09:00:00Z",
+            "https://acme.io/",
+            "https://chatgpt.com/",
+        ),
+    )
+    .await;
     let mut new = Vec::new();
     for _ in 0..100 {
         new = recorder.messages()[before..].to_vec();
@@ -148,14 +243,36 @@ async fn real_time_mode_sends_a_new_touch_without_any_call() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let track = new.iter().find(|m| m["type"] == "track").expect("the new touch is sent");
-    assert_eq!((track["properties"]["channel"].as_str(), track["userId"].as_str()), (Some("AI Assistant"), Some("user-1")));
-    let identify = new.iter().find(|m| m["type"] == "identify").expect("the user's traits are updated");
+    let track = new
+        .iter()
+        .find(|m| m["type"] == "track")
+        .expect("the new touch is sent");
+    assert_eq!(
+        (
+            track["properties"]["channel"].as_str(),
+            track["userId"].as_str()
+        ),
+        (Some("AI Assistant"), Some("user-1"))
+    );
+    let identify = new
+        .iter()
+        .find(|m| m["type"] == "identify")
+        .expect("the user's traits are updated");
     assert_eq!(identify["traits"]["source_last_channel"], "AI Assistant");
     assert_eq!(identify["traits"]["source_touch_count"], 4);
     // A retried delivery of the same page is no new touch: nothing more is sent.
     let after = recorder.messages().len();
-    api.post_json("/events", &page("new", "laptop", "2024-06-20T09:00:00Z", "https://acme.io/", "https://chatgpt.com/")).await;
+    api.post_json(
+        "/events",
+        &page(
+            "new",
+            "laptop",
+            "2024-06-20T09:00:00Z",
+            "https://acme.io/",
+            "https://chatgpt.com/",
+        ),
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(recorder.messages().len(), after);
 }

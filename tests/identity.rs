@@ -24,16 +24,34 @@ async fn a_user_with_two_devices_and_an_alias() {
     assert_eq!(user.status, 200);
     assert_eq!(user.body["userId"], "user-42");
     assert_eq!(user.body["devices"], json!(["laptop", "phone"]));
-    let ids: Vec<_> = user.body["events"].as_array().unwrap().iter().map(|e| e["messageId"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["p-laptop", "i-laptop", "p-phone", "a-phone", "t-signup"], "all devices, time order");
+    let ids: Vec<_> = user.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["messageId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["p-laptop", "i-laptop", "p-phone", "a-phone", "t-signup"],
+        "all devices, time order"
+    );
     assert_eq!(user.body["conflicts"], json!([]));
     let signup = &user.body["events"][4];
-    assert_eq!((signup["type"].as_str(), signup["event"].as_str()), (Some("track"), Some("Signed Up")));
+    assert_eq!(
+        (signup["type"].as_str(), signup["event"].as_str()),
+        (Some("track"), Some("Signed Up"))
+    );
 
     let phone = api.get("/api/anonymous/phone").await;
-    assert_eq!(phone.body["userId"], "user-42", "linking is retroactive for earlier events");
+    assert_eq!(
+        phone.body["userId"], "user-42",
+        "linking is retroactive for earlier events"
+    );
     assert_eq!(phone.body["events"][0]["referrer"], "https://t.co/xyz");
-    assert_eq!(api.get("/api/anonymous/stranger").await.body["userId"], json!(null));
+    assert_eq!(
+        api.get("/api/anonymous/stranger").await.body["userId"],
+        json!(null)
+    );
 }
 
 #[tokio::test]
@@ -48,14 +66,28 @@ async fn blocked_ids_never_link_and_conflicts_are_recorded() {
     ]);
     api.post_json("/events", &body).await;
     let one = api.get("/api/user/user-1").await;
-    assert_eq!(one.body["devices"], json!(["device-1"]), "the first link wins; `null` is never a device");
+    assert_eq!(
+        one.body["devices"],
+        json!(["device-1"]),
+        "the first link wins; `null` is never a device"
+    );
     let conflict = json!([{"anonymousId": "device-1", "owner": "user-1", "claimant": "user-2",
                            "claimedAt": "2024-06-01T11:00:00Z", "messageId": "i-second"}]);
     assert_eq!(one.body["conflicts"], conflict);
     let two = api.get("/api/user/user-2").await;
-    assert_eq!(two.status, 200, "a user with only a conflict is still visible");
+    assert_eq!(
+        two.status, 200,
+        "a user with only a conflict is still visible"
+    );
     assert_eq!(two.body["devices"], json!([]));
     assert_eq!(two.body["conflicts"], conflict);
-    assert_eq!(api.get("/api/user/0").await.status, 200, "its own events are stored, only never linked");
-    assert_eq!(api.get("/api/anonymous/device-1").await.body["userId"], "user-1");
+    assert_eq!(
+        api.get("/api/user/0").await.status,
+        200,
+        "its own events are stored, only never linked"
+    );
+    assert_eq!(
+        api.get("/api/anonymous/device-1").await.body["userId"],
+        "user-1"
+    );
 }

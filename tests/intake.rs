@@ -8,7 +8,13 @@ use serde_json::json;
 const T0: &str = "2024-06-01T10:00:00.000Z";
 
 fn landing(id: &str) -> serde_json::Value {
-    page(id, "anon-1", T0, "https://acme.io/?utm_source=newsletter&utm_medium=email", "")
+    page(
+        id,
+        "anon-1",
+        T0,
+        "https://acme.io/?utm_source=newsletter&utm_medium=email",
+        "",
+    )
 }
 
 #[tokio::test]
@@ -17,7 +23,10 @@ async fn a_classic_webhook_message_is_stored_once_however_often_it_is_retried() 
     let api = server.client();
     let first = api.post_json("/events", &landing("m-1")).await;
     assert_eq!(first.status, 200, "{}", first.body);
-    assert_eq!(first.body, json!({"accepted": 1, "duplicates": 0, "ignored": 0, "rejected": []}));
+    assert_eq!(
+        first.body,
+        json!({"accepted": 1, "duplicates": 0, "ignored": 0, "rejected": []})
+    );
     for _ in 0..3 {
         let retry = api.post_json("/events", &landing("m-1")).await;
         assert_eq!(retry.status, 200);
@@ -30,7 +39,10 @@ async fn a_classic_webhook_message_is_stored_once_however_often_it_is_retried() 
     assert_eq!(events.len(), 1, "stored once");
     assert_eq!(events[0]["messageId"], "m-1");
     assert_eq!(events[0]["type"], "page");
-    assert_eq!(events[0]["url"], "https://acme.io/?utm_source=newsletter&utm_medium=email");
+    assert_eq!(
+        events[0]["url"],
+        "https://acme.io/?utm_source=newsletter&utm_medium=email"
+    );
     assert_eq!(events[0]["timestamp"], T0);
     assert_eq!(device.body["userId"], json!(null));
 }
@@ -40,16 +52,28 @@ async fn all_three_body_forms_are_accepted() {
     let server = Server::start(&[]);
     let api = server.client();
     let single = api.post_json("/events", &landing("single")).await;
-    let array = api.post_json("/events", &json!([landing("array-1"), landing("array-2")])).await;
+    let array = api
+        .post_json("/events", &json!([landing("array-1"), landing("array-2")]))
+        .await;
     let batch = api
-        .post_json("/events", &json!({"batch": [landing("batch-1")], "sentAt": T0}))
+        .post_json(
+            "/events",
+            &json!({"batch": [landing("batch-1")], "sentAt": T0}),
+        )
         .await;
     assert_eq!((single.status, array.status, batch.status), (200, 200, 200));
     assert_eq!(
-        (single.body["accepted"].as_u64(), array.body["accepted"].as_u64(), batch.body["accepted"].as_u64()),
+        (
+            single.body["accepted"].as_u64(),
+            array.body["accepted"].as_u64(),
+            batch.body["accepted"].as_u64()
+        ),
         (Some(1), Some(2), Some(1))
     );
-    let events = api.get("/api/anonymous/anon-1").await.body["events"].as_array().unwrap().len();
+    let events = api.get("/api/anonymous/anon-1").await.body["events"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(events, 4);
 }
 
@@ -73,12 +97,21 @@ async fn a_partly_bad_batch_stores_the_good_messages_and_names_the_bad() {
     let reply = api.post_json("/events", &body).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["accepted"], 2);
-    assert_eq!(reply.body["duplicates"], 1, "the same messageId twice in one body");
+    assert_eq!(
+        reply.body["duplicates"], 1,
+        "the same messageId twice in one body"
+    );
     assert_eq!(reply.body["ignored"], 1, "delete is acknowledged");
     let rejected = reply.body["rejected"].as_array().unwrap();
     let summary: Vec<_> = rejected
         .iter()
-        .map(|r| (r["index"].as_u64().unwrap(), r["messageId"].clone(), r["error"].as_str().unwrap().to_owned()))
+        .map(|r| {
+            (
+                r["index"].as_u64().unwrap(),
+                r["messageId"].clone(),
+                r["error"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(summary.len(), 3);
     assert_eq!((summary[0].0, &summary[0].1), (1, &json!(null)));
@@ -88,7 +121,12 @@ async fn a_partly_bad_batch_stores_the_good_messages_and_names_the_bad() {
     assert_eq!((summary[2].0, &summary[2].1), (3, &json!("too-big")));
     assert!(summary[2].2.contains("32768"));
     let events = api.get("/api/anonymous/anon-1").await.body["events"].clone();
-    let ids: Vec<_> = events.as_array().unwrap().iter().map(|e| e["messageId"].clone()).collect();
+    let ids: Vec<_> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["messageId"].clone())
+        .collect();
     assert_eq!(ids, [json!("good-1"), json!("good-2")]);
 }
 
@@ -101,8 +139,20 @@ async fn unusable_bodies_are_4xx_with_a_json_error_and_store_nothing() {
         (b"".to_vec(), 400, "empty"),
         (b"42".to_vec(), 400, "must be a message object"),
         (b"{\"batch\": 7}".to_vec(), 400, "`batch` must be an array"),
-        (json!({"type": "page", "anonymousId": "anon-1"}).to_string().into_bytes(), 400, "messageId"),
-        (json!([{"type": "track", "messageId": "t", "anonymousId": "anon-1"}]).to_string().into_bytes(), 400, "without `event`"),
+        (
+            json!({"type": "page", "anonymousId": "anon-1"})
+                .to_string()
+                .into_bytes(),
+            400,
+            "messageId",
+        ),
+        (
+            json!([{"type": "track", "messageId": "t", "anonymousId": "anon-1"}])
+                .to_string()
+                .into_bytes(),
+            400,
+            "without `event`",
+        ),
         (vec![b' '; 70_000], 413, "larger than the limit"),
     ];
     for (body, status, needle) in cases {
@@ -111,16 +161,27 @@ async fn unusable_bodies_are_4xx_with_a_json_error_and_store_nothing() {
         let error = reply.body["error"].as_str().unwrap();
         assert!(error.contains(needle), "{error:?} should name {needle:?}");
     }
-    assert_eq!(api.get("/api/anonymous/anon-1").await.status, 404, "nothing was stored");
+    assert_eq!(
+        api.get("/api/anonymous/anon-1").await.status,
+        404,
+        "nothing was stored"
+    );
 }
 
 #[tokio::test]
 async fn the_tracking_api_paths_accept_what_segment_libraries_send() {
     let server = Server::start(&[]);
     let api = server.client();
-    let t = |id: &str| json!({"messageId": id, "userId": "u-7", "event": "Signed Up", "timestamp": T0});
-    assert_eq!(api.post_json("/v1/track", &t("via-track")).await.body["accepted"], 1);
-    assert_eq!(api.post_json("/v1/t", &t("via-t")).await.body["accepted"], 1);
+    let t =
+        |id: &str| json!({"messageId": id, "userId": "u-7", "event": "Signed Up", "timestamp": T0});
+    assert_eq!(
+        api.post_json("/v1/track", &t("via-track")).await.body["accepted"],
+        1
+    );
+    assert_eq!(
+        api.post_json("/v1/t", &t("via-t")).await.body["accepted"],
+        1
+    );
     let p = json!({"messageId": "via-page", "anonymousId": "a-7", "userId": "u-7", "properties": {"url": "https://acme.io/"}});
     assert_eq!(api.post_json("/v1/page", &p).await.body["accepted"], 1);
     let batch = json!({"batch": [
@@ -143,7 +204,10 @@ async fn unknown_routes_and_methods_answer_json() {
     let server = Server::start(&[]);
     let api = server.client();
     let health = api.get("/health").await;
-    assert_eq!((health.status, health.body["status"].as_str()), (200, Some("ok")));
+    assert_eq!(
+        (health.status, health.body["status"].as_str()),
+        (200, Some("ok"))
+    );
     let missing = api.get("/nope").await;
     assert_eq!(missing.status, 404);
     assert!(missing.body["error"].as_str().unwrap().contains("/nope"));
@@ -163,8 +227,15 @@ async fn data_survives_a_restart_on_the_same_file() {
     drop(server);
     let server = Server::start_on(&db, &[]);
     let api = server.client();
-    api.post_json("/events", &json!([landing("p-1"), identify("i-1", "anon-1", "u-1", T0), track("t-1", "u-1", "Signed Up", T0, 10.0)]))
-        .await;
+    api.post_json(
+        "/events",
+        &json!([
+            landing("p-1"),
+            identify("i-1", "anon-1", "u-1", T0),
+            track("t-1", "u-1", "Signed Up", T0, 10.0)
+        ]),
+    )
+    .await;
     assert!(server.stop().success(), "graceful shutdown exits 0");
     let server = Server::start_on(&db, &[]);
     let api = server.client();
@@ -173,5 +244,8 @@ async fn data_survives_a_restart_on_the_same_file() {
     assert_eq!(user.body["devices"], json!(["anon-1"]));
     assert_eq!(user.body["events"].as_array().unwrap().len(), 3);
     let again = api.post_json("/events", &landing("p-1")).await;
-    assert_eq!(again.body["duplicates"], 1, "idempotency survives the restart");
+    assert_eq!(
+        again.body["duplicates"], 1,
+        "idempotency survives the restart"
+    );
 }

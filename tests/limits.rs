@@ -21,30 +21,67 @@ async fn url_header_batch_and_nesting_limits() {
     assert!(reply.body["error"].as_str().unwrap().contains("URL"));
 
     let big = "v".repeat(sma_app::MAX_HEADER_BYTES);
-    let reply = server.client().with_header("x-padding", &big).get("/health").await;
+    let reply = server
+        .client()
+        .with_header("x-padding", &big)
+        .get("/health")
+        .await;
     assert_eq!(reply.status, 431);
     assert!(reply.body["error"].as_str().unwrap().contains("headers"));
 
-    let many: Vec<_> = (0..4).map(|i| page(&format!("m{i}"), "a", "2024-06-01T10:00:00Z", "https://acme.io/", "")).collect();
+    let many: Vec<_> = (0..4)
+        .map(|i| {
+            page(
+                &format!("m{i}"),
+                "a",
+                "2024-06-01T10:00:00Z",
+                "https://acme.io/",
+                "",
+            )
+        })
+        .collect();
     let reply = api.post_json("/events", &json!(many)).await;
     assert_eq!(reply.status, 413);
-    assert!(reply.body["error"].as_str().unwrap().contains("MAX_BATCH_MESSAGES"));
-    assert_eq!(api.get("/api/anonymous/a").await.status, 404, "nothing of it stored");
+    assert!(
+        reply.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("MAX_BATCH_MESSAGES")
+    );
+    assert_eq!(
+        api.get("/api/anonymous/a").await.status,
+        404,
+        "nothing of it stored"
+    );
     let reply = api.post_json("/events", &json!(many[..3])).await;
     assert_eq!(reply.body["accepted"], 3, "at the limit is fine");
 
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     let reply = api.post("/events", deep).await;
     assert_eq!(reply.status, 400);
-    assert!(reply.body["error"].as_str().unwrap().contains("recursion limit"), "{}", reply.body);
+    assert!(
+        reply.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("recursion limit"),
+        "{}",
+        reply.body
+    );
     // Deep nesting inside one message of a batch: the body is unusable as a whole.
     let mut nested = page("deep", "a", "2024-06-01T10:00:00Z", "https://acme.io/", "");
     nested["properties"]["x"] = json!("PLACEHOLDER");
     let deep_property = format!("{}1{}", "[".repeat(200), "]".repeat(200));
-    let text = nested.to_string().replace("\"PLACEHOLDER\"", &deep_property);
+    let text = nested
+        .to_string()
+        .replace("\"PLACEHOLDER\"", &deep_property);
     let reply = api.post("/events", format!("[{text}]")).await;
     assert_eq!(reply.status, 400, "{}", reply.body);
-    assert!(reply.body["error"].as_str().unwrap().contains("recursion limit"));
+    assert!(
+        reply.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("recursion limit")
+    );
 }
 
 #[test]
@@ -52,7 +89,9 @@ fn a_stalled_upload_times_out_with_a_json_503() {
     let server = Server::start(&[("REQUEST_TIMEOUT_SECONDS", "1")]);
     let address = server.url.trim_start_matches("http://").to_owned();
     let mut stream = TcpStream::connect(&address).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let started = Instant::now();
     write!(stream, "POST /events HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"type\":").unwrap();
     let mut answer = String::new();

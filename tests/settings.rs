@@ -31,17 +31,29 @@ fn env_example_lists_every_setting_and_its_values_are_valid() {
     let names = names_read();
     assert!(names.len() >= 25, "{names:?}");
     for name in &names {
-        assert!(example.contains_key(name), "{name} is missing from .env.example");
+        assert!(
+            example.contains_key(name),
+            "{name} is missing from .env.example"
+        );
     }
-    let parsed = Settings::from_lookup(|name| example.get(name).cloned()).expect(".env.example values are valid");
-    assert_eq!(parsed, Settings::defaults(), ".env.example shows the defaults");
+    let parsed = Settings::from_lookup(|name| example.get(name).cloned())
+        .expect(".env.example values are valid");
+    assert_eq!(
+        parsed,
+        Settings::defaults(),
+        ".env.example shows the defaults"
+    );
 }
 
 #[test]
 fn readme_documents_every_setting() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     for name in names_read() {
-        assert!(readme.contains(&format!("`{name}`")), "{name} is missing from the README");
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "{name} is missing from the README"
+        );
     }
 }
 

@@ -53,12 +53,23 @@ impl Server {
                 }
             }
         });
-        let url = rx.recv_timeout(Duration::from_secs(30)).expect("sma prints its URL");
-        Server { url, child, db: db.to_path_buf(), _dir: None }
+        let url = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("sma prints its URL");
+        Server {
+            url,
+            child,
+            db: db.to_path_buf(),
+            _dir: None,
+        }
     }
 
     pub fn client(&self) -> Client {
-        Client { base: self.url.clone(), http: reqwest::Client::new(), headers: Vec::new() }
+        Client {
+            base: self.url.clone(),
+            http: reqwest::Client::new(),
+            headers: Vec::new(),
+        }
     }
 
     /// Stops the server with SIGTERM and waits for it (graceful shutdown).
@@ -98,8 +109,12 @@ impl Client {
     }
 
     pub async fn post(&self, path: &str, body: impl Into<Vec<u8>>) -> Reply {
-        let request = self.http.post(format!("{}{path}", self.base)).body(body.into());
-        self.send(request.header("content-type", "application/json")).await
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .body(body.into());
+        self.send(request.header("content-type", "application/json"))
+            .await
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
@@ -107,7 +122,8 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> Reply {
-        self.send(self.http.get(format!("{}{path}", self.base))).await
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
     }
 
     async fn send(&self, mut request: reqwest::RequestBuilder) -> Reply {
@@ -120,12 +136,22 @@ impl Client {
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("answer is not JSON ({e}): {status} {text:?}"));
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
 /// A realistic browser page call, as analytics.js sends it through a webhook.
-pub fn page(message_id: &str, anonymous_id: &str, timestamp: &str, url: &str, referrer: &str) -> Value {
+pub fn page(
+    message_id: &str,
+    anonymous_id: &str,
+    timestamp: &str,
+    url: &str,
+    referrer: &str,
+) -> Value {
     serde_json::json!({
         "type": "page",
         "messageId": message_id,
