@@ -224,17 +224,14 @@ async fn real_time_mode_sends_a_new_touch_without_any_call() {
         "{messages:?}"
     );
     let before = recorder.messages().len();
-    api.post_json(
-        "/events",
-        &page(
-            "new",
-            "laptop",
-            "2024-06-20T09:00:00Z",
-            "https://acme.io/",
-            "https://chatgpt.com/",
-        ),
-    )
-    .await;
+    let new_page = page(
+        "new",
+        "laptop",
+        "2024-06-20T09:00:00Z",
+        "https://acme.io/",
+        "https://chatgpt.com/",
+    );
+    api.post_json("/events", &new_page).await;
     let mut new = Vec::new();
     for _ in 0..100 {
         new = recorder.messages()[before..].to_vec();
@@ -262,17 +259,7 @@ async fn real_time_mode_sends_a_new_touch_without_any_call() {
     assert_eq!(identify["traits"]["source_touch_count"], 4);
     // A retried delivery of the same page is no new touch: nothing more is sent.
     let after = recorder.messages().len();
-    api.post_json(
-        "/events",
-        &page(
-            "new",
-            "laptop",
-            "2024-06-20T09:00:00Z",
-            "https://acme.io/",
-            "https://chatgpt.com/",
-        ),
-    )
-    .await;
+    api.post_json("/events", &new_page).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(recorder.messages().len(), after);
 }

@@ -11,6 +11,10 @@ use rusqlite::Connection;
 use serde_json::Value;
 use sma_archive::{DEFAULT_MAX_RECORD_BYTES, GzipLines, Records, Source};
 
+#[cfg(feature = "dynamodb")]
+#[path = "import/dynamodb.rs"]
+mod dynamodb;
+
 /// A scratch directory: the working directory of every run (so no developer's
 /// .env is read) and the home of archives and stores.
 struct Scratch {

@@ -1,8 +1,8 @@
-//! What the subcommands share: settings, the async runtime, the embedded store.
+//! What the subcommands share: settings, the async runtime, the store.
 
 use anyhow::Context;
-use sma_app::{App, Settings};
-use sma_store::SqliteStore;
+use sma_app::{App, Settings, StoreKind};
+use sma_store::{SqliteStore, Store};
 
 pub fn settings() -> anyhow::Result<Settings> {
     Ok(Settings::from_env()?)
@@ -17,7 +17,79 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// The application on the embedded store at `SMA_DB`.
 pub fn embedded_app(settings: Settings) -> anyhow::Result<App<SqliteStore>> {
-    let store = SqliteStore::open(&settings.sma_db)
-        .with_context(|| format!("cannot open the store SMA_DB={}", settings.sma_db.display()))?;
+    let store = embedded_store(&settings)?;
     Ok(App::new(settings, store)?)
+}
+
+fn embedded_store(settings: &Settings) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(&settings.sma_db)
+        .with_context(|| format!("cannot open the store SMA_DB={}", settings.sma_db.display()))
+}
+
+/// SQLite page cache of the writer in bulk commands.
+const BULK_CACHE_MIB: u32 = 64;
+
+/// A command that works on any store: [`on_configured_store`] runs it on the
+/// one `STORE` names.
+pub trait OnStore {
+    type Output;
+    fn run<S: Store>(
+        self,
+        runtime: &tokio::runtime::Runtime,
+        app: &App<S>,
+    ) -> anyhow::Result<Self::Output>;
+}
+
+/// Runs `command` on the store the settings configure.
+pub fn on_configured_store<C: OnStore>(
+    settings: Settings,
+    runtime: &tokio::runtime::Runtime,
+    command: C,
+) -> anyhow::Result<C::Output> {
+    match settings.store {
+        StoreKind::Sqlite => {
+            tracing::info!(db = %settings.sma_db.display(), "opening the store");
+            // The commands run here write in bulk.
+            let store = runtime
+                .block_on(embedded_store(&settings)?.with_write_cache_mib(BULK_CACHE_MIB))?;
+            command.run(runtime, &App::new(settings, store)?)
+        }
+        StoreKind::Dynamodb => dynamodb(settings, runtime, command),
+    }
+}
+
+#[cfg(feature = "dynamodb")]
+fn dynamodb<C: OnStore>(
+    settings: Settings,
+    runtime: &tokio::runtime::Runtime,
+    command: C,
+) -> anyhow::Result<C::Output> {
+    let tables = (
+        settings.events_table.clone(),
+        settings.user_map_table.clone(),
+        settings.attribution_table.clone(),
+    );
+    tracing::info!(
+        region = %settings.region,
+        endpoint = ?settings.dynamodb_endpoint,
+        events = %tables.0,
+        "using the DynamoDB tables"
+    );
+    let store = runtime
+        .block_on(sma_store::DynamoStore::from_env(
+            settings.region.clone(),
+            settings.dynamodb_endpoint.clone(),
+            tables,
+        ))
+        .with_events_ttl_days(settings.events_ttl_days);
+    command.run(runtime, &App::new(settings, store)?)
+}
+
+#[cfg(not(feature = "dynamodb"))]
+fn dynamodb<C: OnStore>(
+    _: Settings,
+    _: &tokio::runtime::Runtime,
+    _: C,
+) -> anyhow::Result<C::Output> {
+    anyhow::bail!("STORE=dynamodb: this sma was built without the `dynamodb` feature")
 }

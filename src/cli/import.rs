@@ -2,9 +2,10 @@
 //! resumable.
 //!
 //! One thread reads, decompresses, parses and validates ([`reader`]); the calling
-//! thread stores each batch of messages through [`App::store_items`] (one store
-//! transaction per batch, identity links in the same pass) and refreshes the
-//! touches of every device seen once at the end ([`touches`]). Storage is idempotent by
+//! thread stores each batch of messages through [`App::store_linked`] (one store
+//! transaction for the events of a batch, one for its identity links), detects
+//! the sources of its new page views in the same pass and derives the touches of
+//! every device once, from what it stored ([`touches`]). Storage is idempotent by
 //! messageId, so importing the same files again adds nothing and an import killed
 //! at any point is completed by running it again: the end state is the same as an
 //! uninterrupted run's, whatever was committed before the kill.
@@ -13,6 +14,7 @@ pub mod progress;
 mod reader;
 mod summary;
 mod touches;
+mod views;
 
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -41,8 +43,9 @@ pub struct Args {
     /// walked for .gz, .jsonl, .ndjson and .json files), or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Messages per store write (one transaction each).
-    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// Messages per store write (one transaction each): larger batches write
+    /// each index page fewer times.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     batch: u32,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
@@ -56,9 +59,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let settings = context::settings()?;
     let runtime = context::runtime()?;
-    tracing::info!(db = %settings.sma_db.display(), "opening the store");
-    let app = context::embedded_app(settings)?;
-    let summary = import(&runtime, &app, &args)?;
+    let summary = context::on_configured_store(settings, &runtime, &args)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -75,6 +76,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+impl context::OnStore for &Args {
+    type Output = Summary;
+    fn run<S: Store>(
+        self,
+        runtime: &tokio::runtime::Runtime,
+        app: &App<S>,
+    ) -> anyhow::Result<Summary> {
+        import(runtime, app, self)
+    }
 }
 
 /// Imports `args.paths` into `app`'s store (any adapter).
@@ -119,6 +131,11 @@ pub fn import<S: Store>(
         read.problem(problem.path, problem.problem);
     }
     touches.finish()?;
+    tracing::info!(
+        devices = touches.refreshed,
+        from_store = touches.from_store,
+        "touches derived"
+    );
     let seconds = started.elapsed().as_secs_f64();
     let mut summary = Summary::new(read, accepted, duplicates, seconds);
     summary.devices_refreshed = touches.refreshed;
@@ -136,12 +153,12 @@ fn store_batches<S: Store>(
 ) -> anyhow::Result<(u64, u64)> {
     let (mut accepted, mut duplicates) = (0u64, 0u64);
     for batch in batches {
-        let (summary, devices) = runtime
-            .block_on(app.store_items(batch))
+        let stored = runtime
+            .block_on(app.store_linked(batch))
             .context("cannot store a batch")?;
-        accepted += summary.accepted as u64;
-        duplicates += summary.duplicates as u64;
-        touches.add(devices)?;
+        accepted += stored.summary.accepted as u64;
+        duplicates += stored.summary.duplicates as u64;
+        touches.add(&stored)?;
     }
     Ok((accepted, duplicates))
 }

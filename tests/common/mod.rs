@@ -83,6 +83,16 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kills the server with SIGKILL (no shutdown of any kind: a crash) and waits
+    /// for it; the database file is kept for a restart with [`Server::start_on`].
+    pub fn kill9(mut self) {
+        self.child.kill().expect("SIGKILL delivered");
+        self.child.wait().unwrap();
+        std::mem::forget(self._dir.take());
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -32,6 +32,8 @@ pub struct Settings {
     pub port: u16,
     pub sma_db: PathBuf,
     pub dynamodb_endpoint: Option<String>,
+    /// Where the CLI keeps its data (`sma serve` always uses the embedded store).
+    pub store: StoreKind,
     pub max_body_bytes: usize,
     pub max_batch_messages: usize,
     pub request_timeout_seconds: u32,
@@ -87,6 +89,7 @@ impl Settings {
             port: env.number("PORT", 3000)?,
             sma_db: PathBuf::from(env.text("SMA_DB", "./sma.db")),
             dynamodb_endpoint: env.optional("DYNAMODB_ENDPOINT"),
+            store: env.parsed("STORE", StoreKind::Sqlite, "sqlite or dynamodb", |_| true)?,
             max_body_bytes: env.positive("MAX_BODY_BYTES", 5 * 1024 * 1024)?,
             max_batch_messages: env.positive("MAX_BATCH_MESSAGES", 10_000)?,
             request_timeout_seconds: env.positive("REQUEST_TIMEOUT_SECONDS", 30)?,
@@ -97,6 +100,28 @@ impl Settings {
     /// Settings with every default, for tests and tools.
     pub fn defaults() -> Settings {
         Settings::from_lookup(|_| None).expect("defaults are valid")
+    }
+}
+
+/// Which store adapter the command line uses (`STORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// The embedded SQLite file at `SMA_DB`.
+    Sqlite,
+    /// The DynamoDB tables `EVENTS_TABLE`, `USER_MAP_TABLE`, `ATTRIBUTION_TABLE`
+    /// (in `REGION`, or at `DYNAMODB_ENDPOINT`).
+    Dynamodb,
+}
+
+impl std::str::FromStr for StoreKind {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<StoreKind, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "sqlite" => Ok(StoreKind::Sqlite),
+            "dynamodb" => Ok(StoreKind::Dynamodb),
+            _ => Err(()),
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 use serde::Serialize;
 use sma_spec::{BodyError, Item, Message, MessageType, ParseOptions, Rejection, parse_body};
-use sma_store::{LinkOutcome, Store, StoreError};
+use sma_store::{Claim, LinkOutcome, Store, StoreError};
 
 use crate::App;
 
@@ -67,7 +67,7 @@ impl<S: Store> App<S> {
     /// table's stream instead (see [`App::streamed`]).
     pub async fn ingest_items(&self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
         if !self.inline_pipeline {
-            return Ok(self.store_messages(items).await?.0);
+            return self.store_messages(items).await;
         }
         let (summary, devices) = self.store_items(items).await?;
         let new = self.refresh_touches(&devices).await?;
@@ -77,70 +77,80 @@ impl<S: Store> App<S> {
         Ok(summary)
     }
 
+    /// The AWS shape's intake: the events only.
+    async fn store_messages(&self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
+        let (mut summary, messages) = split(items);
+        count_inserted(&self.store.put_events(&messages).await?, &mut summary);
+        Ok(summary)
+    }
+
     /// Stores items and records their identity links, leaving touches to
-    /// [`App::refresh_touches`] with the devices it answers: a bulk import
-    /// refreshes each device once at the end instead of once per batch.
+    /// [`App::refresh_touches`] with the devices it answers.
     pub async fn store_items(
         &self,
         items: Vec<Item>,
     ) -> Result<(IngestSummary, BTreeSet<String>), IngestError> {
-        let (summary, messages) = self.store_messages(items).await?;
-        self.link_identities(&messages).await?;
-        let devices = messages
+        let stored = self.store_linked(items).await?;
+        let devices = stored
+            .messages
             .iter()
             .filter(|m| m.message_type.is_view())
             .filter_map(|m| m.anonymous_id.clone())
             .collect();
-        Ok((summary, devices))
+        Ok((stored.summary, devices))
     }
 
-    /// Stores the messages of `items`, each messageId once; answers the summary and
-    /// the messages (new and duplicate: the pipeline steps are idempotent).
-    async fn store_messages(
-        &self,
-        items: Vec<Item>,
-    ) -> Result<(IngestSummary, Vec<Message>), IngestError> {
-        let mut summary = IngestSummary::default();
-        let mut messages = Vec::with_capacity(items.len());
-        for item in items {
-            match item {
-                Item::Message(m) => messages.push(m),
-                Item::Ignored { .. } => summary.ignored += 1,
-                Item::Rejected(r) => summary.rejected.push(r),
-            }
-        }
-        let messages = unique_by_id(messages, &mut summary);
+    /// Stores the messages of `items`, each messageId once, and records their
+    /// identity links: the write half of intake, without touches. A bulk import
+    /// uses what it answers to derive touches without reading events back.
+    pub async fn store_linked(&self, items: Vec<Item>) -> Result<Stored, IngestError> {
+        let (mut summary, messages) = split(items);
         let inserted = self.store.put_events(&messages).await?;
-        for new in inserted {
-            if new {
-                summary.accepted += 1;
-            } else {
-                summary.duplicates += 1;
-            }
-        }
-        Ok((summary, messages))
+        count_inserted(&inserted, &mut summary);
+        self.link_identities(&messages).await?;
+        Ok(Stored {
+            summary,
+            messages,
+            inserted,
+        })
     }
 
-    /// Records the identity link each message asserts (the identity-map step).
+    /// Records the identity link each message asserts (the identity-map step),
+    /// all of them in one store call.
     pub async fn link_identities(&self, messages: &[Message]) -> Result<(), StoreError> {
-        for message in messages {
-            if let Some(link) = message.identity_link() {
-                let outcome = self
-                    .store
-                    .link(&link, message.timestamp, &message.message_id)
-                    .await?;
-                if let LinkOutcome::Conflict { owner } = outcome {
-                    tracing::warn!(
-                        anonymous_id = %link.anonymous_id,
-                        owner = %owner,
-                        claimant = %link.user_id,
-                        "identity conflict: device already belongs to another user"
-                    );
-                }
+        let claims: Vec<Claim> = messages
+            .iter()
+            .filter_map(|m| {
+                Some(Claim {
+                    link: m.identity_link()?,
+                    at: m.timestamp,
+                    message_id: m.message_id.clone(),
+                })
+            })
+            .collect();
+        let outcomes = self.store.link_all(&claims).await?;
+        for (claim, outcome) in claims.iter().zip(outcomes) {
+            if let LinkOutcome::Conflict { owner } = outcome {
+                tracing::warn!(
+                    anonymous_id = %claim.link.anonymous_id,
+                    owner = %owner,
+                    claimant = %claim.link.user_id,
+                    "identity conflict: device already belongs to another user"
+                );
             }
         }
         Ok(())
     }
+}
+
+/// What [`App::store_linked`] stored.
+#[derive(Debug, Default)]
+pub struct Stored {
+    pub summary: IngestSummary,
+    /// The messages, each messageId once (new and duplicate alike).
+    pub messages: Vec<Message>,
+    /// Per message: whether it was stored now (false: already stored).
+    pub inserted: Vec<bool>,
 }
 
 impl<S: Store> App<S> {
@@ -164,6 +174,27 @@ impl<S: Store> App<S> {
             }
         });
     }
+}
+
+/// The messages of `items`, each messageId once, and the summary of the rest.
+fn split(items: Vec<Item>) -> (IngestSummary, Vec<Message>) {
+    let mut summary = IngestSummary::default();
+    let mut messages = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Item::Message(m) => messages.push(m),
+            Item::Ignored { .. } => summary.ignored += 1,
+            Item::Rejected(r) => summary.rejected.push(r),
+        }
+    }
+    let messages = unique_by_id(messages, &mut summary);
+    (summary, messages)
+}
+
+fn count_inserted(inserted: &[bool], summary: &mut IngestSummary) {
+    let new = inserted.iter().filter(|&&new| new).count();
+    summary.accepted += new;
+    summary.duplicates += inserted.len() - new;
 }
 
 /// The same messageId twice in one body is one message: the later copy counts as a

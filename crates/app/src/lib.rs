@@ -14,10 +14,10 @@ mod touches;
 
 use std::sync::Arc;
 
-pub use config::{SettingError, Settings};
+pub use config::{SettingError, Settings, StoreKind};
 pub use feed::FeedError;
 pub use http::{MAX_HEADER_BYTES, MAX_URL_BYTES, router};
-pub use ingest::{IngestError, IngestSummary};
+pub use ingest::{IngestError, IngestSummary, Stored};
 pub use journey::Subject;
 pub use query::{Attribution, ConversionView, DeviceView, EventView, TouchView, UserView, iso};
 pub use report::{ReportRequest, ReportView, Total};

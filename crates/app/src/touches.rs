@@ -29,34 +29,53 @@ impl<S: Store> App<S> {
         sma_sources::detect_visit(&visit, &self.rules.detection)
     }
 
+    /// A page or screen view of a device as touches are derived from it: its
+    /// source detected now. None for other messages and views without a device.
+    pub fn page_view(&self, message: &Message) -> Option<PageView> {
+        if !message.message_type.is_view() {
+            return None;
+        }
+        Some(PageView {
+            message_id: message.message_id.clone(),
+            device: message.anonymous_id.clone()?,
+            timestamp: message.timestamp.timestamp_millis(),
+            url: message.url.clone(),
+            referrer: message.referrer.clone(),
+            source: self.detect(message),
+        })
+    }
+
+    /// The touches of a device's whole history of views, as stored.
+    pub fn touch_records(&self, views: &[PageView]) -> Vec<TouchRecord> {
+        sma_attribution::touches(views, &self.rules.touches)
+            .iter()
+            .map(record)
+            .collect()
+    }
+
     /// Re-derives the touches of these devices from their whole history; answers
-    /// the touches that were not stored before (what real-time mode sends).
+    /// the touches that were not stored before (what real-time mode sends). One
+    /// read and one write for all of them.
     pub async fn refresh_touches(
         &self,
         devices: &BTreeSet<String>,
     ) -> Result<Vec<TouchRecord>, StoreError> {
-        let mut new = Vec::new();
-        for device in devices {
-            let events = self.store.device_events(device).await?;
-            let views: Vec<PageView> = events
-                .iter()
-                .filter(|m| m.message_type.is_view())
-                .map(|m| PageView {
-                    message_id: m.message_id.clone(),
-                    device: device.clone(),
-                    timestamp: m.timestamp.timestamp_millis(),
-                    url: m.url.clone(),
-                    referrer: m.referrer.clone(),
-                    source: self.detect(m),
-                })
-                .collect();
-            let records: Vec<TouchRecord> = sma_attribution::touches(&views, &self.rules.touches)
-                .iter()
-                .map(record)
-                .collect();
-            new.extend(self.store.replace_touches(device, &records).await?);
+        if devices.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(new)
+        let devices: Vec<String> = devices.iter().cloned().collect();
+        let histories = self.store.devices_events(&devices).await?;
+        let sets: Vec<(String, Vec<TouchRecord>)> = devices
+            .into_iter()
+            .zip(histories)
+            .map(|(device, events)| {
+                let views: Vec<PageView> =
+                    events.iter().filter_map(|m| self.page_view(m)).collect();
+                let records = self.touch_records(&views);
+                (device, records)
+            })
+            .collect();
+        self.store.replace_touches_of(&sets).await
     }
 
     /// The stored touches of these devices, merged in time order.

@@ -3,6 +3,8 @@
 use std::error::Error as _;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use chrono::Utc;
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 
@@ -23,6 +25,8 @@ pub struct Client {
     http: reqwest::Client,
     config: ClientConfig,
     batch_url: String,
+    /// Longest one [`Client::send`] may take, retries included (see [`Client::within`]).
+    budget: Option<Duration>,
 }
 
 /// How one attempt at a request ended.
@@ -50,7 +54,21 @@ impl Client {
             http,
             config,
             batch_url,
+            budget: None,
         })
+    }
+
+    /// This client (same pool) with every [`Client::send`] bounded to `budget` in
+    /// total: no attempt starts or backoff sleeps past it, an attempt in flight is cut
+    /// at it, and batches not delivered by then are reported failed. A caller that must
+    /// answer within a deadline (an HTTP request) gets its report in time instead of
+    /// being cut off with nothing; without a budget a send may take
+    /// `max_attempts` x `request_timeout` plus backoffs per batch.
+    pub fn within(&self, budget: Duration) -> Self {
+        Self {
+            budget: Some(budget),
+            ..self.clone()
+        }
     }
 
     /// The settings this client runs with.
@@ -98,9 +116,10 @@ impl Client {
             report.would_send = ready.iter().map(|(m, _)| m.to_json()).collect();
             return report;
         };
+        let deadline = self.budget.map(|budget| Instant::now() + budget);
         for range in plan {
             let batch = &ready[range];
-            match self.deliver(write_key, batch).await {
+            match self.deliver(write_key, batch, deadline).await {
                 Ok(()) => report.sent += batch.len(),
                 Err(reason) => report.failed.extend(batch.iter().map(|(m, _)| Failure {
                     message_id: m.message_id().to_owned(),
@@ -111,13 +130,26 @@ impl Client {
         report
     }
 
-    /// Posts one batch until it is accepted, rejected, or out of attempts.
-    async fn deliver(&self, write_key: &str, batch: &[(&Message, Vec<u8>)]) -> Result<(), String> {
+    /// Posts one batch until it is accepted, rejected, out of attempts or past the
+    /// deadline.
+    async fn deliver(
+        &self,
+        write_key: &str,
+        batch: &[(&Message, Vec<u8>)],
+        deadline: Option<Instant>,
+    ) -> Result<(), String> {
         let mut attempt = 1;
         loop {
+            let timeout = match deadline.map(|d| d.saturating_duration_since(Instant::now())) {
+                Some(Duration::ZERO) if attempt == 1 => {
+                    return Err(self.out_of_time("not attempted"));
+                }
+                Some(left) => left.min(self.config.request_timeout),
+                None => self.config.request_timeout,
+            };
             // Stamped per attempt: Segment reads `sentAt` as the moment of sending.
             let body = batch::body(batch.iter().map(|(_, json)| json.as_slice()), Utc::now());
-            let (reason, retry_after) = match self.attempt(write_key, body).await {
+            let (reason, retry_after) = match self.attempt(write_key, body, timeout).await {
                 Attempt::Delivered => return Ok(()),
                 Attempt::Rejected(reason) => return Err(reason),
                 Attempt::Transient {
@@ -136,6 +168,11 @@ impl Client {
                     self.config.max_backoff,
                 ),
             };
+            // Sleeping past the deadline only delays the same failure.
+            if deadline.is_some_and(|d| Instant::now() + wait >= d) {
+                let gave_up = format!("gave up after {attempt} attempts: {reason}");
+                return Err(self.out_of_time(&gave_up));
+            }
             tracing::warn!(
                 attempt,
                 messages = batch.len(),
@@ -148,10 +185,16 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, write_key: &str, body: Vec<u8>) -> Attempt {
+    fn out_of_time(&self, what: &str) -> String {
+        let budget = self.budget.unwrap_or_default().as_secs_f64();
+        format!("{what}; the time budget of this send ({budget:.1} s) ran out")
+    }
+
+    async fn attempt(&self, write_key: &str, body: Vec<u8>, timeout: Duration) -> Attempt {
         let sent = self
             .http
             .post(&self.batch_url)
+            .timeout(timeout)
             .basic_auth(write_key, None::<&str>)
             .header(CONTENT_TYPE, "application/json")
             .body(body)

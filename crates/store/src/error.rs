@@ -1,6 +1,6 @@
 /// A storage failure. `Unavailable` is worth retrying (busy, locked, throttled);
 /// the others are not.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("store unavailable (retry later): {0}")]
     Unavailable(String),

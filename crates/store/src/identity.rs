@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sma_spec::IdentityLink;
 
 /// What recording one identity claim did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +11,15 @@ pub enum LinkOutcome {
     Unchanged,
     /// The device belongs to another user; the claim is kept as a conflict.
     Conflict { owner: String },
+}
+
+/// One identity claim as a message asserts it: the link, the message's time and
+/// its messageId (the evidence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub link: IdentityLink,
+    pub at: DateTime<Utc>,
+    pub message_id: String,
 }
 
 /// A device claimed by more than one user.

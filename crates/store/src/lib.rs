@@ -20,9 +20,9 @@ use sma_spec::{IdentityLink, Message};
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::{DynamoStore, Tables, message_from_item, touch_from_item};
 pub use error::StoreError;
-pub use identity::{Conflict, LinkOutcome};
+pub use identity::{Claim, Conflict, LinkOutcome};
 pub use sqlite::SqliteStore;
-pub use touch::{Owner, TouchRecord};
+pub use touch::{DeviceTouches, Owner, Replaced, TouchRecord};
 
 /// Raw Segment messages.
 pub trait EventStore: Send + Sync {
@@ -39,6 +39,22 @@ pub trait EventStore: Send + Sync {
         &self,
         anonymous_id: &str,
     ) -> impl Future<Output = Result<Vec<Message>, StoreError>> + Send;
+
+    /// The messages of each of several devices, as [`EventStore::device_events`]
+    /// answers them, in the order of `anonymous_ids`. Adapters that can read them
+    /// together (one call into the database) do.
+    fn devices_events(
+        &self,
+        anonymous_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<Vec<Message>>, StoreError>> + Send {
+        async move {
+            let mut all = Vec::with_capacity(anonymous_ids.len());
+            for id in anonymous_ids {
+                all.push(self.device_events(id).await?);
+            }
+            Ok(all)
+        }
+    }
 
     /// The messages of a user: those carrying the userId and those of the given
     /// devices, in time order, each once.
@@ -70,6 +86,22 @@ pub trait IdentityStore: Send + Sync {
         at: chrono::DateTime<chrono::Utc>,
         message_id: &str,
     ) -> impl Future<Output = Result<LinkOutcome, StoreError>> + Send;
+
+    /// Records several claims, in order, as [`IdentityStore::link`] would one by
+    /// one; answers their outcomes in the same order. Adapters that can write
+    /// them together (one transaction) do, which is what a bulk import needs.
+    fn link_all(
+        &self,
+        claims: &[Claim],
+    ) -> impl Future<Output = Result<Vec<LinkOutcome>, StoreError>> + Send {
+        async move {
+            let mut outcomes = Vec::with_capacity(claims.len());
+            for claim in claims {
+                outcomes.push(self.link(&claim.link, claim.at, &claim.message_id).await?);
+            }
+            Ok(outcomes)
+        }
+    }
 
     /// The user a device belongs to, if any.
     fn user_of(
@@ -103,6 +135,43 @@ pub trait TouchStore: Send + Sync {
         device: &str,
         touches: &[TouchRecord],
     ) -> impl Future<Output = Result<Vec<TouchRecord>, StoreError>> + Send;
+
+    /// Replaces the touches of several devices, as [`TouchStore::replace_touches`]
+    /// would one by one; answers the new touches of all of them. Adapters that
+    /// can write them together (one transaction) do.
+    fn replace_touches_of(
+        &self,
+        sets: &[(String, Vec<TouchRecord>)],
+    ) -> impl Future<Output = Result<Vec<TouchRecord>, StoreError>> + Send {
+        async move {
+            let mut new = Vec::new();
+            for (device, touches) in sets {
+                new.extend(self.replace_touches(device, touches).await?);
+            }
+            Ok(new)
+        }
+    }
+
+    /// Replaces the touches of each device whose stored event count is exactly
+    /// the count the caller derived them from (so they were derived from the
+    /// device's whole history), in one go; the others are left untouched and
+    /// named in the answer, for the caller to refresh from the store.
+    ///
+    /// A bulk import derives touches from the events it stored itself, without
+    /// reading them back. The default replaces nothing: an adapter without a
+    /// cheap, consistent count leaves every device to the caller's refresh.
+    fn replace_touches_where_complete(
+        &self,
+        sets: &[DeviceTouches],
+    ) -> impl Future<Output = Result<Replaced, StoreError>> + Send {
+        let incomplete = sets.iter().map(|s| s.device.clone()).collect();
+        async move {
+            Ok(Replaced {
+                new_touches: 0,
+                incomplete,
+            })
+        }
+    }
 
     /// The touches of a device, in time order.
     fn device_touches(

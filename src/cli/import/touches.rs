@@ -1,35 +1,61 @@
-//! Touch refresh for an import: every device that got page views has its touches
-//! re-derived from its whole history, once per device at the end of the import
-//! rather than once per batch.
+//! Touches for an import, derived in the same pass as the writes: each device's
+//! page views are detected as its events are stored and kept in memory, and its
+//! touches derived from them once per device, without reading events back.
 //!
-//! Memory stays bounded whatever the archive's size: the devices waiting for a
-//! refresh are capped ([`PENDING_CAP`]); past the cap the half seen longest ago
-//! is refreshed mid-way (archives run in time order, so those visits are most
-//! likely over; a device seen again later is simply refreshed again, which is
-//! idempotent), and new touches are counted, never collected.
+//! A device's touches are a function of its whole history, so the views held
+//! are only enough when they are all the device's stored events hold; the store
+//! checks that (a count, in the transaction that writes the touches) and the
+//! devices that had events before the import, or were refreshed early, are
+//! re-derived from the store instead ([`App::refresh_touches`]). Either way the
+//! store ends as an uninterrupted import would leave it.
+//!
+//! Memory stays bounded whatever the archive's size: past [`PENDING_CAP`]
+//! devices, or four times as many views, the half seen longest ago is refreshed
+//! mid-way (archives run in time order, so those visits are most likely over; a
+//! device seen again later is refreshed again, which is idempotent), and new
+//! touches are counted, never collected.
 
 use std::collections::{BTreeSet, HashMap};
 
 use anyhow::Context;
-use sma_app::App;
-use sma_store::Store;
+use sma_app::{App, Stored};
+use sma_store::{DeviceTouches, Store};
 
 use super::progress::{Progress, Unit};
+use super::views::{self, Sources, View};
 
-/// Devices held for refresh at most by default (~150 bytes each).
-pub const PENDING_CAP: usize = 100_000;
-/// Devices per `refresh_touches` call.
-const SLICE: usize = 512;
+/// Devices held for refresh at most by default.
+pub const PENDING_CAP: usize = 50_000;
+/// Views held per device held, on average, before refreshing early.
+const VIEWS_PER_DEVICE: usize = 4;
+/// Devices per store call.
+const SLICE: usize = 2048;
+
+/// What is known of a device since it was last refreshed.
+#[derive(Default)]
+struct Pending {
+    /// The batch it was last seen in.
+    seen: u64,
+    /// Its events stored by this import.
+    events: u64,
+    /// Whether any page view of it was read (new or already stored).
+    viewed: bool,
+    /// Its page views stored by this import.
+    views: Vec<View>,
+}
 
 pub struct Refresher<'a, S> {
     runtime: &'a tokio::runtime::Runtime,
     app: &'a App<S>,
-    /// Each waiting device and the batch it was last seen in.
-    pending: HashMap<String, u64>,
+    pending: HashMap<String, Pending>,
+    sources: Sources,
+    views: usize,
     cap: usize,
     batches: u64,
     /// Device refreshes done (a device refreshed mid-way and again counts twice).
     pub refreshed: u64,
+    /// Devices whose touches had to be re-derived from the store.
+    pub from_store: u64,
     /// Touches that were not stored before.
     pub new_touches: u64,
 }
@@ -41,71 +67,114 @@ impl<'a, S: Store> Refresher<'a, S> {
             runtime,
             app,
             pending: HashMap::new(),
+            sources: Sources::default(),
+            views: 0,
             cap: cap.max(2),
             batches: 0,
             refreshed: 0,
+            from_store: 0,
             new_touches: 0,
         }
     }
 
-    /// Notes devices that got new events (one batch); refreshes early when too
-    /// many wait.
-    pub fn add(&mut self, devices: BTreeSet<String>) -> anyhow::Result<()> {
+    /// Notes what one batch stored (source detection for its new page views);
+    /// refreshes early when too much waits.
+    pub fn add(&mut self, stored: &Stored) -> anyhow::Result<()> {
         self.batches += 1;
-        for device in devices {
-            self.pending.insert(device, self.batches);
+        for (message, &new) in stored.messages.iter().zip(&stored.inserted) {
+            let Some(device) = &message.anonymous_id else {
+                continue;
+            };
+            let pending = match self.pending.get_mut(device) {
+                Some(pending) => pending,
+                None => self.pending.entry(device.clone()).or_default(),
+            };
+            pending.seen = self.batches;
+            pending.viewed |= message.message_type.is_view();
+            if new {
+                pending.events += 1;
+                if let Some(view) = self.app.page_view(message) {
+                    pending.views.push(self.sources.compact(view));
+                    self.views += 1;
+                }
+            }
         }
-        if self.pending.len() >= self.cap {
-            let mut by_age: Vec<(u64, String)> = self
-                .pending
-                .drain()
-                .map(|(device, seen)| (seen, device))
-                .collect();
-            by_age.sort_unstable();
-            let recent = by_age.split_off(by_age.len() / 2);
-            self.pending
-                .extend(recent.into_iter().map(|(seen, device)| (device, seen)));
-            tracing::info!(
-                devices = by_age.len(),
-                "refreshing touches mid-way to bound memory"
-            );
-            self.refresh(by_age.into_iter().map(|(_, device)| device).collect(), None)?;
+        if self.pending.len() >= self.cap || self.views >= self.cap * VIEWS_PER_DEVICE {
+            self.refresh_oldest_half()?;
         }
         Ok(())
     }
 
     /// Refreshes every waiting device, with progress.
     pub fn finish(&mut self) -> anyhow::Result<()> {
-        tracing::info!(devices = self.pending.len(), "refreshing touches");
-        let total = self.pending.len() as u64;
+        let devices: Vec<(String, Pending)> = std::mem::take(&mut self.pending)
+            .into_iter()
+            .filter(|(_, p)| p.viewed)
+            .collect();
+        tracing::info!(devices = devices.len(), "refreshing touches");
+        let total = devices.len() as u64;
         let mut progress = Progress::new(
             "touches",
             "new touches",
             Some(total),
             Unit::Items("devices"),
         );
-        let devices = std::mem::take(&mut self.pending).into_keys().collect();
         self.refresh(devices, Some(&mut progress))?;
         progress.finish();
         Ok(())
     }
 
+    fn refresh_oldest_half(&mut self) -> anyhow::Result<()> {
+        let mut by_age: Vec<(String, Pending)> = self.pending.drain().collect();
+        by_age.sort_unstable_by_key(|(_, p)| p.seen);
+        let recent = by_age.split_off(by_age.len() / 2);
+        self.views = recent.iter().map(|(_, p)| p.views.len()).sum();
+        self.pending.extend(recent);
+        by_age.retain(|(_, p)| p.viewed);
+        tracing::info!(
+            devices = by_age.len(),
+            "refreshing touches mid-way to bound memory"
+        );
+        self.refresh(by_age, None)
+    }
+
+    /// Writes the touches derived from the views held; devices the store holds
+    /// more events of are re-derived from the store.
     fn refresh(
         &mut self,
-        devices: BTreeSet<String>,
+        devices: Vec<(String, Pending)>,
         mut progress: Option<&mut Progress>,
     ) -> anyhow::Result<()> {
         let (mut done, before) = (0u64, self.new_touches);
         let mut devices = devices.into_iter().peekable();
         while devices.peek().is_some() {
-            let slice: BTreeSet<String> = devices.by_ref().take(SLICE).collect();
-            let new = self
+            let sets: Vec<DeviceTouches> = devices
+                .by_ref()
+                .take(SLICE)
+                .map(|(device, pending)| DeviceTouches {
+                    touches: self
+                        .app
+                        .touch_records(&views::expand(&device, &pending.views)),
+                    device,
+                    events: pending.events,
+                })
+                .collect();
+            let replaced = self
                 .runtime
-                .block_on(self.app.refresh_touches(&slice))
-                .context("cannot refresh touches")?;
-            done += slice.len() as u64;
-            self.refreshed += slice.len() as u64;
-            self.new_touches += new.len() as u64;
+                .block_on(self.app.store.replace_touches_where_complete(&sets))
+                .context("cannot store touches")?;
+            self.new_touches += replaced.new_touches;
+            let stale: BTreeSet<String> = replaced.incomplete.into_iter().collect();
+            if !stale.is_empty() {
+                let new = self
+                    .runtime
+                    .block_on(self.app.refresh_touches(&stale))
+                    .context("cannot refresh touches")?;
+                self.new_touches += new.len() as u64;
+                self.from_store += stale.len() as u64;
+            }
+            done += sets.len() as u64;
+            self.refreshed += sets.len() as u64;
             if let Some(progress) = progress.as_deref_mut() {
                 progress.update(done, self.new_touches - before);
             }

@@ -1,13 +1,38 @@
 //! Who may call what. Secrets are compared in constant time; failures say what is
 //! missing, never what was expected.
 
+use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use base64::Engine;
 use subtle::ConstantTimeEq;
 
 use super::ApiError;
-use crate::Settings;
+use crate::{App, Settings};
+
+/// Guard of the read endpoints (`/api/*`, `/segment/*`): [`query`] as an
+/// extractor, listed first so credentials are checked before any parameter.
+pub struct ReadAccess;
+
+impl<S: Send + Sync> FromRequestParts<App<S>> for ReadAccess {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
+        query(&app.settings, &parts.headers).map(|()| ReadAccess)
+    }
+}
+
+/// Guard of the Tracking API (`/v1/*`): [`tracking_api`] as an extractor.
+pub struct TrackingAccess;
+
+impl<S: Send + Sync> FromRequestParts<App<S>> for TrackingAccess {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
+        tracking_api(&app.settings, &parts.headers).map(|()| TrackingAccess)
+    }
+}
 
 fn same(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()

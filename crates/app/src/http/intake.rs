@@ -3,13 +3,15 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
 use axum::http::header::CONTENT_ENCODING;
 use axum::http::{HeaderMap, StatusCode};
 use sma_spec::MessageType;
 use sma_store::Store;
 
+use super::auth::TrackingAccess;
+use super::extract::ApiPath;
 use super::{ApiError, auth};
 use crate::{App, IngestSummary};
 
@@ -25,11 +27,11 @@ pub async fn webhook<S: Store>(
 
 pub async fn tracking_api<S: Store>(
     State(app): State<App<S>>,
-    Path(kind): Path<String>,
+    _: TrackingAccess,
+    ApiPath(kind): ApiPath<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestSummary>, ApiError> {
-    auth::tracking_api(&app.settings, &headers)?;
     let implied = match kind.as_str() {
         "batch" | "b" | "import" => None,
         other => Some(

@@ -2,6 +2,7 @@
 
 mod auth;
 mod error;
+mod extract;
 mod feed;
 mod intake;
 mod limits;

@@ -1,19 +1,19 @@
 //! `GET /api/anonymous/{id}` and `GET /api/user/{id}`.
 
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use sma_store::Store;
 
-use super::{ApiError, auth};
+use super::ApiError;
+use super::auth::ReadAccess;
+use super::extract::ApiPath;
 use crate::{App, DeviceView, UserView};
 
 pub async fn device<S: Store>(
     State(app): State<App<S>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
+    _: ReadAccess,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DeviceView>, ApiError> {
-    auth::query(&app.settings, &headers)?;
     app.device(&id)
         .await?
         .map(Json)
@@ -22,10 +22,9 @@ pub async fn device<S: Store>(
 
 pub async fn user<S: Store>(
     State(app): State<App<S>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
+    _: ReadAccess,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    auth::query(&app.settings, &headers)?;
     app.user(&id)
         .await?
         .map(Json)

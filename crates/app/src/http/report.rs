@@ -1,12 +1,14 @@
 //! `GET /api/report?model=M&from=&to=`.
 
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use serde::Deserialize;
 use sma_store::Store;
 
-use super::{ApiError, auth};
+use super::ApiError;
+use super::auth::ReadAccess;
+use super::extract::ApiQuery;
 use crate::{App, ReportRequest, ReportView};
 
 #[derive(Debug, Deserialize)]
@@ -18,10 +20,9 @@ pub struct Params {
 
 pub async fn report<S: Store>(
     State(app): State<App<S>>,
-    headers: HeaderMap,
-    Query(params): Query<Params>,
+    _: ReadAccess,
+    ApiQuery(params): ApiQuery<Params>,
 ) -> Result<Json<ReportView>, ApiError> {
-    auth::query(&app.settings, &headers)?;
     let request = ReportRequest::parse(
         params.model.as_deref().unwrap_or("last_non_direct"),
         params.from.as_deref(),

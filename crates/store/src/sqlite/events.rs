@@ -32,8 +32,7 @@ impl EventStore for SqliteStore {
                 )
             })
             .collect();
-        self.run(move |conn| {
-            let tx = conn.transaction()?;
+        self.write(move |tx| {
             let mut inserted = Vec::with_capacity(rows.len());
             {
                 let mut insert = tx.prepare_cached(
@@ -46,23 +45,32 @@ impl EventStore for SqliteStore {
                     inserted.push(n == 1);
                 }
             }
-            tx.commit()?;
             Ok(inserted)
         })
         .await
     }
 
     async fn device_events(&self, anonymous_id: &str) -> Result<Vec<Message>, StoreError> {
-        let id = anonymous_id.to_owned();
+        let mut all = self.devices_events(&[anonymous_id.to_owned()]).await?;
+        Ok(all.pop().unwrap_or_default())
+    }
+
+    async fn devices_events(
+        &self,
+        anonymous_ids: &[String],
+    ) -> Result<Vec<Vec<Message>>, StoreError> {
+        let ids = anonymous_ids.to_vec();
         let rows = self
             .run(move |conn| {
                 let mut stmt = conn.prepare_cached(&format!(
                     "{SELECT} WHERE anonymous_id = ?1 ORDER BY ts, message_id"
                 ))?;
-                collect(stmt.query_map([id], row)?)
+                ids.iter()
+                    .map(|id| collect(stmt.query_map([id], row)?))
+                    .collect::<rusqlite::Result<Vec<_>>>()
             })
             .await?;
-        rebuild(rows)
+        rows.into_iter().map(rebuild).collect()
     }
 
     async fn user_events(

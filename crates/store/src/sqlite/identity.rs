@@ -1,9 +1,9 @@
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sma_spec::IdentityLink;
 
 use super::SqliteStore;
-use crate::{Conflict, IdentityStore, LinkOutcome, StoreError};
+use crate::{Claim, Conflict, IdentityStore, LinkOutcome, StoreError};
 
 /// The owner of a device: its earliest claim. Used as a subquery with `?` bound to
 /// the anonymousId.
@@ -17,34 +17,22 @@ impl IdentityStore for SqliteStore {
         at: DateTime<Utc>,
         message_id: &str,
     ) -> Result<LinkOutcome, StoreError> {
-        let (anon, user, at, msg) = (
-            link.anonymous_id.clone(),
-            link.user_id.clone(),
-            at.timestamp_millis(),
-            message_id.to_owned(),
-        );
-        self.run(move |conn| {
-            let tx = conn.transaction()?;
-            let before: Option<String> = tx.query_row(OWNER, [&anon], |r| r.get(0)).optional()?;
-            // A claim keeps its earliest evidence, so re-deliveries and later
-            // events of the same pair change nothing.
-            tx.execute(
-                "INSERT INTO identity_claims (anonymous_id, user_id, claimed_at, message_id)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (anonymous_id, user_id) DO UPDATE SET
-                   claimed_at = excluded.claimed_at, message_id = excluded.message_id
-                 WHERE (excluded.claimed_at, excluded.message_id) < (claimed_at, message_id)",
-                params![anon, user, at, msg],
-            )?;
-            let after: String = tx.query_row(OWNER, [&anon], |r| r.get(0))?;
-            tx.commit()?;
-            Ok(match (before, after) {
-                (Some(b), a) if b == a && a == user => LinkOutcome::Unchanged,
-                (_, a) if a == user => LinkOutcome::Linked,
-                (_, owner) => LinkOutcome::Conflict { owner },
-            })
-        })
-        .await
+        let claim = Claim {
+            link: link.clone(),
+            at,
+            message_id: message_id.to_owned(),
+        };
+        let mut outcomes = self.link_all(std::slice::from_ref(&claim)).await?;
+        Ok(outcomes.pop().expect("one outcome per claim"))
+    }
+
+    async fn link_all(&self, claims: &[Claim]) -> Result<Vec<LinkOutcome>, StoreError> {
+        if claims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let claims = claims.to_vec();
+        self.write(move |tx| claims.iter().map(|c| record(tx, c)).collect())
+            .await
     }
 
     async fn user_of(&self, anonymous_id: &str) -> Result<Option<String>, StoreError> {
@@ -99,4 +87,32 @@ impl IdentityStore for SqliteStore {
         })
         .await
     }
+}
+
+/// Records one claim inside the writer's transaction.
+fn record(tx: &Connection, claim: &Claim) -> rusqlite::Result<LinkOutcome> {
+    let (anon, user) = (&claim.link.anonymous_id, &claim.link.user_id);
+    let mut owner = tx.prepare_cached(OWNER)?;
+    let before: Option<String> = owner.query_row([anon], |r| r.get(0)).optional()?;
+    // A claim keeps its earliest evidence, so re-deliveries and later events of
+    // the same pair change nothing.
+    tx.prepare_cached(
+        "INSERT INTO identity_claims (anonymous_id, user_id, claimed_at, message_id)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (anonymous_id, user_id) DO UPDATE SET
+           claimed_at = excluded.claimed_at, message_id = excluded.message_id
+         WHERE (excluded.claimed_at, excluded.message_id) < (claimed_at, message_id)",
+    )?
+    .execute(params![
+        anon,
+        user,
+        claim.at.timestamp_millis(),
+        claim.message_id
+    ])?;
+    let after: String = owner.query_row([anon], |r| r.get(0))?;
+    Ok(match (before, after) {
+        (Some(b), a) if b == a && &a == user => LinkOutcome::Unchanged,
+        (_, a) if &a == user => LinkOutcome::Linked,
+        (_, owner) => LinkOutcome::Conflict { owner },
+    })
 }

@@ -1,12 +1,15 @@
 //! The embedded adapter: one SQLite file (WAL), inspectable with the sqlite3 shell.
 //!
-//! SQLite calls block, so each runs on tokio's blocking pool; one connection behind
-//! a mutex serialises writers, which is what SQLite does anyway.
+//! SQLite calls block. Reads run on tokio's blocking pool on one connection;
+//! writes go to the writer thread's own connection, which commits every write
+//! queued meanwhile in one transaction ([`writer`]). In WAL mode reads do not
+//! wait for the writer.
 
 mod events;
 mod identity;
 mod schema;
 mod touches;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -16,10 +19,17 @@ use rusqlite::{Connection, ErrorCode};
 
 use crate::StoreError;
 
-/// The embedded store: cheap to clone, all clones share one connection.
+/// SQLite's page cache per connection.
+const CACHE_KIB: i64 = 8 * 1024;
+/// WAL pages (4 KiB each) between automatic checkpoints.
+const WAL_CHECKPOINT_PAGES: i64 = 10_000;
+
+/// The embedded store: cheap to clone, all clones share one reading
+/// connection and one writer.
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    writer: Arc<writer::Writer>,
     path: Arc<PathBuf>,
 }
 
@@ -41,28 +51,40 @@ impl SqliteStore {
                 StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
-        let mut conn = Connection::open(path)
-            .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
-        // Another process holding the write lock is waited for, not failed on.
-        conn.busy_timeout(Duration::from_secs(5)).map_err(sql)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sql)?;
-        // NORMAL in WAL mode survives a process crash; only an OS crash can lose
-        // the last commits.
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(sql)?;
+        let mut conn = connect(path)?;
         schema::migrate(&mut conn)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            writer: Arc::new(writer::Writer::start(connect(path)?)?),
             path: Arc::new(path.to_path_buf()),
         })
+    }
+
+    /// Gives the writer a page cache of `mib` MiB, for bulk writes (an import):
+    /// index pages then stay cached across its large transactions. Not for
+    /// many small ones: SQLite walks the cache at the end of each transaction.
+    pub async fn with_write_cache_mib(self, mib: u32) -> Result<SqliteStore, StoreError> {
+        let kib = -i64::from(mib) * 1024;
+        self.write(move |conn| conn.pragma_update(None, "cache_size", kib))
+            .await?;
+        Ok(self)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Runs `f` with the connection on the blocking pool.
+    /// Runs the write `f` in the writer's next transaction; answers once that
+    /// has committed.
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.writer.write(f).await
+    }
+
+    /// Runs the read `f` with the reading connection on the blocking pool.
     async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -78,6 +100,31 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
     }
+}
+
+/// A connection with the store's settings.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)
+        .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+    // Another process holding the write lock is waited for, not failed on.
+    conn.busy_timeout(Duration::from_secs(5)).map_err(sql)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(sql)?;
+    // NORMAL in WAL mode survives a process crash; only an OS crash can lose
+    // the last commits.
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(sql)?;
+    // Page cache (negative: KiB). Kept moderate: SQLite walks the cache at the
+    // end of each transaction, so a large one slows every commit.
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)
+        .map_err(sql)?;
+    // Checkpoint the WAL into the database every ~40 MiB instead of every
+    // 4 MiB: an index page changed by many commits is copied back once, not
+    // once per 1,000 frames (random messageIds touch pages all over the
+    // indexes). The WAL file is reset after each checkpoint.
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+        .map_err(sql)?;
+    Ok(conn)
 }
 
 fn sql(e: rusqlite::Error) -> StoreError {

@@ -1,10 +1,10 @@
 use std::collections::HashSet;
 
 use chrono::DateTime;
-use rusqlite::params;
+use rusqlite::{Connection, params};
 
 use super::SqliteStore;
-use crate::{StoreError, TouchRecord, TouchStore};
+use crate::{DeviceTouches, Replaced, StoreError, TouchRecord, TouchStore};
 
 impl TouchStore for SqliteStore {
     async fn replace_touches(
@@ -12,33 +12,55 @@ impl TouchStore for SqliteStore {
         device: &str,
         touches: &[TouchRecord],
     ) -> Result<Vec<TouchRecord>, StoreError> {
-        let device = device.to_owned();
-        let touches = touches.to_vec();
-        self.run(move |conn| {
-            let tx = conn.transaction()?;
-            let before: HashSet<String> = {
-                let mut stmt = tx.prepare_cached("SELECT message_id FROM touches WHERE device = ?1")?;
-                stmt.query_map([&device], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
-            };
-            tx.execute("DELETE FROM touches WHERE device = ?1", [&device])?;
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT OR REPLACE INTO touches (device, message_id, ts, touch) VALUES (?1, ?2, ?3, ?4)",
-                )?;
-                for t in &touches {
-                    insert.execute(params![
-                        device,
-                        t.message_id,
-                        t.timestamp.timestamp_millis(),
-                        t.touch.to_string()
-                    ])?;
-                }
+        self.replace_touches_of(&[(device.to_owned(), touches.to_vec())])
+            .await
+    }
+
+    async fn replace_touches_of(
+        &self,
+        sets: &[(String, Vec<TouchRecord>)],
+    ) -> Result<Vec<TouchRecord>, StoreError> {
+        let sets = sets.to_vec();
+        self.write(move |tx| {
+            let mut new = Vec::new();
+            for (device, touches) in sets {
+                let before = replace(tx, &device, &touches)?;
+                new.extend(
+                    touches
+                        .into_iter()
+                        .filter(|t| !before.contains(&t.message_id)),
+                );
             }
-            tx.commit()?;
-            Ok(touches
-                .into_iter()
-                .filter(|t| !before.contains(&t.message_id))
-                .collect())
+            Ok(new)
+        })
+        .await
+    }
+
+    async fn replace_touches_where_complete(
+        &self,
+        sets: &[DeviceTouches],
+    ) -> Result<Replaced, StoreError> {
+        let sets = sets.to_vec();
+        // Counting and replacing in one write: no event can land in between and
+        // make a set stale.
+        self.write(move |tx| {
+            let mut replaced = Replaced::default();
+            for set in &sets {
+                let stored: i64 = tx
+                    .prepare_cached("SELECT count(*) FROM events WHERE anonymous_id = ?1")?
+                    .query_row([&set.device], |r| r.get(0))?;
+                if u64::try_from(stored).ok() != Some(set.events) {
+                    replaced.incomplete.push(set.device.clone());
+                    continue;
+                }
+                let before = replace(tx, &set.device, &set.touches)?;
+                replaced.new_touches += set
+                    .touches
+                    .iter()
+                    .filter(|t| !before.contains(&t.message_id))
+                    .count() as u64;
+            }
+            Ok(replaced)
         })
         .await
     }
@@ -67,4 +89,33 @@ impl TouchStore for SqliteStore {
             })
             .collect()
     }
+}
+
+/// Replaces the touches of `device` inside the writer's transaction; answers the
+/// messageIds it had before.
+fn replace(
+    tx: &Connection,
+    device: &str,
+    touches: &[TouchRecord],
+) -> rusqlite::Result<HashSet<String>> {
+    let before: HashSet<String> = tx
+        .prepare_cached("SELECT message_id FROM touches WHERE device = ?1")?
+        .query_map([device], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !before.is_empty() {
+        tx.prepare_cached("DELETE FROM touches WHERE device = ?1")?
+            .execute([device])?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT OR REPLACE INTO touches (device, message_id, ts, touch) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for t in touches {
+        insert.execute(params![
+            device,
+            t.message_id,
+            t.timestamp.timestamp_millis(),
+            t.touch.to_string()
+        ])?;
+    }
+    Ok(before)
 }

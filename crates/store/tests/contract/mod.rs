@@ -8,6 +8,9 @@ use serde_json::json;
 use sma_spec::{IdentityLink, Item, Message, ParseOptions, parse_body};
 use sma_store::{Conflict, LinkOutcome, Owner, Store, TouchRecord};
 
+mod bulk;
+pub use bulk::*;
+
 pub fn at(minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 3, 1, 9, minute, 0).unwrap()
 }
@@ -181,6 +184,14 @@ macro_rules! contract_tests {
         #[tokio::test]
         async fn replaces_touches_and_reports_new_ones() {
             contract::replaces_touches_and_reports_new_ones($fresh).await;
+        }
+        #[tokio::test]
+        async fn links_several_claims_in_order() {
+            contract::links_several_claims_in_order($fresh).await;
+        }
+        #[tokio::test]
+        async fn replaces_touches_only_where_every_event_was_seen() {
+            contract::replaces_touches_only_where_every_event_was_seen($fresh).await;
         }
         #[tokio::test]
         async fn lists_owners_active_in_a_range() {

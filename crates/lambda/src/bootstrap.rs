@@ -1,0 +1,48 @@
+//! Building the application once per process, from the function's environment
+//! (the settings `template.yaml` passes to every function).
+//!
+//! Everything costly is made here, before the first invocation, and shared by all
+//! later ones: the settings, the detection rules, the DynamoDB client (its
+//! connection pool and credentials cache) and the Segment client.
+
+use sma_app::{App, Settings};
+use sma_store::DynamoStore;
+
+use crate::Error;
+
+/// The application on the three DynamoDB tables named by the environment
+/// (`EVENTS_TABLE`, `USER_MAP_TABLE`, `ATTRIBUTION_TABLE`, in `REGION`, or at
+/// `DYNAMODB_ENDPOINT` when set), in the AWS shape: intake only stores, and the
+/// stream consumers run the pipeline. A missing or malformed setting fails
+/// with a message naming it, which is also logged.
+pub async fn app() -> Result<App<DynamoStore>, Error> {
+    app_with(|name| std::env::var(name).ok()).await
+}
+
+/// [`app`] with the settings read through `lookup` instead of the process
+/// environment (tests point it at their own tables).
+pub async fn app_with(lookup: impl Fn(&str) -> Option<String>) -> Result<App<DynamoStore>, Error> {
+    let built = build(&lookup).await;
+    if let Err(e) = &built {
+        tracing::error!(error = %e, "cannot start");
+    }
+    built
+}
+
+async fn build(lookup: &impl Fn(&str) -> Option<String>) -> Result<App<DynamoStore>, Error> {
+    let settings = Settings::from_lookup(lookup)?;
+    let tables = (
+        settings.events_table.clone(),
+        settings.user_map_table.clone(),
+        settings.attribution_table.clone(),
+    );
+    let store = DynamoStore::from_env(
+        settings.region.clone(),
+        settings.dynamodb_endpoint.clone(),
+        tables,
+    )
+    .await
+    // EVENTS_TTL_DAYS: raw events expire through DynamoDB TTL; 0 keeps them.
+    .with_events_ttl_days(settings.events_ttl_days);
+    Ok(App::new(settings, store)?.streamed())
+}

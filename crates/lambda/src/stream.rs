@@ -1,0 +1,159 @@
+//! DynamoDB stream consumers: a batch of stream records in, in order, and the
+//! partial batch response Lambda expects out (`ReportBatchItemFailures`).
+//!
+//! Semantics (AWS "partial batch response" for stream sources): records of a
+//! shard are processed in order; at the first record that cannot be processed,
+//! the handler stops and answers `{"batchItemFailures": [{"itemIdentifier":
+//! <its SequenceNumber>}]}`. Lambda checkpoints before it and retries from it;
+//! with `BisectBatchOnFunctionError` it retries only the records from there on.
+//! Every step is idempotent, so records that are processed again change nothing.
+//!
+//! Poison records, whose image cannot be rebuilt (a damaged item, or one written
+//! by an incompatible version), are reported as failures like any other: after
+//! the template's `MaximumRetryAttempts` (5) the batch's metadata (shard and
+//! sequence-number range) goes to the on-failure destination (`StreamFailureQueue`),
+//! from which the record can be re-read within the stream's 24 h, and the stream
+//! moves on. Skipping them silently would lose the record with no trace; failing
+//! the whole invocation would hold back the valid records before it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use aws_lambda_events::event::dynamodb::Event;
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use lambda_runtime::{LambdaEvent, service_fn};
+use sma_store::StoreError;
+
+use crate::image::{Image, sdk_image};
+use crate::{Error, LambdaApp};
+
+/// One step of the pipeline, driven by a table's stream.
+pub trait Consumer: Send + Sync + 'static {
+    /// What a record's `NewImage` is rebuilt into (a message, a touch).
+    type Item: Send + Sync;
+
+    /// The consumer's name in logs.
+    fn name(&self) -> &'static str;
+
+    /// Whether an inserted item is of the kind this consumer handles. The event
+    /// source mapping's filter already passes only those on AWS; this keeps a
+    /// consumer safe without it (other kinds of item share the tables).
+    fn wants(&self, image: &Image) -> bool;
+
+    /// Rebuilds the item; an error makes the record a poison record.
+    fn rebuild(&self, image: &Image) -> Result<Self::Item, StoreError>;
+
+    /// Processes the items in order. On failure, answers the index of the first
+    /// item not (completely) processed: everything before it is done.
+    fn apply(
+        &self,
+        app: &LambdaApp,
+        items: &[Self::Item],
+    ) -> impl Future<Output = Result<(), Failed>> + Send;
+}
+
+/// The first item a [`Consumer::apply`] could not process, and why.
+#[derive(Debug)]
+pub struct Failed {
+    /// Index into the items given to `apply`.
+    pub at: usize,
+    pub error: Error,
+}
+
+impl Failed {
+    pub fn new(at: usize, error: impl Into<Error>) -> Failed {
+        Failed {
+            at,
+            error: error.into(),
+        }
+    }
+}
+
+/// Runs `consumer` on the stream batches Lambda delivers, until the runtime stops
+/// the process.
+pub async fn run_stream<C: Consumer>(app: LambdaApp, consumer: C) -> Result<(), Error> {
+    let shared = Arc::new((app, consumer));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
+        let shared = Arc::clone(&shared);
+        // Boxed: the step's future is deep (store, SDK), and the runtime's own
+        // future would otherwise nest it beyond the compiler's layout depth.
+        Box::pin(async move { handle_batch(&shared.0, &shared.1, event.payload).await })
+            as Pin<Box<dyn Future<Output = _> + Send>>
+    }))
+    .await
+}
+
+/// Processes one batch: the INSERT records of items `consumer` wants, in order,
+/// stopping at the first failure (see the module documentation). MODIFY and
+/// REMOVE records (an import rewriting an identical item, TTL deletions) are
+/// skipped, as the template's filters drop them.
+///
+/// Errs only when a failed record has no sequence number to report; Lambda then
+/// retries the whole batch.
+pub async fn handle_batch<C: Consumer>(
+    app: &LambdaApp,
+    consumer: &C,
+    batch: Event,
+) -> Result<DynamoDbEventResponse, Error> {
+    let total = batch.records.len();
+    let mut sequence_numbers = Vec::with_capacity(total);
+    let mut taken = Vec::new();
+    let mut poison = None;
+    for (index, record) in batch.records.into_iter().enumerate() {
+        sequence_numbers.push(record.change.sequence_number);
+        if record.event_name != "INSERT" {
+            continue;
+        }
+        let image = sdk_image(record.change.new_image);
+        if !consumer.wants(&image) {
+            continue;
+        }
+        match consumer.rebuild(&image) {
+            Ok(item) => taken.push((index, item)),
+            Err(error) => {
+                tracing::error!(
+                    consumer = consumer.name(),
+                    event_id = %record.event_id,
+                    sequence_number = sequence_numbers[index].as_deref().unwrap_or("-"),
+                    %error,
+                    "poison record: its image cannot be rebuilt; reported as failed"
+                );
+                poison = Some(index);
+                break;
+            }
+        }
+    }
+    let (indices, items): (Vec<usize>, Vec<C::Item>) = taken.into_iter().unzip();
+    let failed = match consumer.apply(app, &items).await {
+        Ok(()) => poison,
+        Err(Failed { at, error }) => {
+            let index = indices.get(at).or(indices.first()).copied().unwrap_or(0);
+            tracing::error!(
+                consumer = consumer.name(),
+                sequence_number = sequence_numbers[index].as_deref().unwrap_or("-"),
+                %error,
+                "record failed; Lambda retries the batch from it"
+            );
+            Some(index)
+        }
+    };
+    tracing::info!(
+        consumer = consumer.name(),
+        records = total,
+        processed = failed.map_or(items.len(), |f| indices.partition_point(|&i| i < f)),
+        failed = failed.is_some(),
+        "stream batch"
+    );
+    let mut response = DynamoDbEventResponse::default();
+    if let Some(index) = failed {
+        let sequence_number = sequence_numbers[index]
+            .clone()
+            .filter(|s| !s.is_empty())
+            .ok_or("a failed stream record has no SequenceNumber: failing the whole batch")?;
+        let mut failure = DynamoDbBatchItemFailure::default();
+        failure.item_identifier = Some(sequence_number);
+        response.batch_item_failures.push(failure);
+    }
+    Ok(response)
+}

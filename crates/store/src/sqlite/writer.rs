@@ -1,0 +1,128 @@
+//! Group commit: one thread owns the connection that writes. It takes every
+//! write queued while the previous transaction committed, runs each in its own
+//! savepoint inside one transaction, commits once, and only then answers each
+//! caller: an acknowledged write is committed (what a 2xx promises), and many
+//! concurrent requests share one commit instead of queueing for one each.
+
+use std::sync::mpsc;
+
+use rusqlite::Connection;
+
+use super::sql;
+use crate::StoreError;
+
+/// Writes in one transaction at most (bounds a transaction's WAL frames).
+const MAX_GROUP: usize = 256;
+
+/// Reports the outcome of the transaction a write ran in.
+type Finish = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
+/// A queued write: runs on the writer's connection (None: the transaction
+/// could not begin), in a savepoint when `shared` (others run in the same
+/// transaction); answers whether it succeeded and how to report the commit.
+type Job = Box<dyn FnOnce(Option<&Connection>, bool) -> (bool, Finish) + Send>;
+
+pub(super) struct Writer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`; it ends when every store clone is gone.
+    pub(super) fn start(conn: Connection) -> Result<Writer, StoreError> {
+        // Each write's savepoint journals the pages it changes; in memory that
+        // costs a copy, not a temporary file's writes.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(sql)?;
+        let (queue, jobs) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || group_commits(&conn, &jobs))
+            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+        Ok(Writer { queue })
+    }
+
+    /// Runs `f` in the next group transaction; answers once that has committed.
+    pub(super) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |conn, shared| {
+            let result = conn.map(|conn| match shared {
+                true => in_savepoint(conn, f),
+                false => f(conn).map_err(sql),
+            });
+            let ok = matches!(result, Some(Ok(_)));
+            let finish: Finish = Box::new(move |commit| {
+                let answer = match (commit, result) {
+                    (Ok(()), Some(result)) => result,
+                    (Err(e), _) => Err(e.clone()),
+                    (Ok(()), None) => Err(StoreError::Backend("write was not run".into())),
+                };
+                // The caller may have gone (a request timed out): nothing to tell.
+                let _ = done.send(answer);
+            });
+            (ok, finish)
+        });
+        self.queue
+            .send(job)
+            .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?
+    }
+}
+
+fn group_commits(conn: &Connection, jobs: &mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        group.extend(jobs.try_iter().take(MAX_GROUP - 1));
+        // A write alone needs no savepoint (a bulk import's large writes skip
+        // its page journal): if it fails, its whole transaction is rolled back.
+        let shared = group.len() > 1;
+        let mut finishes = Vec::with_capacity(group.len());
+        let outcome = match conn.execute_batch("BEGIN IMMEDIATE").map_err(sql) {
+            Ok(()) => {
+                let mut failed_alone = false;
+                for job in group {
+                    let (ok, finish) = job(Some(conn), shared);
+                    failed_alone |= !ok && !shared;
+                    finishes.push(finish);
+                }
+                let end = if failed_alone { "ROLLBACK" } else { "COMMIT" };
+                conn.execute_batch(end).map_err(sql).inspect_err(|_| {
+                    let _ = conn.execute_batch("ROLLBACK");
+                })
+            }
+            Err(e) => {
+                finishes.extend(group.into_iter().map(|job| job(None, shared).1));
+                Err(e)
+            }
+        };
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, writes = finishes.len(), "group commit failed");
+        }
+        for finish in finishes {
+            finish(outcome.as_ref().map(|_| ()));
+        }
+    }
+}
+
+/// One write's changes stand or fall together, without failing the others of
+/// its group.
+fn in_savepoint<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> Result<T, StoreError> {
+    conn.execute_batch("SAVEPOINT write").map_err(sql)?;
+    match f(conn) {
+        Ok(value) => {
+            conn.execute_batch("RELEASE write").map_err(sql)?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK TO write; RELEASE write");
+            Err(sql(e))
+        }
+    }
+}

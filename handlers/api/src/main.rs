@@ -1,0 +1,12 @@
+//! `api` (ApiFunction in template.yaml): `GET /api/user/{id}`,
+//! `GET /api/anonymous/{id}`, `GET /api/report` and `GET /health`: the query API
+//! over the three tables.
+
+// One invocation at a time per execution environment: a single-threaded runtime
+// starts no worker threads, which keeps the cold start short.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), sma_lambda::Error> {
+    sma_lambda::init_tracing();
+    let app = sma_lambda::app().await?;
+    sma_lambda::serve_http(app).await
+}

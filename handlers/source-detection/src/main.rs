@@ -1,0 +1,13 @@
+//! `source-detection` (SourceDetectionFunction in template.yaml): consumes the
+//! EVENTS stream (page and screen views), detects each visit's source and
+//! re-derives the device's touches in ATTRIBUTION, reporting partial batch
+//! failures.
+
+// One invocation at a time per execution environment: a single-threaded runtime
+// starts no worker threads, which keeps the cold start short.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), sma_lambda::Error> {
+    sma_lambda::init_tracing();
+    let app = sma_lambda::app().await?;
+    sma_lambda::run_stream(app, sma_lambda::SourceDetection).await
+}

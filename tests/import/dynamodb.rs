@@ -1,0 +1,112 @@
+//! `STORE=dynamodb sma import` into DynamoDB Local (the endpoint in
+//! `DYNAMODB_ENDPOINT`, set by `scripts/dynamodb-local run ...`): the same
+//! counts and touches as an import into SQLite, and importing again adds nothing.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use sma_store::{DynamoStore, Owner, SqliteStore, Store};
+
+use super::{Scratch, archive_lines, distinct_ids, n};
+
+/// The three tables, named as no other test (or earlier run) names them.
+fn tables() -> (String, String, String) {
+    let prefix = format!(
+        "sma-import-{}-{}",
+        std::process::id(),
+        std::time::UNIX_EPOCH.elapsed().unwrap().as_micros()
+    );
+    (
+        format!("{prefix}-events"),
+        format!("{prefix}-user-map"),
+        format!("{prefix}-attribution"),
+    )
+}
+
+/// Every stored messageId, and every device's touches (as JSON), of a store.
+async fn contents(store: &impl Store) -> (BTreeSet<String>, Vec<(String, Vec<String>)>) {
+    let (mut ids, mut touches) = (BTreeSet::new(), Vec::new());
+    for owner in store.owners(None, None).await.unwrap() {
+        let events = match &owner {
+            Owner::Device(device) => {
+                let stored = store.device_touches(device).await.unwrap();
+                let json = stored.iter().map(|t| t.touch.to_string()).collect();
+                touches.push((device.clone(), json));
+                store.device_events(device).await.unwrap()
+            }
+            Owner::User(user) => store.user_events(user, &[]).await.unwrap(),
+        };
+        ids.extend(events.into_iter().map(|m| m.message_id));
+    }
+    (ids, touches)
+}
+
+#[test]
+fn dynamodb_import_stores_what_sqlite_does_and_reimporting_adds_nothing() {
+    // Fails, never skips, without DynamoDB Local: the test runner always starts it.
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .expect("DYNAMODB_ENDPOINT is not set: run `scripts/dynamodb-local run cargo test`");
+    let s = Scratch::new();
+    let archive = s.generate("archive", 40, 4, 17);
+    let lines = archive_lines(&archive);
+    let unique = distinct_ids(&lines);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let names = tables();
+    let dynamo = runtime.block_on(async {
+        let store = DynamoStore::from_env("us-east-1", Some(endpoint.clone()), names.clone()).await;
+        store.create_tables().await.unwrap();
+        store
+    });
+    let import = |archive: &Path| {
+        let output = s
+            .sma(&s.path("unused.db"))
+            .env("STORE", "dynamodb")
+            .env("DYNAMODB_ENDPOINT", &endpoint)
+            .env("EVENTS_TABLE", &names.0)
+            .env("USER_MAP_TABLE", &names.1)
+            .env("ATTRIBUTION_TABLE", &names.2)
+            .env("AWS_ACCESS_KEY_ID", "fakeMyKeyId")
+            .env("AWS_SECRET_ACCESS_KEY", "fakeSecretAccessKey")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args(["import", "--json"])
+            .arg(archive)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+
+    let first = import(&archive);
+    assert_eq!(n(&first, "events"), lines.len() as u64);
+    assert_eq!(n(&first, "stored"), unique as u64);
+    assert_eq!(n(&first, "duplicates"), (lines.len() - unique) as u64);
+    assert!(n(&first, "newTouches") > 0);
+
+    // The same archive into SQLite: the same summary and the same store.
+    let db = s.path("sma.db");
+    let (_, sqlite) = s.import(&db, &[&archive]);
+    for field in [
+        "stored",
+        "duplicates",
+        "newTouches",
+        "devicesRefreshed",
+        "usersSeen",
+    ] {
+        assert_eq!(first[field], sqlite[field], "{field}");
+    }
+    let (ids, touches) = runtime.block_on(contents(&dynamo));
+    assert_eq!(ids.len(), unique);
+    let local = runtime.block_on(contents(&SqliteStore::open(&db).unwrap()));
+    assert_eq!((ids, touches), local, "DynamoDB and SQLite hold the same");
+
+    let again = import(&archive);
+    assert_eq!(n(&again, "stored"), 0);
+    assert_eq!(n(&again, "duplicates"), lines.len() as u64);
+    assert_eq!(n(&again, "newTouches"), 0);
+}
