@@ -1,11 +1,12 @@
 //! Intake: a body in, its messages stored once each, the pipeline run inline.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::Utc;
 use serde::Serialize;
 use sma_spec::{BodyError, Item, Message, MessageType, ParseOptions, Rejection, parse_body};
-use sma_store::{Claim, LinkOutcome, Store, StoreError};
+use sma_store::{Claim, Intake, LinkOutcome, Store, StoreError};
 
 use crate::App;
 
@@ -69,10 +70,25 @@ impl<S: Store> App<S> {
         if !self.inline_pipeline {
             return self.store_messages(items).await;
         }
-        let (summary, devices) = self.store_items(items).await?;
-        let new = self.refresh_touches(&devices).await?;
-        if self.settings.realtime_feed && !new.is_empty() {
-            self.spawn_feed(new);
+        let (mut summary, messages) = split(items);
+        let claims = claims_of(&messages);
+        let devices = viewed_devices(&messages).into_iter().collect();
+        let rules = Arc::clone(&self.rules);
+        let done = self
+            .store
+            .intake(
+                Intake {
+                    messages,
+                    claims: claims.clone(),
+                    devices,
+                },
+                move |history: &[Message]| rules.history_touches(history),
+            )
+            .await?;
+        count_inserted(&done.inserted, &mut summary);
+        warn_of_conflicts(&claims, &done.links);
+        if self.settings.realtime_feed && !done.new_touches.is_empty() {
+            self.spawn_feed(done.new_touches);
         }
         Ok(summary)
     }
@@ -82,22 +98,6 @@ impl<S: Store> App<S> {
         let (mut summary, messages) = split(items);
         count_inserted(&self.store.put_events(&messages).await?, &mut summary);
         Ok(summary)
-    }
-
-    /// Stores items and records their identity links, leaving touches to
-    /// [`App::refresh_touches`] with the devices it answers.
-    pub async fn store_items(
-        &self,
-        items: Vec<Item>,
-    ) -> Result<(IngestSummary, BTreeSet<String>), IngestError> {
-        let stored = self.store_linked(items).await?;
-        let devices = stored
-            .messages
-            .iter()
-            .filter(|m| m.message_type.is_view())
-            .filter_map(|m| m.anonymous_id.clone())
-            .collect();
-        Ok((stored.summary, devices))
     }
 
     /// Stores the messages of `items`, each messageId once, and records their
@@ -118,27 +118,9 @@ impl<S: Store> App<S> {
     /// Records the identity link each message asserts (the identity-map step),
     /// all of them in one store call.
     pub async fn link_identities(&self, messages: &[Message]) -> Result<(), StoreError> {
-        let claims: Vec<Claim> = messages
-            .iter()
-            .filter_map(|m| {
-                Some(Claim {
-                    link: m.identity_link()?,
-                    at: m.timestamp,
-                    message_id: m.message_id.clone(),
-                })
-            })
-            .collect();
+        let claims = claims_of(messages);
         let outcomes = self.store.link_all(&claims).await?;
-        for (claim, outcome) in claims.iter().zip(outcomes) {
-            if let LinkOutcome::Conflict { owner } = outcome {
-                tracing::warn!(
-                    anonymous_id = %claim.link.anonymous_id,
-                    owner = %owner,
-                    claimant = %claim.link.user_id,
-                    "identity conflict: device already belongs to another user"
-                );
-            }
-        }
+        warn_of_conflicts(&claims, &outcomes);
         Ok(())
     }
 }
@@ -174,6 +156,43 @@ impl<S: Store> App<S> {
             }
         });
     }
+}
+
+/// The identity claims messages assert, in order.
+fn claims_of(messages: &[Message]) -> Vec<Claim> {
+    messages
+        .iter()
+        .filter_map(|m| {
+            Some(Claim {
+                link: m.identity_link()?,
+                at: m.timestamp,
+                message_id: m.message_id.clone(),
+            })
+        })
+        .collect()
+}
+
+fn warn_of_conflicts(claims: &[Claim], outcomes: &[LinkOutcome]) {
+    for (claim, outcome) in claims.iter().zip(outcomes) {
+        if let LinkOutcome::Conflict { owner } = outcome {
+            tracing::warn!(
+                anonymous_id = %claim.link.anonymous_id,
+                owner = %owner,
+                claimant = %claim.link.user_id,
+                "identity conflict: device already belongs to another user"
+            );
+        }
+    }
+}
+
+/// The devices with a page or screen view among `messages`: those whose
+/// touches a body can change.
+fn viewed_devices(messages: &[Message]) -> BTreeSet<String> {
+    messages
+        .iter()
+        .filter(|m| m.message_type.is_view())
+        .filter_map(|m| m.anonymous_id.clone())
+        .collect()
 }
 
 /// The messages of `items`, each messageId once, and the summary of the rest.

@@ -8,9 +8,9 @@ use sma_sources::{Campaign, Source, Visit};
 use sma_spec::Message;
 use sma_store::{Store, StoreError, TouchRecord};
 
-use crate::App;
+use crate::{App, Rules};
 
-impl<S: Store> App<S> {
+impl Rules {
     /// The source of one page or screen view.
     pub fn detect(&self, message: &Message) -> Source {
         let c = &message.campaign;
@@ -26,7 +26,7 @@ impl<S: Store> App<S> {
                 id: c.id.as_deref(),
             },
         };
-        sma_sources::detect_visit(&visit, &self.rules.detection)
+        sma_sources::detect_visit(&visit, &self.detection)
     }
 
     /// A page or screen view of a device as touches are derived from it: its
@@ -47,12 +47,20 @@ impl<S: Store> App<S> {
 
     /// The touches of a device's whole history of views, as stored.
     pub fn touch_records(&self, views: &[PageView]) -> Vec<TouchRecord> {
-        sma_attribution::touches(views, &self.rules.touches)
+        sma_attribution::touches(views, &self.touches)
             .iter()
             .map(record)
             .collect()
     }
 
+    /// The touches of a device's whole history of messages, in time order.
+    pub fn history_touches(&self, history: &[Message]) -> Vec<TouchRecord> {
+        let views: Vec<PageView> = history.iter().filter_map(|m| self.page_view(m)).collect();
+        self.touch_records(&views)
+    }
+}
+
+impl<S: Store> App<S> {
     /// Re-derives the touches of these devices from their whole history; answers
     /// the touches that were not stored before (what real-time mode sends). One
     /// read and one write for all of them.
@@ -69,9 +77,7 @@ impl<S: Store> App<S> {
             .into_iter()
             .zip(histories)
             .map(|(device, events)| {
-                let views: Vec<PageView> =
-                    events.iter().filter_map(|m| self.page_view(m)).collect();
-                let records = self.touch_records(&views);
+                let records = self.rules.history_touches(&events);
                 (device, records)
             })
             .collect();

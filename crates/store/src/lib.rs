@@ -2,7 +2,8 @@
 //!
 //! The port is three narrow traits: [`EventStore`] (raw Segment messages,
 //! idempotent by messageId), [`IdentityStore`] (anonymousId -> userId claims) and
-//! [`TouchStore`] (touches derived per device). The adapters are
+//! [`TouchStore`] (touches derived per device), with [`IntakeStore`] writing
+//! one body's share of all three as a unit. The adapters are
 //! [`SqliteStore`] (embedded, the local default) and the DynamoDB adapter (AWS).
 //! One contract test suite (`tests/contract`) runs unchanged against each.
 
@@ -10,6 +11,8 @@
 mod dynamodb;
 mod error;
 mod identity;
+mod intake;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 mod touch;
 
@@ -21,6 +24,8 @@ use sma_spec::{IdentityLink, Message};
 pub use dynamodb::{DynamoStore, Tables, message_from_item, touch_from_item};
 pub use error::StoreError;
 pub use identity::{Claim, Conflict, LinkOutcome};
+pub use intake::{DeriveTouches, Intake, IntakeStore, Intaken};
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use touch::{DeviceTouches, Owner, Replaced, TouchRecord};
 
@@ -181,6 +186,6 @@ pub trait TouchStore: Send + Sync {
 }
 
 /// Everything the application needs from a store.
-pub trait Store: EventStore + IdentityStore + TouchStore + Clone + 'static {}
+pub trait Store: IntakeStore + Clone + 'static {}
 
-impl<T: EventStore + IdentityStore + TouchStore + Clone + 'static> Store for T {}
+impl<T: IntakeStore + Clone + 'static> Store for T {}

@@ -1,4 +1,5 @@
 //! The store contract against the embedded SQLite adapter, on a real file.
+#![cfg(feature = "sqlite")]
 
 mod contract;
 

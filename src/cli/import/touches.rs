@@ -93,7 +93,7 @@ impl<'a, S: Store> Refresher<'a, S> {
             pending.viewed |= message.message_type.is_view();
             if new {
                 pending.events += 1;
-                if let Some(view) = self.app.page_view(message) {
+                if let Some(view) = self.app.rules.page_view(message) {
                     pending.views.push(self.sources.compact(view));
                     self.views += 1;
                 }
@@ -154,6 +154,7 @@ impl<'a, S: Store> Refresher<'a, S> {
                 .map(|(device, pending)| DeviceTouches {
                     touches: self
                         .app
+                        .rules
                         .touch_records(&views::expand(&device, &pending.views)),
                     device,
                     events: pending.events,

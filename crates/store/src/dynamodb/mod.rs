@@ -22,9 +22,16 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_sdk_dynamodb::Client;
 
+use crate::IntakeStore;
+
 // The stream consumers' entry points: rebuild a message or touch from an image.
 pub use events::message_from_item;
 pub use touches::touch_from_item;
+
+/// Intake as four calls: DynamoDB has no transaction that spans a body's items
+/// (TransactWriteItems stops at 100), and on AWS the stream consumers, not
+/// intake, derive identity and touches.
+impl IntakeStore for DynamoStore {}
 
 /// Requests one call sends at a time (one Lambda invocation's share of the
 /// table's throughput; the SDK client multiplexes them over its connections).

@@ -1,12 +1,12 @@
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use sma_spec::{Message, MessageType};
 
 use super::SqliteStore;
 use crate::{EventStore, Owner, StoreError};
 
 /// A stored row before it is rebuilt into a [`Message`].
-struct Row {
+pub(super) struct Row {
     message_type: String,
     ts: i64,
     raw: String,
@@ -16,38 +16,8 @@ const SELECT: &str = "SELECT type, ts, raw, message_id FROM events";
 
 impl EventStore for SqliteStore {
     async fn put_events(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
-        let rows: Vec<_> = messages
-            .iter()
-            .map(|m| {
-                (
-                    m.message_id.clone(),
-                    m.message_type.as_str(),
-                    m.anonymous_id.clone(),
-                    m.user_id.clone(),
-                    m.timestamp.timestamp_millis(),
-                    m.event.clone(),
-                    m.url.clone(),
-                    m.referrer.clone(),
-                    m.raw.clone(),
-                )
-            })
-            .collect();
-        self.write(move |tx| {
-            let mut inserted = Vec::with_capacity(rows.len());
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO events (message_id, type, anonymous_id, user_id, ts, event, url, referrer, raw)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT (message_id) DO NOTHING",
-                )?;
-                for r in &rows {
-                    let n = insert.execute(params![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8])?;
-                    inserted.push(n == 1);
-                }
-            }
-            Ok(inserted)
-        })
-        .await
+        let messages = messages.to_vec();
+        self.write(move |tx| insert(tx, &messages)).await
     }
 
     async fn device_events(&self, anonymous_id: &str) -> Result<Vec<Message>, StoreError> {
@@ -62,11 +32,8 @@ impl EventStore for SqliteStore {
         let ids = anonymous_ids.to_vec();
         let rows = self
             .run(move |conn| {
-                let mut stmt = conn.prepare_cached(&format!(
-                    "{SELECT} WHERE anonymous_id = ?1 ORDER BY ts, message_id"
-                ))?;
                 ids.iter()
-                    .map(|id| collect(stmt.query_map([id], row)?))
+                    .map(|id| device_rows(conn, id))
                     .collect::<rusqlite::Result<Vec<_>>>()
             })
             .await?;
@@ -125,6 +92,41 @@ impl EventStore for SqliteStore {
     }
 }
 
+/// Inserts messages inside the writer's transaction; answers, per message,
+/// whether it was new.
+pub(super) fn insert(tx: &Connection, messages: &[Message]) -> rusqlite::Result<Vec<bool>> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO events (message_id, type, anonymous_id, user_id, ts, event, url, referrer, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (message_id) DO NOTHING",
+    )?;
+    messages
+        .iter()
+        .map(|m| {
+            let n = insert.execute(params![
+                m.message_id,
+                m.message_type.as_str(),
+                m.anonymous_id,
+                m.user_id,
+                m.timestamp.timestamp_millis(),
+                m.event,
+                m.url,
+                m.referrer,
+                m.raw
+            ])?;
+            Ok(n == 1)
+        })
+        .collect()
+}
+
+/// The stored rows of one device, in time order.
+pub(super) fn device_rows(conn: &Connection, anonymous_id: &str) -> rusqlite::Result<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE anonymous_id = ?1 ORDER BY ts, message_id"
+    ))?;
+    collect(stmt.query_map([anonymous_id], row)?)
+}
+
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
         message_type: r.get(0)?,
@@ -137,7 +139,7 @@ fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<T>>) -> rusqlite::Resu
     rows.collect()
 }
 
-fn rebuild(rows: Vec<Row>) -> Result<Vec<Message>, StoreError> {
+pub(super) fn rebuild(rows: Vec<Row>) -> Result<Vec<Message>, StoreError> {
     rows.into_iter()
         .map(|r| {
             let message_type = MessageType::parse(&r.message_type)

@@ -90,7 +90,7 @@ impl IdentityStore for SqliteStore {
 }
 
 /// Records one claim inside the writer's transaction.
-fn record(tx: &Connection, claim: &Claim) -> rusqlite::Result<LinkOutcome> {
+pub(super) fn record(tx: &Connection, claim: &Claim) -> rusqlite::Result<LinkOutcome> {
     let (anon, user) = (&claim.link.anonymous_id, &claim.link.user_id);
     let mut owner = tx.prepare_cached(OWNER)?;
     let before: Option<String> = owner.query_row([anon], |r| r.get(0)).optional()?;

@@ -7,6 +7,7 @@
 
 mod events;
 mod identity;
+mod intake;
 mod schema;
 mod touches;
 mod writer;
@@ -127,7 +128,19 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Ends a write with a store error (the write's changes roll back); [`sql`]
+/// gives the error back. (`ToSqlConversionFailure` is the variant that carries
+/// any error without rusqlite's optional features.)
+fn abort_with(e: StoreError) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+}
+
 fn sql(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::ToSqlConversionFailure(inner) = &e
+        && let Some(e) = inner.downcast_ref::<StoreError>()
+    {
+        return e.clone();
+    }
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
             StoreError::Unavailable(format!("database is locked by another connection: {e}"))

@@ -93,7 +93,7 @@ impl TouchStore for SqliteStore {
 
 /// Replaces the touches of `device` inside the writer's transaction; answers the
 /// messageIds it had before.
-fn replace(
+pub(super) fn replace(
     tx: &Connection,
     device: &str,
     touches: &[TouchRecord],

@@ -9,7 +9,9 @@ use sma_spec::{IdentityLink, Item, Message, ParseOptions, parse_body};
 use sma_store::{Conflict, LinkOutcome, Owner, Store, TouchRecord};
 
 mod bulk;
+mod intake;
 pub use bulk::*;
+pub use intake::*;
 
 pub fn at(minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 3, 1, 9, minute, 0).unwrap()
@@ -188,6 +190,14 @@ macro_rules! contract_tests {
         #[tokio::test]
         async fn links_several_claims_in_order() {
             contract::links_several_claims_in_order($fresh).await;
+        }
+        #[tokio::test]
+        async fn takes_a_body_in_one_intake_and_its_retry_changes_nothing() {
+            contract::takes_a_body_in_one_intake_and_its_retry_changes_nothing($fresh).await;
+        }
+        #[tokio::test]
+        async fn intake_without_devices_derives_nothing() {
+            contract::intake_without_devices_derives_nothing($fresh).await;
         }
         #[tokio::test]
         async fn replaces_touches_only_where_every_event_was_seen() {
