@@ -345,7 +345,7 @@ async fn the_server_answers_exactly_the_documented_methods_and_statuses() {
     let spec = spec();
     let operations = operations(&spec);
     let server = Server::start(&[("API_TOKEN", TOKEN)]);
-    let http = reqwest::Client::new();
+    let http = common::http_client();
     let templates: BTreeSet<&String> = operations.keys().map(|(_, p)| p).collect();
     let mut problems = Vec::new();
     for template in templates {
@@ -405,7 +405,7 @@ async fn documented_security_is_enforced() {
         ("SEGMENT_SHARED_SECRET", "openapi-secret"),
         ("INGEST_WRITE_KEYS", "openapi-write-key"),
     ]);
-    let http = reqwest::Client::new();
+    let http = common::http_client();
     let mut problems = Vec::new();
     for ((method, template), operation) in operations(&spec) {
         let path = concrete(&spec, &template, Some(&operation));

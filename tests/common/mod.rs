@@ -10,6 +10,14 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// A plain-HTTP client. reqwest's TLS stack is built without a default crypto
+/// provider (sma uses ring, installed by the Segment client), so a client made
+/// before any Segment client exists needs it installed too.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 pub struct Server {
     pub url: String,
     child: Child,
@@ -67,7 +75,7 @@ impl Server {
     pub fn client(&self) -> Client {
         Client {
             base: self.url.clone(),
-            http: reqwest::Client::new(),
+            http: http_client(),
             headers: Vec::new(),
         }
     }

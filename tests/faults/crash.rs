@@ -16,7 +16,7 @@ const PER_REQUEST: usize = 5;
 /// Posts bodies of fresh messages until the server stops answering; returns the
 /// messageIds of the bodies answered 2xx.
 async fn writer(url: String, writer: usize, acked: Arc<Mutex<Vec<String>>>) {
-    let http = reqwest::Client::new();
+    let http = crate::common::http_client();
     for request in 0.. {
         let ids: Vec<String> = (0..PER_REQUEST)
             .map(|k| format!("crash-{writer}-{request}-{k}"))

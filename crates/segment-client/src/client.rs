@@ -42,6 +42,9 @@ enum Attempt {
 impl Client {
     /// A client for `config`; fails only if the HTTP stack cannot be initialised.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        // reqwest takes the process's default rustls provider. An error means one
+        // is installed already, which serves as well.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .timeout(config.request_timeout)

@@ -52,3 +52,33 @@ fn a_newer_schema_is_refused_with_a_clear_error() {
     let error = SqliteStore::open(&path).unwrap_err().to_string();
     assert!(error.contains("newer than this sma"), "{error}");
 }
+
+/// Commits only append to the WAL; the checkpoint thread copies it back into
+/// the database file while the store stays open, and no write waits for that.
+#[tokio::test]
+async fn the_wal_is_copied_back_into_the_database_in_the_background() {
+    use sma_store::EventStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sma.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let empty = std::fs::metadata(&path).unwrap().len();
+    for batch in 0..20 {
+        let pages: Vec<_> = (0..50)
+            .map(|i| contract::page(&format!("m{batch}-{i}"), &format!("a{i}"), 1))
+            .collect();
+        store.put_events(&pages).await.unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let grown = loop {
+        let now = std::fs::metadata(&path).unwrap().len();
+        if now > empty + 100 * 1024 || std::time::Instant::now() > deadline {
+            break now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(
+        grown > empty + 100 * 1024,
+        "the database file stayed at {grown} bytes (empty: {empty}): nothing was checkpointed"
+    );
+    assert_eq!(store.device_events("a7").await.unwrap().len(), 20);
+}

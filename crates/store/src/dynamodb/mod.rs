@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_sdk_dynamodb::Client;
+use aws_smithy_http_client::tls;
 
 use crate::IntakeStore;
 
@@ -129,8 +130,14 @@ impl DynamoStore {
             .with_max_attempts(5)
             .with_initial_backoff(Duration::from_millis(50))
             .with_max_backoff(Duration::from_secs(2));
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(region.into()))
+            .http_client(https)
             .retry_config(retry);
         if let Some(url) = endpoint {
             loader = loader.endpoint_url(url);

@@ -5,6 +5,7 @@
 //! queued meanwhile in one transaction ([`writer`]). In WAL mode reads do not
 //! wait for the writer.
 
+mod checkpoint;
 mod events;
 mod identity;
 mod intake;
@@ -13,6 +14,7 @@ mod touches;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,8 +24,6 @@ use crate::StoreError;
 
 /// SQLite's page cache per connection.
 const CACHE_KIB: i64 = 8 * 1024;
-/// WAL pages (4 KiB each) between automatic checkpoints.
-const WAL_CHECKPOINT_PAGES: i64 = 10_000;
 
 /// The embedded store: cheap to clone, all clones share one reading
 /// connection and one writer.
@@ -31,6 +31,7 @@ const WAL_CHECKPOINT_PAGES: i64 = 10_000;
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     writer: Arc<writer::Writer>,
+    _checkpointer: Arc<checkpoint::Checkpointer>,
     path: Arc<PathBuf>,
 }
 
@@ -54,9 +55,14 @@ impl SqliteStore {
         }
         let mut conn = connect(path)?;
         schema::migrate(&mut conn)?;
+        let catch_up = Arc::new(AtomicBool::new(false));
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
-            writer: Arc::new(writer::Writer::start(connect(path)?)?),
+            writer: Arc::new(writer::Writer::start(
+                connect(path)?,
+                Arc::clone(&catch_up),
+            )?),
+            _checkpointer: Arc::new(checkpoint::Checkpointer::start(path, catch_up)?),
             path: Arc::new(path.to_path_buf()),
         })
     }
@@ -119,11 +125,8 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     // end of each transaction, so a large one slows every commit.
     conn.pragma_update(None, "cache_size", -CACHE_KIB)
         .map_err(sql)?;
-    // Checkpoint the WAL into the database every ~40 MiB instead of every
-    // 4 MiB: an index page changed by many commits is copied back once, not
-    // once per 1,000 frames (random messageIds touch pages all over the
-    // indexes). The WAL file is reset after each checkpoint.
-    conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+    // No commit checkpoints: the checkpoint thread does ([`checkpoint`]).
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
         .map_err(sql)?;
     Ok(conn)
 }

@@ -4,6 +4,8 @@
 //! caller: an acknowledged write is committed (what a 2xx promises), and many
 //! concurrent requests share one commit instead of queueing for one each.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 
 use rusqlite::Connection;
@@ -27,7 +29,8 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the writer thread on `conn`; it ends when every store clone is gone.
-    pub(super) fn start(conn: Connection) -> Result<Writer, StoreError> {
+    /// Between transactions it finishes a checkpoint when `catch_up` asks.
+    pub(super) fn start(conn: Connection, catch_up: Arc<AtomicBool>) -> Result<Writer, StoreError> {
         // Each write's savepoint journals the pages it changes; in memory that
         // costs a copy, not a temporary file's writes.
         conn.pragma_update(None, "temp_store", "MEMORY")
@@ -35,7 +38,7 @@ impl Writer {
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || group_commits(&conn, &jobs))
+            .spawn(move || group_commits(&conn, &jobs, &catch_up))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { queue })
     }
@@ -73,13 +76,15 @@ impl Writer {
     }
 }
 
-fn group_commits(conn: &Connection, jobs: &mpsc::Receiver<Job>) {
+fn group_commits(conn: &Connection, jobs: &mpsc::Receiver<Job>, catch_up: &AtomicBool) {
     while let Ok(first) = jobs.recv() {
+        super::checkpoint::writer_catch_up(conn, catch_up);
         let mut group = vec![first];
         group.extend(jobs.try_iter().take(MAX_GROUP - 1));
         // A write alone needs no savepoint (a bulk import's large writes skip
         // its page journal): if it fails, its whole transaction is rolled back.
         let shared = group.len() > 1;
+        let started = std::time::Instant::now();
         let mut finishes = Vec::with_capacity(group.len());
         let outcome = match conn.execute_batch("BEGIN IMMEDIATE").map_err(sql) {
             Ok(()) => {
@@ -102,6 +107,7 @@ fn group_commits(conn: &Connection, jobs: &mpsc::Receiver<Job>) {
         if let Err(e) = &outcome {
             tracing::error!(error = %e, writes = finishes.len(), "group commit failed");
         }
+        tracing::trace!(writes = finishes.len(), elapsed = ?started.elapsed(), "group commit");
         for finish in finishes {
             finish(outcome.as_ref().map(|_| ()));
         }
