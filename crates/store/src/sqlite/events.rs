@@ -13,6 +13,9 @@ pub(super) struct Row {
 }
 
 const SELECT: &str = "SELECT type, ts, raw, message_id FROM events";
+/// `+?1`, not `?1`: see the module documentation of [`super`].
+pub(super) const DEVICE_ROWS: &str =
+    "SELECT type, ts, raw, message_id FROM events WHERE anonymous_id = +?1 ORDER BY ts, message_id";
 
 impl EventStore for SqliteStore {
     async fn put_events(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
@@ -51,7 +54,7 @@ impl EventStore for SqliteStore {
             .run(move |conn| {
                 // json_each binds the device list as one parameter, however long.
                 let mut stmt = conn.prepare_cached(&format!(
-                    "{SELECT} WHERE user_id = ?1
+                    "{SELECT} WHERE user_id = +?1
                      UNION
                      {SELECT} WHERE anonymous_id IN (SELECT value FROM json_each(?2))
                      ORDER BY ts, message_id"
@@ -121,9 +124,7 @@ pub(super) fn insert(tx: &Connection, messages: &[Message]) -> rusqlite::Result<
 
 /// The stored rows of one device, in time order.
 pub(super) fn device_rows(conn: &Connection, anonymous_id: &str) -> rusqlite::Result<Vec<Row>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE anonymous_id = ?1 ORDER BY ts, message_id"
-    ))?;
+    let mut stmt = conn.prepare_cached(DEVICE_ROWS)?;
     collect(stmt.query_map([anonymous_id], row)?)
 }
 

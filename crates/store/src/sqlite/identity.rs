@@ -5,9 +5,9 @@ use sma_spec::IdentityLink;
 use super::SqliteStore;
 use crate::{Claim, Conflict, IdentityStore, LinkOutcome, StoreError};
 
-/// The owner of a device: its earliest claim. Used as a subquery with `?` bound to
-/// the anonymousId.
-const OWNER: &str = "SELECT user_id FROM identity_claims WHERE anonymous_id = ?1
+/// The owner of a device: its earliest claim. (`+?1`: see the module
+/// documentation of [`super`].)
+pub(super) const OWNER: &str = "SELECT user_id FROM identity_claims WHERE anonymous_id = +?1
                      ORDER BY claimed_at, message_id LIMIT 1";
 
 impl IdentityStore for SqliteStore {
@@ -46,7 +46,7 @@ impl IdentityStore for SqliteStore {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT c.anonymous_id FROM identity_claims c
-                 WHERE c.user_id = ?1 AND NOT EXISTS (
+                 WHERE c.user_id = +?1 AND NOT EXISTS (
                    SELECT 1 FROM identity_claims e
                    WHERE e.anonymous_id = c.anonymous_id
                      AND (e.claimed_at, e.message_id) < (c.claimed_at, c.message_id))
@@ -63,7 +63,7 @@ impl IdentityStore for SqliteStore {
             // Every claim on a device this user claimed, each paired with the
             // device's owner; the owner's own claim is not a conflict.
             let mut stmt = conn.prepare_cached(
-                "WITH devices AS (SELECT anonymous_id FROM identity_claims WHERE user_id = ?1),
+                "WITH devices AS (SELECT anonymous_id FROM identity_claims WHERE user_id = +?1),
                  owners AS (
                    SELECT d.anonymous_id,
                           (SELECT user_id FROM identity_claims o WHERE o.anonymous_id = d.anonymous_id

@@ -4,6 +4,12 @@
 //! writes go to the writer thread's own connection, which commits every write
 //! queued meanwhile in one transaction ([`writer`]). In WAL mode reads do not
 //! wait for the writer.
+//!
+//! Queries that bind a value in an `= ?` term and also sort write the parameter
+//! as `+?1`. With a bare `?1` the planner looks at the bound value while it
+//! weighs the `ORDER BY` (and partial indexes), which makes SQLite re-prepare
+//! the statement before every run: a tenth of the writer's time went to parsing
+//! SQL. The unary plus changes nothing else; the index is still used.
 
 mod checkpoint;
 mod events;
@@ -24,6 +30,8 @@ use crate::StoreError;
 
 /// SQLite's page cache per connection.
 const CACHE_KIB: i64 = 8 * 1024;
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 64;
 
 /// The embedded store: cheap to clone, all clones share one reading
 /// connection and one writer.
@@ -125,6 +133,9 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     // end of each transaction, so a large one slows every commit.
     conn.pragma_update(None, "cache_size", -CACHE_KIB)
         .map_err(sql)?;
+    // Room for every statement the writer runs per event (the default, 16, is
+    // fewer, and an evicted statement is parsed again).
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // No commit checkpoints: the checkpoint thread does ([`checkpoint`]).
     conn.pragma_update(None, "wal_autocheckpoint", 0)
         .map_err(sql)?;
@@ -152,5 +163,27 @@ fn sql(e: rusqlite::Error) -> StoreError {
             StoreError::Unavailable(e.to_string())
         }
         _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::StatementStatus;
+
+    /// The per-event queries run from the statement cache as prepared, however
+    /// many values are bound to them (see the module documentation).
+    #[test]
+    fn sorting_queries_are_not_re_prepared_per_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = super::connect(&dir.path().join("t.db")).unwrap();
+        super::schema::migrate(&mut conn).unwrap();
+        for sql in [super::events::DEVICE_ROWS, super::identity::OWNER] {
+            for id in ["a", "b", "c", "d"] {
+                let mut stmt = conn.prepare_cached(sql).unwrap();
+                assert_eq!(stmt.query_map([id], |_| Ok(())).unwrap().count(), 0);
+            }
+            let stmt = conn.prepare_cached(sql).unwrap();
+            assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{sql}");
+        }
     }
 }

@@ -70,7 +70,7 @@ impl TouchStore for SqliteStore {
         let rows: Vec<(String, i64, String)> = self
             .run(move |conn| {
                 let mut stmt = conn.prepare_cached(
-                    "SELECT message_id, ts, touch FROM touches WHERE device = ?1 ORDER BY ts, message_id",
+                    "SELECT message_id, ts, touch FROM touches WHERE device = +?1 ORDER BY ts, message_id",
                 )?;
                 stmt.query_map([&key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect()

@@ -86,7 +86,7 @@ fn group_commits(conn: &Connection, jobs: &mpsc::Receiver<Job>, catch_up: &Atomi
         let shared = group.len() > 1;
         let started = std::time::Instant::now();
         let mut finishes = Vec::with_capacity(group.len());
-        let outcome = match conn.execute_batch("BEGIN IMMEDIATE").map_err(sql) {
+        let outcome = match run(conn, "BEGIN IMMEDIATE") {
             Ok(()) => {
                 let mut failed_alone = false;
                 for job in group {
@@ -95,8 +95,8 @@ fn group_commits(conn: &Connection, jobs: &mpsc::Receiver<Job>, catch_up: &Atomi
                     finishes.push(finish);
                 }
                 let end = if failed_alone { "ROLLBACK" } else { "COMMIT" };
-                conn.execute_batch(end).map_err(sql).inspect_err(|_| {
-                    let _ = conn.execute_batch("ROLLBACK");
+                run(conn, end).inspect_err(|_| {
+                    let _ = run(conn, "ROLLBACK");
                 })
             }
             Err(e) => {
@@ -120,10 +120,10 @@ fn in_savepoint<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
 ) -> Result<T, StoreError> {
-    conn.execute_batch("SAVEPOINT write").map_err(sql)?;
+    run(conn, "SAVEPOINT write")?;
     match f(conn) {
         Ok(value) => {
-            conn.execute_batch("RELEASE write").map_err(sql)?;
+            run(conn, "RELEASE write")?;
             Ok(value)
         }
         Err(e) => {
@@ -131,4 +131,13 @@ fn in_savepoint<T>(
             Err(sql(e))
         }
     }
+}
+
+/// Runs one statement from the cache: these run for every write, and parsing
+/// them anew each time showed in profiles.
+fn run(conn: &Connection, statement: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(statement)
+        .and_then(|mut s| s.execute([]))
+        .map(drop)
+        .map_err(sql)
 }
