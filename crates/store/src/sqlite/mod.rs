@@ -8,8 +8,8 @@
 //! Queries that bind a value in an `= ?` term and also sort write the parameter
 //! as `+?1`. With a bare `?1` the planner looks at the bound value while it
 //! weighs the `ORDER BY` (and partial indexes), which makes SQLite re-prepare
-//! the statement before every run: a tenth of the writer's time went to parsing
-//! SQL. The unary plus changes nothing else; the index is still used.
+//! the statement before every run: over a tenth of the writer's time went to
+//! parsing SQL. The unary plus changes nothing else; the index is still used.
 
 mod checkpoint;
 mod events;
