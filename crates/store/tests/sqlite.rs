@@ -53,8 +53,8 @@ fn a_newer_schema_is_refused_with_a_clear_error() {
     assert!(error.contains("newer than this sma"), "{error}");
 }
 
-/// Commits only append to the WAL; the checkpoint thread copies it back into
-/// the database file while the store stays open, and no write waits for that.
+/// Commits only append to the WAL (commit checkpoints are off); the checkpoint
+/// thread copies it back into the database file while the store stays open.
 #[tokio::test]
 async fn the_wal_is_copied_back_into_the_database_in_the_background() {
     use sma_store::EventStore;

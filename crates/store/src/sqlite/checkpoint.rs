@@ -60,41 +60,33 @@ impl Checkpointer {
 /// copies only what arrived during the one before, so the last leaves the frames
 /// of a few milliseconds), and then the writer is asked to copy the rest.
 fn checkpoint(conn: &Connection, catch_up: &AtomicBool) -> Result<(), StoreError> {
-    if passive(conn)? > CATCH_UP_PAGES {
-        passive(conn)?;
-        passive(conn)?;
+    if passive(conn, "checkpoint thread")? > CATCH_UP_PAGES {
+        passive(conn, "checkpoint thread")?;
+        passive(conn, "checkpoint thread")?;
         catch_up.store(true, Ordering::Relaxed);
     }
     Ok(())
 }
 
-/// One passive checkpoint; answers the WAL's length in pages.
-fn passive(conn: &Connection) -> Result<i64, StoreError> {
-    let started = std::time::Instant::now();
-    let (busy, wal_pages, copied) = run(conn, "PASSIVE")?;
-    tracing::trace!(busy, wal_pages, copied, elapsed = ?started.elapsed(), "checkpoint");
-    Ok(wal_pages)
-}
-
 /// The writer's part, between two of its transactions: copies the frames the
 /// last checkpoint left, so that its next transaction starts the WAL over.
 pub(super) fn writer_catch_up(conn: &Connection, catch_up: &AtomicBool) {
-    if !catch_up.swap(false, Ordering::Relaxed) {
-        return;
-    }
-    let started = std::time::Instant::now();
-    match run(conn, "PASSIVE") {
-        Ok((busy, wal_pages, copied)) => {
-            tracing::trace!(busy, wal_pages, copied, elapsed = ?started.elapsed(), "writer checkpoint")
-        }
-        Err(e) => tracing::warn!(error = %e, "WAL checkpoint in the writer failed"),
+    if catch_up.swap(false, Ordering::Relaxed)
+        && let Err(e) = passive(conn, "writer")
+    {
+        tracing::warn!(error = %e, "WAL checkpoint in the writer failed");
     }
 }
 
-/// Answers (busy, pages in the WAL, pages copied back).
-fn run(conn: &Connection, mode: &str) -> Result<(i64, i64, i64), StoreError> {
-    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })
-    .map_err(sql)
+/// One passive checkpoint (traced with who ran it and how long it took);
+/// answers the WAL's length in pages.
+fn passive(conn: &Connection, by: &'static str) -> Result<i64, StoreError> {
+    let started = std::time::Instant::now();
+    let (busy, wal_pages, copied): (i64, i64, i64) = conn
+        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .map_err(sql)?;
+    tracing::trace!(by, busy, wal_pages, copied, elapsed = ?started.elapsed(), "checkpoint");
+    Ok(wal_pages)
 }
