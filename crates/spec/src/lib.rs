@@ -7,6 +7,7 @@
 
 mod body;
 mod ids;
+mod loose;
 mod message;
 mod signature;
 mod wire;

@@ -1,13 +1,13 @@
 //! One message from its JSON text to a validated [`Message`].
 //!
-//! The JSON is read as a map and fields are pulled out by hand rather than through a
-//! derived struct: Segment sources are loose about types (numeric user ids, `null`
-//! for absent fields, properties that are not objects), and every rejection must
-//! say which field was wrong.
+//! Fields are pulled out by hand rather than through a derived struct: Segment
+//! sources are loose about types (numeric user ids, `null` for absent fields,
+//! properties that are not objects), and every rejection must say which field was
+//! wrong. The text is read once, for those fields only ([`loose`]).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde_json::{Map, Value};
 
+use crate::loose::{self, Loose};
 use crate::message::{Campaign, MAX_MESSAGE_ID_CHARS, Message, MessageError, MessageType};
 
 /// Validates one message. `implied_type` is the type a Tracking API path such as
@@ -18,11 +18,10 @@ pub(crate) fn parse_message(
     implied_type: Option<MessageType>,
     received_at: DateTime<Utc>,
 ) -> Result<Option<Message>, MessageError> {
-    let value: Value = serde_json::from_str(raw).map_err(|e| MessageError::Json(e.to_string()))?;
-    let Value::Object(map) = value else {
-        return Err(MessageError::NotAnObject);
-    };
-    let message_type = match (string(&map, "type")?, implied_type) {
+    let top = loose::read(raw)
+        .map_err(|e| MessageError::Json(e.to_string()))?
+        .ok_or(MessageError::NotAnObject)?;
+    let message_type = match (string(&top.kind, "type")?, implied_type) {
         (Some(name), _) => MessageType::parse(&name).ok_or(MessageError::UnknownType(name))?,
         (None, Some(implied)) => implied,
         (None, None) => return Err(MessageError::MissingType),
@@ -30,49 +29,45 @@ pub(crate) fn parse_message(
     if message_type == MessageType::Delete {
         return Ok(None);
     }
-    let message_id = id(&map, "messageId")?.ok_or(MessageError::MissingMessageId)?;
+    let message_id = id(&top.message_id, "messageId")?.ok_or(MessageError::MissingMessageId)?;
     let id_chars = message_id.chars().count();
     if id_chars > MAX_MESSAGE_ID_CHARS {
         return Err(MessageError::MessageIdTooLong(id_chars));
     }
-    let anonymous_id = id(&map, "anonymousId")?;
-    let user_id = id(&map, "userId")?;
+    let anonymous_id = id(&top.anonymous_id, "anonymousId")?;
+    let user_id = id(&top.user_id, "userId")?;
     if anonymous_id.is_none() && user_id.is_none() {
         return Err(MessageError::MissingIdentity);
     }
-    let previous_id = id(&map, "previousId")?;
+    let previous_id = id(&top.previous_id, "previousId")?;
     if message_type == MessageType::Alias && previous_id.is_none() {
         return Err(MessageError::MissingPreviousId);
     }
-    let timestamp = timestamp(&map)?.unwrap_or(received_at);
-    let event = string(&map, "event")?;
+    let timestamp = timestamp(&top)?.unwrap_or(received_at);
+    let event = string(&top.event, "event")?;
     if message_type == MessageType::Track && event.is_none() {
         return Err(MessageError::MissingEvent);
     }
-    let properties = map.get("properties").and_then(Value::as_object);
-    let context = map.get("context").and_then(Value::as_object);
-    let page = context
-        .and_then(|c| c.get("page"))
-        .and_then(Value::as_object);
-    let page_field = |key: &str| loose_string(page, key).or_else(|| loose_string(properties, key));
+    let properties = &top.properties.fields;
+    let page = &top.context.fields.page.fields;
     let (url, referrer) = if message_type.is_view() {
-        (page_field("url"), page_field("referrer"))
+        (
+            loose_string(&page.url).or_else(|| loose_string(&properties.url)),
+            loose_string(&page.referrer).or_else(|| loose_string(&properties.referrer)),
+        )
     } else {
         (None, None)
     };
-    let campaign = context
-        .and_then(|c| c.get("campaign"))
-        .and_then(Value::as_object)
-        .map(|c| Campaign {
-            source: loose_string(Some(c), "source"),
-            medium: loose_string(Some(c), "medium"),
-            name: loose_string(Some(c), "name"),
-            term: loose_string(Some(c), "term"),
-            content: loose_string(Some(c), "content"),
-            id: loose_string(Some(c), "id"),
-        })
-        .unwrap_or_default();
-    let value = properties.and_then(|p| number(p, "revenue").or_else(|| number(p, "value")));
+    let c = &top.context.fields.campaign.fields;
+    let campaign = Campaign {
+        source: loose_string(&c.source),
+        medium: loose_string(&c.medium),
+        name: loose_string(&c.name),
+        term: loose_string(&c.term),
+        content: loose_string(&c.content),
+        id: loose_string(&c.id),
+    };
+    let value = number(&properties.revenue).or_else(|| number(&properties.value));
     Ok(Some(Message {
         message_type,
         message_id,
@@ -81,7 +76,7 @@ pub(crate) fn parse_message(
         previous_id,
         timestamp,
         event,
-        name: loose_string(Some(&map), "name"),
+        name: loose_string(&top.name),
         url,
         referrer,
         campaign,
@@ -91,11 +86,11 @@ pub(crate) fn parse_message(
 }
 
 /// A required-type string field: absent, `null` and `""` are all "not given".
-fn string(map: &Map<String, Value>, field: &'static str) -> Result<Option<String>, MessageError> {
-    match map.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
+fn string(value: &Option<Loose>, field: &'static str) -> Result<Option<String>, MessageError> {
+    match value {
+        None | Some(Loose::Null) => Ok(None),
+        Some(Loose::Str(s)) if s.trim().is_empty() => Ok(None),
+        Some(Loose::Str(s)) => Ok(Some(s.clone().into_owned())),
         Some(_) => Err(MessageError::InvalidField {
             field,
             expected: "a string",
@@ -104,39 +99,43 @@ fn string(map: &Map<String, Value>, field: &'static str) -> Result<Option<String
 }
 
 /// An id field: Segment sources send numeric user ids often enough to accept them.
-fn id(map: &Map<String, Value>, field: &'static str) -> Result<Option<String>, MessageError> {
-    match map.get(field) {
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(Value::Bool(_) | Value::Array(_) | Value::Object(_)) => {
-            Err(MessageError::InvalidField {
-                field,
-                expected: "a string or a number",
-            })
-        }
-        _ => string(map, field).map(|s| s.map(|s| s.trim().to_owned())),
+fn id(value: &Option<Loose>, field: &'static str) -> Result<Option<String>, MessageError> {
+    match value {
+        Some(Loose::Num(n)) => Ok(Some(n.to_string())),
+        Some(Loose::Other) => Err(MessageError::InvalidField {
+            field,
+            expected: "a string or a number",
+        }),
+        _ => string(value, field).map(|s| s.map(|s| s.trim().to_owned())),
     }
 }
 
 /// Optional descriptive fields (URLs, campaign values): a wrong type there is not
 /// worth losing the message for, so it reads as absent.
-fn loose_string(map: Option<&Map<String, Value>>, key: &str) -> Option<String> {
-    match map?.get(key)? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+fn loose_string(value: &Option<Loose>) -> Option<String> {
+    value
+        .as_ref()?
+        .as_str()
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_owned)
+}
+
+fn number(value: &Option<Loose>) -> Option<f64> {
+    match value.as_ref()? {
+        Loose::Num(n) => n.as_f64(),
+        Loose::Str(s) => s.trim().parse::<f64>().ok().filter(|v| v.is_finite()),
         _ => None,
     }
 }
 
-fn number(map: &Map<String, Value>, key: &str) -> Option<f64> {
-    match map.get(key)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|v| v.is_finite()),
-        _ => None,
-    }
-}
-
-fn timestamp(map: &Map<String, Value>) -> Result<Option<DateTime<Utc>>, MessageError> {
-    for field in ["timestamp", "originalTimestamp", "receivedAt"] {
-        if let Some(text) = string(map, field)? {
+fn timestamp(top: &loose::Top) -> Result<Option<DateTime<Utc>>, MessageError> {
+    let fields = [
+        (&top.timestamp, "timestamp"),
+        (&top.original_timestamp, "originalTimestamp"),
+        (&top.received_at, "receivedAt"),
+    ];
+    for (value, field) in fields {
+        if let Some(text) = string(value, field)? {
             return parse_time(&text)
                 .map(Some)
                 .ok_or(MessageError::InvalidTimestamp { field, value: text });
