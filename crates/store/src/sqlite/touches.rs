@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::DateTime;
 use rusqlite::{Connection, params};
@@ -92,30 +92,34 @@ impl TouchStore for SqliteStore {
 }
 
 /// Replaces the touches of `device` inside the writer's transaction; answers the
-/// messageIds it had before.
+/// messageIds it had before. Only what changed is written: a page view mostly
+/// re-derives the touches already stored, and rewriting them all dirtied the
+/// device's pages for nothing.
 pub(super) fn replace(
     tx: &Connection,
     device: &str,
     touches: &[TouchRecord],
 ) -> rusqlite::Result<HashSet<String>> {
-    let before: HashSet<String> = tx
-        .prepare_cached("SELECT message_id FROM touches WHERE device = ?1")?
-        .query_map([device], |r| r.get(0))?
+    let mut stale: HashMap<String, (i64, String)> = tx
+        .prepare_cached("SELECT message_id, ts, touch FROM touches WHERE device = ?1")?
+        .query_map([device], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
         .collect::<rusqlite::Result<_>>()?;
-    if !before.is_empty() {
-        tx.prepare_cached("DELETE FROM touches WHERE device = ?1")?
-            .execute([device])?;
-    }
+    let before: HashSet<String> = stale.keys().cloned().collect();
     let mut insert = tx.prepare_cached(
         "INSERT OR REPLACE INTO touches (device, message_id, ts, touch) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for t in touches {
-        insert.execute(params![
-            device,
-            t.message_id,
-            t.timestamp.timestamp_millis(),
-            t.touch.to_string()
-        ])?;
+        let (ts, touch) = (t.timestamp.timestamp_millis(), t.touch.to_string());
+        let unchanged = matches!(stale.remove(&t.message_id),
+            Some((old_ts, old)) if old_ts == ts && old == touch);
+        if !unchanged {
+            insert.execute(params![device, t.message_id, ts, touch])?;
+        }
+    }
+    let mut delete =
+        tx.prepare_cached("DELETE FROM touches WHERE device = ?1 AND message_id = ?2")?;
+    for message_id in stale.keys() {
+        delete.execute([device, message_id])?;
     }
     Ok(before)
 }

@@ -247,6 +247,20 @@ pub async fn replaces_touches_and_reports_new_ones(store: impl Store) {
         vec![touch("a1", "p1", 1), touch("a1", "p3", 3)],
         "a touch that is no longer derived is gone"
     );
+    // The same pages, re-derived differently (a later history changed them).
+    let mut changed = touch("a1", "p1", 1);
+    changed.touch = json!({"channel": "Paid Search", "message_id": "p1"});
+    let moved = touch("a1", "p3", 4);
+    let again = store
+        .replace_touches("a1", &[changed.clone(), moved.clone()])
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "nothing new: {again:?}");
+    assert_eq!(
+        store.device_touches("a1").await.unwrap(),
+        vec![changed, moved],
+        "a touch derived anew replaces the stored one"
+    );
     assert!(store.device_touches("a2").await.unwrap().is_empty());
     assert!(store.replace_touches("a1", &[]).await.unwrap().is_empty());
     assert!(store.device_touches("a1").await.unwrap().is_empty());
