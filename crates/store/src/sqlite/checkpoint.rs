@@ -25,8 +25,9 @@ use crate::StoreError;
 
 /// How often the WAL is copied back.
 const INTERVAL: Duration = Duration::from_millis(200);
-/// WAL pages (4 KiB) beyond which the writer is asked to catch up.
-const CATCH_UP_PAGES: i64 = 10_000;
+/// WAL pages (4 KiB) beyond which the writer is asked to catch up (fewer in
+/// tests, so that a test can write many times as much in little time).
+const CATCH_UP_PAGES: i64 = if cfg!(test) { 1_000 } else { 10_000 };
 
 /// Ends its thread when dropped (with the last store clone).
 pub(super) struct Checkpointer {
@@ -89,4 +90,93 @@ fn passive(conn: &Connection, by: &'static str) -> Result<i64, StoreError> {
         .map_err(sql)?;
     tracing::trace!(by, busy, wal_pages, copied, elapsed = ?started.elapsed(), "checkpoint");
     Ok(wal_pages)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use sma_spec::{Item, ParseOptions, parse_body};
+
+    use crate::{EventStore, sqlite::SqliteStore};
+
+    /// Writers that never pause leave the background checkpoint no moment in
+    /// which it has copied every frame, so without the writer's catch-up the WAL
+    /// would never start over and its file would grow with everything written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_wal_starts_over_under_writes_that_never_pause() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let wal = dir.path().join("t.db-wal");
+        let store = SqliteStore::open(&path).unwrap();
+        let writers: Vec<_> = (0..8)
+            .map(|w| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    for batch in 0..400 {
+                        store.put_events(&pages(w, batch)).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        let (mut largest, mut restarts) = (0, 0);
+        let mut last_salt = None;
+        while writers.iter().any(|w| !w.is_finished()) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            let Some((length, salt)) = wal_salt(&wal) else {
+                continue;
+            };
+            largest = largest.max(length);
+            if last_salt.replace(salt).is_some_and(|last| last != salt) {
+                restarts += 1;
+            }
+        }
+        for w in writers {
+            w.await.unwrap();
+        }
+        // Every page of the database went through the WAL: a WAL that never
+        // starts over ends larger than the database (twice as large, measured).
+        let database = std::fs::metadata(&path).unwrap().len();
+        assert!(restarts >= 3, "the WAL started over {restarts} times");
+        assert!(
+            largest < database / 2,
+            "the WAL grew to {largest} bytes beside a database of {database}"
+        );
+    }
+
+    /// The WAL file's length and the salt in its header, which each start over
+    /// changes.
+    fn wal_salt(wal: &std::path::Path) -> Option<(u64, [u8; 8])> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(wal).ok()?;
+        let mut header = [0u8; 32];
+        file.read_exact(&mut header).ok()?;
+        let length = file.metadata().ok()?.len();
+        Some((length, header[16..24].try_into().ok()?))
+    }
+
+    /// Batch `batch` of writer `w`: 25 page views of 1 KiB, each its own device.
+    fn pages(w: u32, batch: u32) -> Vec<sma_spec::Message> {
+        let at = Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).unwrap();
+        let body: Vec<_> = (0..25)
+            .map(|i| {
+                serde_json::json!({
+                    "type": "page", "messageId": format!("m-{w}-{batch}-{i}"),
+                    "anonymousId": format!("a-{w}-{batch}-{i}"), "timestamp": at.to_rfc3339(),
+                    "properties": {"padding": "x".repeat(1024)}
+                })
+            })
+            .collect();
+        let opts = ParseOptions {
+            implied_type: None,
+            received_at: at,
+        };
+        parse_body(serde_json::Value::from(body).to_string().as_bytes(), opts)
+            .unwrap()
+            .into_iter()
+            .map(|item| match item {
+                Item::Message(m) => m,
+                other => panic!("not a message: {other:?}"),
+            })
+            .collect()
+    }
 }
