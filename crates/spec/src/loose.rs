@@ -16,10 +16,10 @@ use std::marker::PhantomData;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-/// One JSON value, as far as validation looks at it.
+/// One JSON value other than null, as far as validation looks at it. Fields
+/// hold an `Option<Loose>`, and serde reads a null as its `None`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Loose<'a> {
-    Null,
     Str(Cow<'a, str>),
     Num(serde_json::Number),
     /// true, false, an array or an object: only ever the wrong type.
@@ -118,6 +118,34 @@ fields!(
     }
 );
 
+/// The visitor methods of a value that reads as `$value` whatever it is, unless
+/// it is an object (arrays are read past, counting their nesting).
+macro_rules! read_past_all_but_maps {
+    ($value:expr) => {
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            skip_seq(seq).map(|()| $value)
+        }
+    };
+}
+
 /// Reads a message's text: `None` when it is JSON but not an object.
 pub(crate) fn read(raw: &str) -> Result<Option<Top<'_>>, serde_json::Error> {
     let top: Obj<Top> = serde_json::from_str(raw)?;
@@ -159,9 +187,6 @@ impl<'de> Visitor<'de> for LooseVisitor {
     fn visit_bool<E>(self, _: bool) -> Result<Loose<'de>, E> {
         Ok(Loose::Other)
     }
-    fn visit_unit<E>(self) -> Result<Loose<'de>, E> {
-        Ok(Loose::Null)
-    }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Loose<'de>, A::Error> {
         skip_seq(seq)?;
         Ok(Loose::Other)
@@ -196,28 +221,7 @@ impl<'de, T: Fields<'de>> Visitor<'de> for ObjVisitor<T> {
             fields,
         })
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Obj<T>, A::Error> {
-        skip_seq(seq)?;
-        Ok(Obj::default())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Obj<T>, E> {
-        Ok(Obj::default())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Obj<T>, E> {
-        Ok(Obj::default())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Obj<T>, E> {
-        Ok(Obj::default())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Obj<T>, E> {
-        Ok(Obj::default())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Obj<T>, E> {
-        Ok(Obj::default())
-    }
-    fn visit_unit<E>(self) -> Result<Obj<T>, E> {
-        Ok(Obj::default())
-    }
+    read_past_all_but_maps!(Obj::default());
 }
 
 /// An object key, borrowed from the text unless it holds escapes.
@@ -260,27 +264,7 @@ impl<'de> Visitor<'de> for SkipVisitor {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_str<E>(self, _: &str) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_unit<E>(self) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Skip, A::Error> {
-        skip_seq(seq).map(|()| Skip)
-    }
+    read_past_all_but_maps!(Skip);
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Skip, A::Error> {
         skip_map(map).map(|()| Skip)
     }

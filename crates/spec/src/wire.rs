@@ -88,7 +88,7 @@ pub(crate) fn parse_message(
 /// A required-type string field: absent, `null` and `""` are all "not given".
 fn string(value: &Option<Loose>, field: &'static str) -> Result<Option<String>, MessageError> {
     match value {
-        None | Some(Loose::Null) => Ok(None),
+        None => Ok(None),
         Some(Loose::Str(s)) if s.trim().is_empty() => Ok(None),
         Some(Loose::Str(s)) => Ok(Some(s.clone().into_owned())),
         Some(_) => Err(MessageError::InvalidField {
