@@ -21,6 +21,16 @@ pub fn embedded_app(settings: Settings) -> anyhow::Result<App<SqliteStore>> {
     Ok(App::new(settings, store)?)
 }
 
+/// The application on the embedded store at `SMA_DB`, answering intakes from
+/// the store's intake log (what the last run left in it applied first).
+pub fn serving_app(settings: Settings) -> anyhow::Result<App<SqliteStore>> {
+    let app = embedded_app(settings)?;
+    app.store
+        .start_intake_log(app.derive_touches())
+        .context("cannot start the intake log")?;
+    Ok(app)
+}
+
 fn embedded_store(settings: &Settings) -> anyhow::Result<SqliteStore> {
     SqliteStore::open(&settings.sma_db)
         .with_context(|| format!("cannot open the store SMA_DB={}", settings.sma_db.display()))

@@ -18,17 +18,23 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {address} (HOST, PORT)"))?;
     let local = listener.local_addr()?;
-    let app = context::embedded_app(settings)?;
+    let app = context::serving_app(settings)?;
     tracing::info!(db = %app.settings.sma_db.display(), "store opened");
     // The one line a person (and the end-to-end tests) read to find the server.
     println!("sma listening on http://{local}");
-    axum::serve(listener, sma_app::router(app))
+    axum::serve(listener, sma_app::router(app.clone()))
         .with_graceful_shutdown(shutdown())
         .await
         .context("server failed")?;
+    if let Err(e) = app.store.finish_intake_log(FINISH_WITHIN).await {
+        tracing::warn!(error = %e, "stopping with bodies not yet applied: the next start applies them");
+    }
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long a stopping server waits for the bodies it took in to be applied.
+const FINISH_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Running without secrets is fine on a laptop and dangerous anywhere else.
 fn warn_if_open(settings: &Settings) {

@@ -1,6 +1,7 @@
 //! `kill -9` of `sma serve` in the middle of concurrent intake: every message of
-//! every request answered 2xx is in the store after a restart. (A 2xx is sent only
-//! after the commit; WAL with synchronous=NORMAL survives a process crash.)
+//! every request answered 2xx is in the store after a restart. (A 2xx is sent once
+//! the body is in the intake log, which a process crash keeps; the restarted
+//! server applies what the log holds before it listens.)
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -1,12 +1,11 @@
 //! Intake: a body in, its messages stored once each, the pipeline run inline.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use chrono::Utc;
 use serde::Serialize;
 use sma_spec::{BodyError, Item, Message, MessageType, ParseOptions, Rejection, parse_body};
-use sma_store::{Claim, Intake, LinkOutcome, Store, StoreError};
+use sma_store::{Applying, Claim, Intake, LinkOutcome, Store, StoreError};
 
 use crate::App;
 
@@ -73,7 +72,6 @@ impl<S: Store> App<S> {
         let (mut summary, messages) = split(items);
         let claims = claims_of(&messages);
         let devices = viewed_devices(&messages).into_iter().collect();
-        let rules = Arc::clone(&self.rules);
         let done = self
             .store
             .intake(
@@ -82,14 +80,11 @@ impl<S: Store> App<S> {
                     claims: claims.clone(),
                     devices,
                 },
-                move |history: &[Message]| rules.history_touches(history),
+                self.derive_touches(),
             )
             .await?;
         count_inserted(&done.inserted, &mut summary);
-        warn_of_conflicts(&claims, &done.links);
-        if self.settings.realtime_feed && !done.new_touches.is_empty() {
-            self.spawn_feed(done.new_touches);
-        }
+        self.spawn_after_applying(claims, done.applied);
         Ok(summary)
     }
 
@@ -136,12 +131,21 @@ pub struct Stored {
 }
 
 impl<S: Store> App<S> {
-    /// Real-time mode sends in the background: the events are stored already, and a
+    /// What follows an intake's claims and touches, in the background: the
+    /// answer does not wait for it (the store may apply after answering), and a
     /// slow or failing Segment must not hold up (or fail) the intake.
-    fn spawn_feed(&self, new: Vec<sma_store::TouchRecord>) {
+    fn spawn_after_applying(&self, claims: Vec<Claim>, applying: Applying) {
         let app = self.clone();
         tokio::spawn(async move {
-            match app.feed_new_touches(&new).await {
+            let applied = match applying.await {
+                Ok(applied) => applied,
+                Err(e) => return tracing::error!(error = %e, "intake not applied"),
+            };
+            warn_of_conflicts(&claims, &applied.links);
+            if !app.settings.realtime_feed || applied.new_touches.is_empty() {
+                return;
+            }
+            match app.feed_new_touches(&applied.new_touches).await {
                 Ok(report) if report.is_complete() => {
                     tracing::debug!(
                         sent = report.sent,

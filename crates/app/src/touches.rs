@@ -61,6 +61,12 @@ impl Rules {
 }
 
 impl<S: Store> App<S> {
+    /// The rule the store runs on a device's history (see [`Rules::history_touches`]).
+    pub fn derive_touches(&self) -> impl sma_store::DeriveTouches + use<S> {
+        let rules = std::sync::Arc::clone(&self.rules);
+        move |history: &[Message]| rules.history_touches(history)
+    }
+
     /// Re-derives the touches of these devices from their whole history; answers
     /// the touches that were not stored before (what real-time mode sends). One
     /// read and one write for all of them.

@@ -3,6 +3,7 @@
 //! whole history.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use sma_spec::Message;
 
@@ -19,15 +20,45 @@ pub struct Intake {
     pub devices: Vec<String>,
 }
 
-/// What [`IntakeStore::intake`] did.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What [`IntakeStore::intake`] answers: which messages are new, at once, and
+/// the rest of the work once it is applied.
 pub struct Intaken {
-    /// Per message, in order: stored now (false: its messageId already was).
+    /// Per message, in order: new (false: its messageId was taken in before).
     pub inserted: Vec<bool>,
+    /// Resolves once the claims and touches are stored too: at once where the
+    /// store applies a body before it answers, later where it answers from its
+    /// intake log (the embedded store under `sma serve`).
+    pub applied: Applying,
+}
+
+/// The claims and touches of one intake, once stored.
+pub type Applying = Pin<Box<dyn Future<Output = Result<Applied, StoreError>> + Send>>;
+
+/// What applying one intake did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
     /// Per claim, in order.
     pub links: Vec<LinkOutcome>,
     /// The touches that were not stored before (what real-time mode sends).
     pub new_touches: Vec<TouchRecord>,
+}
+
+impl Intaken {
+    /// An intake applied before it was answered.
+    pub fn applied(inserted: Vec<bool>, applied: Applied) -> Intaken {
+        Intaken {
+            inserted,
+            applied: Box::pin(std::future::ready(Ok(applied))),
+        }
+    }
+}
+
+impl std::fmt::Debug for Intaken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Intaken")
+            .field("inserted", &self.inserted)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Derives a device's touches from its whole history (its messages in time
@@ -66,11 +97,7 @@ pub trait IntakeStore: EventStore + IdentityStore + TouchStore {
                     .collect();
                 new_touches = self.replace_touches_of(&sets).await?;
             }
-            Ok(Intaken {
-                inserted,
-                links,
-                new_touches,
-            })
+            Ok(Intaken::applied(inserted, Applied { links, new_touches }))
         }
     }
 }

@@ -24,7 +24,7 @@ use sma_spec::{IdentityLink, Message};
 pub use dynamodb::{DynamoStore, Tables, message_from_item, touch_from_item};
 pub use error::StoreError;
 pub use identity::{Claim, Conflict, LinkOutcome};
-pub use intake::{DeriveTouches, Intake, IntakeStore, Intaken};
+pub use intake::{Applied, Applying, DeriveTouches, Intake, IntakeStore, Intaken};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use touch::{DeviceTouches, Owner, Replaced, TouchRecord};

@@ -3,7 +3,9 @@
 //! SQLite calls block. Reads run on tokio's blocking pool on one connection;
 //! writes go to the writer thread's own connection, which commits every write
 //! queued meanwhile in one transaction ([`writer`]). In WAL mode reads do not
-//! wait for the writer.
+//! wait for the writer; with the intake log started ([`intake_log`]), intake is
+//! answered before the writer applies it, and reads wait for what was answered
+//! before them.
 //!
 //! Queries that bind a value in an `= ?` term and also sort write the parameter
 //! as `+?1`. With a bare `?1` the planner looks at the bound value while it
@@ -15,18 +17,19 @@ mod checkpoint;
 mod events;
 mod identity;
 mod intake;
+mod intake_log;
 mod schema;
 mod touches;
 mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode};
 
-use crate::StoreError;
+use crate::{DeriveTouches, StoreError};
 
 /// SQLite's page cache per connection.
 const CACHE_KIB: i64 = 8 * 1024;
@@ -39,6 +42,7 @@ const STATEMENT_CACHE: usize = 64;
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     writer: Arc<writer::Writer>,
+    intake_log: Arc<OnceLock<Arc<intake_log::IntakeLog>>>,
     _checkpointer: Arc<checkpoint::Checkpointer>,
     path: Arc<PathBuf>,
 }
@@ -70,6 +74,7 @@ impl SqliteStore {
                 connect(path)?,
                 Arc::clone(&catch_up),
             )?),
+            intake_log: Arc::new(OnceLock::new()),
             _checkpointer: Arc::new(checkpoint::Checkpointer::start(path, catch_up)?),
             path: Arc::new(path.to_path_buf()),
         })
@@ -83,6 +88,27 @@ impl SqliteStore {
         self.write(move |conn| conn.pragma_update(None, "cache_size", kib))
             .await?;
         Ok(self)
+    }
+
+    /// From now on answers each intake once it is in a log beside the
+    /// database (`<file>-intake.<n>`) and applies it after ([`intake_log`]);
+    /// first applies what an earlier run left there, with `derive` for their
+    /// touches. For a server: a 2xx no longer waits for a commit.
+    pub fn start_intake_log(&self, derive: impl DeriveTouches) -> Result<(), StoreError> {
+        let derive: intake::Derive = Arc::new(derive);
+        let log = intake_log::IntakeLog::start(&self.path, &self.writer, &derive)?;
+        self.intake_log
+            .set(Arc::new(log))
+            .map_err(|_| StoreError::Backend("the intake log is started already".into()))
+    }
+
+    /// Waits up to `within` until every body taken in is applied (a server's
+    /// last step; what is left stays in the log for the next start).
+    pub async fn finish_intake_log(&self, within: Duration) -> Result<(), StoreError> {
+        match self.intake_log.get() {
+            Some(log) => log.caught_up(within).await,
+            None => Ok(()),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -105,6 +131,9 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
+        if let Some(log) = self.intake_log.get() {
+            log.read_after_writes().await?;
+        }
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
             let mut conn = conn

@@ -1,8 +1,9 @@
 //! Group commit: one thread owns the connection that writes. It takes every
 //! write queued while the previous transaction committed, runs each in its own
-//! savepoint inside one transaction, commits once, and only then answers each
-//! caller: an acknowledged write is committed (what a 2xx promises), and many
-//! concurrent requests share one commit instead of queueing for one each.
+//! savepoint inside one transaction, commits once, and only then reports to
+//! each caller: an acknowledged write is committed, and many concurrent writes
+//! share one commit instead of queueing for one each. (Under `sma serve` the
+//! intake log answers bodies before this; see [`super::intake_log`].)
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -15,6 +16,9 @@ use crate::StoreError;
 
 /// Writes in one transaction at most (bounds a transaction's WAL frames).
 const MAX_GROUP: usize = 256;
+/// The pause after a transaction that failed: writes queued again (the intake
+/// log's) are not retried in a tight loop while the database is unavailable.
+const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Reports the outcome of the transaction a write ran in.
 type Finish = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
@@ -50,6 +54,24 @@ impl Writer {
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let (done, answer) = tokio::sync::oneshot::channel();
+        // The caller may have gone (a request timed out): nothing to tell.
+        self.submit(f, move |result| drop(done.send(result)))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?
+    }
+
+    /// Queues `f` for the next group transaction without waiting; once that has
+    /// committed (or failed), `then` gets the outcome, on the writer thread.
+    pub(super) fn submit<T, F>(
+        &self,
+        f: F,
+        then: impl FnOnce(Result<T, StoreError>) + Send + 'static,
+    ) -> Result<(), StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
         let job: Job = Box::new(move |conn, shared| {
             let result = conn.map(|conn| match shared {
                 true => in_savepoint(conn, f),
@@ -57,22 +79,17 @@ impl Writer {
             });
             let ok = matches!(result, Some(Ok(_)));
             let finish: Finish = Box::new(move |commit| {
-                let answer = match (commit, result) {
+                then(match (commit, result) {
                     (Ok(()), Some(result)) => result,
                     (Err(e), _) => Err(e.clone()),
                     (Ok(()), None) => Err(StoreError::Backend("write was not run".into())),
-                };
-                // The caller may have gone (a request timed out): nothing to tell.
-                let _ = done.send(answer);
+                })
             });
             (ok, finish)
         });
         self.queue
             .send(job)
-            .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?
+            .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))
     }
 }
 
@@ -110,6 +127,9 @@ fn group_commits(conn: &Connection, jobs: &mpsc::Receiver<Job>, catch_up: &Atomi
         tracing::trace!(writes = finishes.len(), elapsed = ?started.elapsed(), "group commit");
         for finish in finishes {
             finish(outcome.as_ref().map(|_| ()));
+        }
+        if outcome.is_err() {
+            std::thread::sleep(RETRY_PAUSE);
         }
     }
 }

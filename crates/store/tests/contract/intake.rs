@@ -52,8 +52,9 @@ pub async fn takes_a_body_in_one_intake_and_its_retry_changes_nothing(store: imp
         .await
         .unwrap();
     assert_eq!(done.inserted, [true, true]);
-    assert_eq!(done.links, [LinkOutcome::Linked]);
-    let new: Vec<&str> = done
+    let applied = done.applied.await.unwrap();
+    assert_eq!(applied.links, [LinkOutcome::Linked]);
+    let new: Vec<&str> = applied
         .new_touches
         .iter()
         .map(|t| t.message_id.as_str())
@@ -69,6 +70,7 @@ pub async fn takes_a_body_in_one_intake_and_its_retry_changes_nothing(store: imp
         .await
         .unwrap();
     assert_eq!(again.inserted, [false, false]);
+    let again = again.applied.await.unwrap();
     assert_eq!(again.links, [LinkOutcome::Unchanged]);
     assert!(again.new_touches.is_empty());
     assert_eq!(store.device_events("a1").await.unwrap().len(), 3);
@@ -86,6 +88,7 @@ pub async fn intake_without_devices_derives_nothing(store: impl Store) {
         .await
         .unwrap();
     assert_eq!(done.inserted, [true]);
+    let done = done.applied.await.unwrap();
     assert_eq!(
         done.links,
         [
