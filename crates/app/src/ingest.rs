@@ -1,4 +1,5 @@
-//! Intake: a body in, its messages stored once each, the pipeline run inline.
+//! Intake: a body in, its messages stored once each, the pipeline run inline
+//! (in the store's transaction; under `sma serve` after the body is answered).
 
 use std::collections::BTreeSet;
 
@@ -12,9 +13,9 @@ use crate::App;
 /// What happened to each message of one body.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IngestSummary {
-    /// Messages stored now.
+    /// Messages taken in now (stored, or in the intake log to be stored).
     pub accepted: usize,
-    /// Messages whose messageId was already stored (retried deliveries).
+    /// Messages whose messageId was taken in before (retried deliveries).
     pub duplicates: usize,
     /// `delete` messages: acknowledged, not stored.
     pub ignored: usize,

@@ -37,7 +37,7 @@ const CACHE_KIB: i64 = 8 * 1024;
 const STATEMENT_CACHE: usize = 64;
 
 /// The embedded store: cheap to clone, all clones share one reading
-/// connection and one writer.
+/// connection, one writer and, once started, one intake log.
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,

@@ -16,8 +16,9 @@ use crate::StoreError;
 
 /// Writes in one transaction at most (bounds a transaction's WAL frames).
 const MAX_GROUP: usize = 256;
-/// The pause after a transaction that failed: writes queued again (the intake
-/// log's) are not retried in a tight loop while the database is unavailable.
+/// The pause after a transaction in which something failed: writes queued
+/// again (the intake log's) are not retried in a tight loop while the database
+/// is unavailable.
 const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Reports the outcome of the transaction a write ran in.
@@ -81,7 +82,7 @@ impl Writer {
             let finish: Finish = Box::new(move |commit| {
                 then(match (commit, result) {
                     (Ok(()), Some(result)) => result,
-                    (Err(e), _) => Err(e.clone()),
+                    (Err(e), _) => Err(transaction_failed(e)),
                     (Ok(()), None) => Err(StoreError::Backend("write was not run".into())),
                 })
             });
@@ -103,11 +104,13 @@ fn group_commits(conn: &Connection, jobs: &mpsc::Receiver<Job>, catch_up: &Atomi
         let shared = group.len() > 1;
         let started = std::time::Instant::now();
         let mut finishes = Vec::with_capacity(group.len());
+        let mut a_write_failed = false;
         let outcome = match run(conn, "BEGIN IMMEDIATE") {
             Ok(()) => {
                 let mut failed_alone = false;
                 for job in group {
                     let (ok, finish) = job(Some(conn), shared);
+                    a_write_failed |= !ok;
                     failed_alone |= !ok && !shared;
                     finishes.push(finish);
                 }
@@ -128,9 +131,18 @@ fn group_commits(conn: &Connection, jobs: &mpsc::Receiver<Job>, catch_up: &Atomi
         for finish in finishes {
             finish(outcome.as_ref().map(|_| ()));
         }
-        if outcome.is_err() {
+        if outcome.is_err() || a_write_failed {
             std::thread::sleep(RETRY_PAUSE);
         }
+    }
+}
+
+/// A transaction that failed as a whole (it could not begin or commit) failed
+/// for the database's state, not for any one write in it: worth retrying.
+fn transaction_failed(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(_) => e.clone(),
+        other => StoreError::Unavailable(format!("the transaction failed: {other}")),
     }
 }
 

@@ -75,7 +75,7 @@ impl IntakeLog {
         derive: &Derive,
     ) -> Result<IntakeLog, StoreError> {
         let (segments, leftover) = Segments::open(path)?;
-        replay(writer, &leftover.records, derive)?;
+        replay(writer, &segments, &leftover.records, derive)?;
         Segments::remove_leftover(&leftover.files);
         Ok(IntakeLog {
             state: Mutex::new(State {
@@ -162,13 +162,17 @@ impl IntakeLog {
             .collect();
         state.pending.extend(new.iter().cloned());
         state.unapplied.insert(seq, new);
+        // Queued under the lock, so the writer applies records in log order
+        // (the copy of a messageId answered "new" is the one stored). Should
+        // the writer have stopped, the client hears of it; the record stays in
+        // the log for the next start.
+        self.apply(writer, seq, Arc::new(intake), derive, reply)?;
         drop(state);
-        self.apply(writer, seq, Arc::new(intake), derive, reply);
         Ok(inserted)
     }
 
     /// Queues record `seq` for the writer; again while the database is
-    /// unavailable (the writer pauses after a failed transaction).
+    /// unavailable (the writer pauses after a failed write).
     fn apply(
         self: &Arc<Self>,
         writer: &Arc<Writer>,
@@ -176,29 +180,30 @@ impl IntakeLog {
         intake: Arc<Intake>,
         derive: Derive,
         reply: Reply,
-    ) {
+    ) -> Result<(), StoreError> {
         let (log, again) = (Arc::clone(self), Arc::clone(writer));
         let (job_intake, job_derive) = (Arc::clone(&intake), Arc::clone(&derive));
-        let submitted = writer.submit(
+        writer.submit(
             move |tx| store(tx, &job_intake, &*job_derive),
-            move |outcome| match outcome {
-                Err(e) if e.is_retryable() => {
-                    tracing::warn!(error = %e, "a logged body cannot be applied yet; retrying");
-                    log.apply(&again, seq, intake, derive, reply);
-                }
-                outcome => {
-                    if let Err(e) = &outcome {
-                        log.set_aside(&intake, e);
+            move |outcome| {
+                let outcome = match outcome {
+                    Err(e) if e.is_retryable() => Err(e),
+                    Err(e) => log.set_aside(&intake, &e).map(|()| Err(e)),
+                    Ok((_, applied)) => Ok(Ok(applied)),
+                };
+                match outcome {
+                    Ok(answer) => {
+                        log.applied(seq);
+                        let _ = reply.to.send(answer);
                     }
-                    log.applied(seq);
-                    let _ = reply.to.send(outcome.map(|(_, applied)| applied));
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a logged body cannot be applied yet; retrying");
+                        // From the writer thread, whose queue is open.
+                        let _ = log.apply(&again, seq, intake, derive, reply);
+                    }
                 }
             },
-        );
-        if let Err(e) = submitted {
-            // Only while the store closes: the record stays for the next start.
-            tracing::warn!(error = %e, "a logged body is left for the next start");
-        }
+        )
     }
 
     fn applied(&self, seq: u64) {
@@ -218,26 +223,32 @@ impl IntakeLog {
 
     /// Keeps a body the store refused (not for being unavailable) where a
     /// person can look at it, instead of retrying it for ever.
-    fn set_aside(&self, intake: &Intake, error: &StoreError) {
-        let Ok(state) = self.state.lock() else {
-            return;
-        };
-        let kept = state.segments.set_aside(&record::encode(intake));
-        tracing::error!(%error, kept_in = %kept, "a logged body could not be applied");
+    fn set_aside(&self, intake: &Intake, error: &StoreError) -> Result<(), StoreError> {
+        let state = self.state.lock().map_err(|_| poisoned())?;
+        set_aside(&state.segments, &record::encode(intake), error)
     }
 }
 
+fn set_aside(segments: &Segments, record: &[u8], error: &StoreError) -> Result<(), StoreError> {
+    let kept = segments.set_aside(record)?;
+    tracing::error!(%error, kept_in = %kept.display(), "a logged body could not be applied");
+    Ok(())
+}
+
 impl State {
-    /// Per message: whether its messageId is neither stored nor pending.
+    /// Per message: whether its messageId is neither stored nor pending (nor
+    /// earlier in the same body).
     fn new_ids(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
         let mut stored = self
             .reader
             .prepare_cached("SELECT 1 FROM events WHERE message_id = ?1")
             .map_err(sql)?;
+        let mut seen = HashSet::with_capacity(messages.len());
         messages
             .iter()
             .map(|m| {
-                let known = self.pending.contains(&m.message_id)
+                let known = !seen.insert(m.message_id.as_str())
+                    || self.pending.contains(&m.message_id)
                     || stored.exists([&m.message_id]).map_err(sql)?;
                 Ok(!known)
             })
@@ -245,22 +256,52 @@ impl State {
     }
 }
 
-/// Applies the records an earlier run left, waiting for each commit.
-fn replay(writer: &Writer, records: &[Vec<u8>], derive: &Derive) -> Result<(), StoreError> {
+/// Applies the records an earlier run left, waiting for each commit. One the
+/// database refuses (not for being unavailable) is set aside, as while serving;
+/// while it is unavailable the start fails, and the records stay.
+fn replay(
+    writer: &Writer,
+    segments: &Segments,
+    records: &[Vec<u8>],
+    derive: &Derive,
+) -> Result<(), StoreError> {
     if records.is_empty() {
         return Ok(());
     }
     let (done, results) = std::sync::mpsc::channel();
+    let mut submitted = Vec::new();
     for payload in records {
-        let intake = record::decode(payload)?;
+        let intake = match record::decode(payload) {
+            Ok(intake) => intake,
+            Err(e) => {
+                set_aside(segments, &record::frame(payload), &e)?;
+                continue;
+            }
+        };
         let (derive, done) = (Arc::clone(derive), done.clone());
+        let index = submitted.len();
         writer.submit(
             move |tx| store(tx, &intake, &*derive).map(drop),
-            move |result| drop(done.send(result)),
+            move |result| drop(done.send((index, result))),
         )?;
+        submitted.push(payload);
     }
     drop(done);
-    results.into_iter().collect::<Result<(), _>>()?;
+    let mut answered = 0;
+    for (index, result) in results {
+        answered += 1;
+        match result {
+            Ok(()) => {}
+            Err(e) if e.is_retryable() => return Err(e),
+            Err(e) => set_aside(segments, &record::frame(submitted[index]), &e)?,
+        }
+    }
+    // Every write answers, unless the writer thread died on the way.
+    if answered != submitted.len() {
+        return Err(StoreError::Backend(
+            "the writer thread stopped while the intake log was applied".into(),
+        ));
+    }
     tracing::info!(
         bodies = records.len(),
         "applied the intake log the last run left"

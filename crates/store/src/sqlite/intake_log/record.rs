@@ -71,12 +71,23 @@ pub(super) fn encode(intake: &Intake) -> Vec<u8> {
     };
     let mut bytes = vec![0; HEADER];
     serde_json::to_writer(&mut bytes, &record).expect("strings and numbers serialise");
-    let payload = &bytes[HEADER..];
-    let length = u32::try_from(payload.len()).expect("an intake is far below 4 GiB");
-    let crc = crc32fast::hash(payload);
-    bytes[..4].copy_from_slice(&length.to_le_bytes());
-    bytes[4..HEADER].copy_from_slice(&crc.to_le_bytes());
+    write_header(&mut bytes);
     bytes
+}
+
+/// A record of `payload`, header included.
+pub(super) fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![0; HEADER];
+    bytes.extend_from_slice(payload);
+    write_header(&mut bytes);
+    bytes
+}
+
+fn write_header(bytes: &mut [u8]) {
+    let (header, payload) = bytes.split_at_mut(HEADER);
+    let length = u32::try_from(payload.len()).expect("an intake is far below 4 GiB");
+    header[..4].copy_from_slice(&length.to_le_bytes());
+    header[4..].copy_from_slice(&crc32fast::hash(payload).to_le_bytes());
 }
 
 /// The complete records at the start of `bytes`, and how many bytes follow

@@ -29,7 +29,8 @@ pub(super) struct Segments {
     _lock: File,
 }
 
-/// What the last run left: its records, in order, and the files they are in.
+/// What the last run left: the records still in its log, in order (applied
+/// or not: applying is idempotent), and the files they are in.
 pub(super) struct Leftover {
     pub records: Vec<Vec<u8>>,
     pub files: Vec<PathBuf>,
@@ -74,8 +75,10 @@ impl Segments {
         Ok((segments, leftover))
     }
 
-    /// Appends record number `seq` (written in one call, so that a process
-    /// crash leaves it whole or absent; no fsync, as the database's own commits).
+    /// Appends record number `seq` (no fsync, as the database's own commits;
+    /// one write, so a process crash leaves it whole or cut at the end, where
+    /// the CRC finds it). A write that fails part-way is cut off again, so that
+    /// no garbage comes before later records.
     pub(super) fn append(&mut self, seq: u64, record: &[u8]) -> Result<(), StoreError> {
         if self.bytes >= SEGMENT_BYTES {
             let next = create(&self.path(self.number + 1))?;
@@ -89,9 +92,16 @@ impl Segments {
             self.number += 1;
             self.bytes = 0;
         }
-        self.current.write_all(record).map_err(|e| {
-            StoreError::Unavailable(format!("cannot append to the intake log: {e}"))
-        })?;
+        if let Err(e) = self.current.write_all(record) {
+            if self.current.set_len(self.bytes).is_err() {
+                // The next record starts a new file; replay stops at the cut
+                // here, after this file's last whole record.
+                self.bytes = SEGMENT_BYTES;
+            }
+            return Err(StoreError::Unavailable(format!(
+                "cannot append to the intake log: {e}"
+            )));
+        }
         self.bytes += record.len() as u64;
         self.last = Some(seq);
         Ok(())
@@ -120,17 +130,15 @@ impl Segments {
 
     /// Appends a record to `<db>-intake.failed` (never replayed); answers
     /// where it is.
-    pub(super) fn set_aside(&self, record: &[u8]) -> String {
+    pub(super) fn set_aside(&self, record: &[u8]) -> Result<PathBuf, StoreError> {
         let path = with_suffix(&self.prefix, "failed");
-        let kept = OpenOptions::new()
+        OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
-            .and_then(|mut file| file.write_all(record));
-        match kept {
-            Ok(()) => path.display().to_string(),
-            Err(e) => format!("nowhere ({}: {e})", path.display()),
-        }
+            .and_then(|mut file| file.write_all(record))
+            .map_err(|e| io_error(&path, e))?;
+        Ok(path)
     }
 
     /// Deletes the files of the last run once their records are applied.
@@ -155,15 +163,20 @@ fn existing(prefix: &Path) -> Result<Vec<u64>, StoreError> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let stem = prefix
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
+    let stem = prefix.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        StoreError::Backend(format!(
+            "{}: the database's file name is not UTF-8",
+            prefix.display()
+        ))
+    })?;
     let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, e))?;
     Ok(entries
         .filter_map(|entry| {
             let name = entry.ok()?.file_name().into_string().ok()?;
-            name.strip_prefix(stem)?.parse().ok()
+            let suffix = name.strip_prefix(stem)?;
+            // Only the names this log writes ("7", not "007" or "+7").
+            let number: u64 = suffix.parse().ok()?;
+            (number.to_string() == suffix).then_some(number)
         })
         .collect())
 }
@@ -176,8 +189,8 @@ fn open_lock(path: &Path) -> Result<File, StoreError> {
         .open(path)
         .map_err(|e| io_error(path, e))?;
     file.try_lock().map_err(|e| match e {
-        std::fs::TryLockError::WouldBlock => StoreError::Unavailable(format!(
-            "{} is held: another sma serve is using this database",
+        std::fs::TryLockError::WouldBlock => StoreError::Backend(format!(
+            "another sma serve is using this database ({} is held)",
             path.display()
         )),
         std::fs::TryLockError::Error(e) => io_error(path, e),

@@ -200,3 +200,62 @@ fn a_second_server_on_the_same_database_is_refused() {
     let refused = second.start_intake_log(derive).unwrap_err().to_string();
     assert!(refused.contains("another sma serve"), "{refused}");
 }
+
+/// A body the database refuses for a reason other than being unavailable (here
+/// a corrupt row in the device's history) is kept in `<db>-intake.failed`,
+/// and its messageIds are free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_the_database_refuses_is_set_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sma.db");
+    let store = logged(&path);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO events (message_id, type, anonymous_id, ts, raw) VALUES ('bad', 'bogus', 'a1', 0, '{}')",
+            [],
+        )
+        .unwrap();
+
+    let done = store.intake(body(&["m1"], "a1"), derive).await.unwrap();
+    assert_eq!(done.inserted, [true]);
+    let refused = done.applied.await.unwrap_err();
+    assert!(matches!(refused, StoreError::Corrupt(_)), "{refused}");
+
+    let failed = std::fs::read(dir.path().join("sma.db-intake.failed")).unwrap();
+    let (records, rest) = record::split(&failed);
+    assert_eq!((records.len(), rest), (1, 0));
+    assert_eq!(
+        record::decode(records[0]).unwrap().messages,
+        [page("m1", "a1")]
+    );
+    let again = store.intake(body(&["m1"], "a1"), derive).await.unwrap();
+    assert_eq!(again.inserted, [true], "not stored, not pending");
+}
+
+/// A record that cannot be read back (a valid CRC around bad JSON) does not
+/// stop the server from starting: it is set aside, the others applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_that_cannot_be_read_is_set_aside_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = record::encode(&body(&["m1"], "a1"));
+    bytes.extend(record::frame(b"{\"messages\": 7}"));
+    bytes.extend(record::encode(&body(&["m2"], "a1")));
+    std::fs::write(dir.path().join("sma.db-intake.0"), bytes).unwrap();
+
+    let store = logged(&dir.path().join("sma.db"));
+    assert_eq!(store.device_events("a1").await.unwrap().len(), 2);
+    let failed = std::fs::read(dir.path().join("sma.db-intake.failed")).unwrap();
+    assert_eq!(record::split(&failed).0, [b"{\"messages\": 7}".as_slice()]);
+}
+
+#[tokio::test]
+async fn a_messageid_twice_in_one_body_is_new_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = logged(&dir.path().join("sma.db"));
+    let done = store
+        .intake(body(&["m1", "m1"], "a1"), derive)
+        .await
+        .unwrap();
+    assert_eq!(done.inserted, [true, false]);
+}
