@@ -45,7 +45,7 @@ pub struct Applied {
 
 impl Intaken {
     /// An intake applied before it was answered.
-    pub fn applied(inserted: Vec<bool>, applied: Applied) -> Intaken {
+    pub fn ready(inserted: Vec<bool>, applied: Applied) -> Intaken {
         Intaken {
             inserted,
             applied: Box::pin(std::future::ready(Ok(applied))),
@@ -97,7 +97,7 @@ pub trait IntakeStore: EventStore + IdentityStore + TouchStore {
                     .collect();
                 new_touches = self.replace_touches_of(&sets).await?;
             }
-            Ok(Intaken::applied(inserted, Applied { links, new_touches }))
+            Ok(Intaken::ready(inserted, Applied { links, new_touches }))
         }
     }
 }

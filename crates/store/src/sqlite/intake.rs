@@ -22,7 +22,7 @@ impl IntakeStore for SqliteStore {
             return log.take_in(&self.writer, intake, Arc::new(derive)).await;
         }
         let (inserted, applied) = self.write(move |tx| store(tx, &intake, &derive)).await?;
-        Ok(Intaken::applied(inserted, applied))
+        Ok(Intaken::ready(inserted, applied))
     }
 }
 

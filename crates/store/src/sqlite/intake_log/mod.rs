@@ -136,6 +136,7 @@ impl IntakeLog {
         }
     }
 
+    /// What a read waits for first: the bodies answered before it.
     pub(super) async fn read_after_writes(&self) -> Result<(), StoreError> {
         self.caught_up(WAIT).await
     }
