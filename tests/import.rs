@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 use serde_json::Value;
 use sma_archive::{DEFAULT_MAX_RECORD_BYTES, GzipLines, Records, Source};
+use sma_store::SqliteStore;
 
 #[cfg(feature = "dynamodb")]
 #[path = "import/dynamodb.rs"]
@@ -107,12 +108,15 @@ fn distinct_ids(lines: &[String]) -> usize {
 }
 
 /// The whole state of a store, table by table, in a canonical order.
+/// Every row, with `raw` and `touch` unpacked: how they are packed depends on
+/// when the store trained its dictionary, which depends on the batch size.
 fn dump(db: &Path) -> Vec<Vec<String>> {
     let conn = Connection::open(db).unwrap();
+    SqliteStore::register_functions(&conn).unwrap();
     let tables = [
-        "SELECT message_id, type, anonymous_id, user_id, ts, event, url, referrer, raw FROM events ORDER BY message_id",
+        "SELECT message_id, type, anonymous_id, user_id, ts, event, url, referrer, sma_unpack(raw) FROM events ORDER BY message_id",
         "SELECT anonymous_id, user_id, claimed_at, message_id FROM identity_claims ORDER BY anonymous_id, user_id",
-        "SELECT device, message_id, ts, touch FROM touches ORDER BY device, message_id",
+        "SELECT device, message_id, ts, sma_unpack(touch) FROM touches ORDER BY device, message_id",
     ];
     tables
         .iter()

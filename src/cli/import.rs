@@ -3,12 +3,13 @@
 //!
 //! One thread reads, decompresses, parses and validates ([`reader`]); the calling
 //! thread stores each batch of messages through [`App::store_linked`] (one store
-//! transaction for the events of a batch, one for its identity links), detects
-//! the sources of its new page views in the same pass and derives the touches of
-//! every device once, from what it stored ([`touches`]). Storage is idempotent by
-//! messageId, so importing the same files again adds nothing and an import killed
-//! at any point is completed by running it again: the end state is the same as an
-//! uninterrupted run's, whatever was committed before the kill.
+//! transaction for the events of a batch, one for its identity links); a third
+//! detects the sources of each stored batch's new page views meanwhile, and
+//! derives the touches of every device once, from what was stored
+//! ([`touches`]). Storage is idempotent by messageId, so importing the same
+//! files again adds nothing and an import killed at any point is completed by
+//! running it again: the end state is the same as an uninterrupted run's,
+//! whatever was committed before the kill.
 
 pub mod progress;
 mod reader;
@@ -22,7 +23,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use chrono::Utc;
-use sma_app::App;
+use sma_app::{App, Stored};
 use sma_archive::DEFAULT_MAX_RECORD_BYTES;
 use sma_spec::Item;
 use sma_store::Store;
@@ -121,16 +122,43 @@ pub fn import<S: Store>(
         .spawn(move || reader::read_all(plan, tx))
         .context("cannot start the reader thread")?;
 
-    let mut touches = Refresher::new(runtime, app, args.max_pending_devices);
-    let stored = store_batches(runtime, app, rx, &mut touches);
+    // Touches are derived on a thread of their own while the next batch is
+    // stored. None says everything is stored; a channel closed without it is an
+    // import that failed, whose touches are left to the next run.
+    let (to_touches, stored) = mpsc::sync_channel::<Option<Stored>>(QUEUE);
+    let cap = args.max_pending_devices;
+    let (written, touches) = std::thread::scope(|scope| {
+        let touching = std::thread::Builder::new()
+            .name("import-touches".into())
+            .spawn_scoped(scope, move || {
+                let mut touches = Refresher::new(runtime, app, cap);
+                while let Ok(next) = stored.recv() {
+                    match next {
+                        Some(stored) => touches.add(&stored)?,
+                        None => {
+                            touches.finish()?;
+                            break;
+                        }
+                    }
+                }
+                anyhow::Ok(touches)
+            })
+            .context("cannot start the touches thread");
+        let written = store_batches(runtime, app, rx, to_touches);
+        let touches = touching.and_then(|t| {
+            t.join()
+                .map_err(|_| anyhow::anyhow!("the touches thread panicked"))?
+        });
+        (written, touches)
+    });
     let mut read = reading
         .join()
         .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
-    let (accepted, duplicates) = stored?;
+    let (accepted, duplicates) = written?;
+    let touches = touches?;
     for problem in found.problems {
         read.problem(problem.path, problem.problem);
     }
-    touches.finish()?;
     tracing::info!(
         devices = touches.refreshed,
         from_store = touches.from_store,
@@ -143,13 +171,14 @@ pub fn import<S: Store>(
     Ok(summary)
 }
 
-/// Stores batches until the reader is done: (stored, duplicates). On a store
-/// error the receiver is dropped, which stops the reader.
+/// Stores batches until the reader is done, handing each to `touches`:
+/// (stored, duplicates). On an error, or when the touches side has stopped (its
+/// own error tells why), the receiver is dropped, which stops the reader.
 fn store_batches<S: Store>(
     runtime: &tokio::runtime::Runtime,
     app: &App<S>,
     batches: mpsc::Receiver<Vec<Item>>,
-    touches: &mut Refresher<'_, S>,
+    touches: mpsc::SyncSender<Option<Stored>>,
 ) -> anyhow::Result<(u64, u64)> {
     let (mut accepted, mut duplicates) = (0u64, 0u64);
     for batch in batches {
@@ -158,7 +187,10 @@ fn store_batches<S: Store>(
             .context("cannot store a batch")?;
         accepted += stored.summary.accepted as u64;
         duplicates += stored.summary.duplicates as u64;
-        touches.add(&stored)?;
+        if touches.send(Some(stored)).is_err() {
+            return Ok((accepted, duplicates));
+        }
     }
+    let _ = touches.send(None);
     Ok((accepted, duplicates))
 }

@@ -143,6 +143,19 @@ mod tests {
         );
     }
 
+    /// `len` letters that no dictionary predicts (xorshift from `seed`).
+    fn noise(seed: u32, len: usize) -> String {
+        let mut x = u64::from(seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                char::from(b'a' + (x % 26) as u8)
+            })
+            .collect()
+    }
+
     /// The WAL file's length and the salt in its header, which each start over
     /// changes.
     fn wal_salt(wal: &std::path::Path) -> Option<(u64, [u8; 8])> {
@@ -154,7 +167,9 @@ mod tests {
         Some((length, header[16..24].try_into().ok()?))
     }
 
-    /// Batch `batch` of writer `w`: 25 page views of 1 KiB, each its own device.
+    /// Batch `batch` of writer `w`: 25 page views of 1 KiB, each its own device
+    /// (padded with noise: the store packs raw messages, and padding that
+    /// compressed away would leave the WAL next to nothing to hold).
     fn pages(w: u32, batch: u32) -> Vec<sma_spec::Message> {
         let at = Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).unwrap();
         let body: Vec<_> = (0..25)
@@ -162,7 +177,7 @@ mod tests {
                 serde_json::json!({
                     "type": "page", "messageId": format!("m-{w}-{batch}-{i}"),
                     "anonymousId": format!("a-{w}-{batch}-{i}"), "timestamp": at.to_rfc3339(),
-                    "properties": {"padding": "x".repeat(1024)}
+                    "properties": {"padding": noise(w * 1_000_000 + batch * 100 + i, 1024)}
                 })
             })
             .collect();

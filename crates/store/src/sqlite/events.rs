@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, params};
 use sma_spec::{Message, MessageType};
 
-use super::SqliteStore;
+use super::{SqliteStore, sql};
 use crate::{EventStore, Owner, StoreError};
 
 /// A stored row before it is rebuilt into a [`Message`].
@@ -12,15 +13,19 @@ pub(super) struct Row {
     raw: String,
 }
 
-const SELECT: &str = "SELECT type, ts, raw, message_id FROM events";
+const SELECT: &str = "SELECT type, ts, sma_unpack(raw), message_id FROM events";
 /// `+?1`, not `?1`: see the module documentation of [`super`].
-pub(super) const DEVICE_ROWS: &str =
-    "SELECT type, ts, raw, message_id FROM events WHERE anonymous_id = +?1 ORDER BY ts, message_id";
+pub(super) const DEVICE_ROWS: &str = "SELECT type, ts, sma_unpack(raw), message_id FROM events
+     WHERE anonymous_id = +?1 ORDER BY ts, message_id";
 
 impl EventStore for SqliteStore {
     async fn put_events(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
-        let messages = messages.to_vec();
-        self.write(move |tx| insert(tx, &messages)).await
+        // Packed here, on the caller's thread, not on the writer's.
+        let rows = messages
+            .iter()
+            .map(|m| Ok((m.clone(), self.dictionaries.pack(&m.raw).map_err(sql)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.write(move |tx| insert_rows(tx, &rows)).await
     }
 
     async fn device_events(&self, anonymous_id: &str) -> Result<Vec<Message>, StoreError> {
@@ -98,28 +103,46 @@ impl EventStore for SqliteStore {
 /// Inserts messages inside the writer's transaction; answers, per message,
 /// whether it was new.
 pub(super) fn insert(tx: &Connection, messages: &[Message]) -> rusqlite::Result<Vec<bool>> {
+    insert_packed(tx, messages.iter().map(|m| (m, None)))
+}
+
+/// [`insert`] for messages whose raw JSON was packed by the caller.
+fn insert_rows(
+    tx: &Connection,
+    rows: &[(Message, Option<Vec<u8>>)],
+) -> rusqlite::Result<Vec<bool>> {
+    insert_packed(tx, rows.iter().map(|(m, packed)| (m, packed.as_deref())))
+}
+
+/// `sma_pack` packs the raw JSON left as text (once there is a dictionary).
+fn insert_packed<'a>(
+    tx: &Connection,
+    rows: impl Iterator<Item = (&'a Message, Option<&'a [u8]>)>,
+) -> rusqlite::Result<Vec<bool>> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO events (message_id, type, anonymous_id, user_id, ts, event, url, referrer, raw)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, sma_pack(?9))
          ON CONFLICT (message_id) DO NOTHING",
     )?;
-    messages
-        .iter()
-        .map(|m| {
-            let n = insert.execute(params![
-                m.message_id,
-                m.message_type.as_str(),
-                m.anonymous_id,
-                m.user_id,
-                m.timestamp.timestamp_millis(),
-                m.event,
-                m.url,
-                m.referrer,
-                m.raw
-            ])?;
-            Ok(n == 1)
-        })
-        .collect()
+    rows.map(|(m, packed)| {
+        let raw = match packed {
+            Some(packed) => ValueRef::Blob(packed),
+            None => ValueRef::Text(m.raw.as_bytes()),
+        };
+        let n = insert.execute(params![
+            m.message_id,
+            m.message_type.as_str(),
+            m.anonymous_id,
+            m.user_id,
+            m.timestamp.timestamp_millis(),
+            m.event,
+            m.url,
+            m.referrer,
+            ToSqlOutput::Borrowed(raw)
+        ])?;
+        Ok(n == 1)
+    })
+    .collect()
 }
 
 /// The stored rows of one device, in time order.

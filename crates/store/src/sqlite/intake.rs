@@ -45,7 +45,7 @@ pub(super) fn store(
         let history =
             events::rebuild(events::device_rows(tx, device)?).map_err(super::abort_with)?;
         let derived: Vec<TouchRecord> = derive(&history);
-        let before = touches::replace(tx, device, &derived)?;
+        let before = touches::replace(tx, device, &touches::unpacked_rows(&derived))?;
         new_touches.extend(
             derived
                 .into_iter()

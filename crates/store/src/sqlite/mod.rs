@@ -18,6 +18,7 @@ mod events;
 mod identity;
 mod intake;
 mod intake_log;
+mod packing;
 mod schema;
 mod touches;
 mod writer;
@@ -43,6 +44,7 @@ pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     writer: Arc<writer::Writer>,
     intake_log: Arc<OnceLock<Arc<intake_log::IntakeLog>>>,
+    dictionaries: Arc<packing::Dictionaries>,
     _checkpointer: Arc<checkpoint::Checkpointer>,
     path: Arc<PathBuf>,
 }
@@ -65,15 +67,23 @@ impl SqliteStore {
                 StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
+        let dictionaries = Arc::new(packing::Dictionaries::default());
         let mut conn = connect(path)?;
         schema::migrate(&mut conn)?;
+        dictionaries.load(&conn).map_err(sql)?;
+        let writing = connect(path)?;
+        for conn in [&conn, &writing] {
+            dictionaries.register(conn).map_err(sql)?;
+        }
         let catch_up = Arc::new(AtomicBool::new(false));
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             writer: Arc::new(writer::Writer::start(
-                connect(path)?,
+                writing,
                 Arc::clone(&catch_up),
+                Arc::clone(&dictionaries),
             )?),
+            dictionaries,
             intake_log: Arc::new(OnceLock::new()),
             _checkpointer: Arc::new(checkpoint::Checkpointer::start(path, catch_up)?),
             path: Arc::new(path.to_path_buf()),
@@ -109,6 +119,15 @@ impl SqliteStore {
             Some(log) => log.caught_up(within).await,
             None => Ok(()),
         }
+    }
+
+    /// Registers `sma_unpack(raw)` on a connection of one's own to a store's
+    /// file: it reads `events.raw` and `touches.touch` as JSON whether they are
+    /// packed or not ([`packing`]). (`sma_pack` comes with it.)
+    pub fn register_functions(conn: &Connection) -> Result<(), StoreError> {
+        let dictionaries = Arc::new(packing::Dictionaries::default());
+        dictionaries.load(conn).map_err(sql)?;
+        dictionaries.register(conn).map_err(sql)
     }
 
     pub fn path(&self) -> &Path {
@@ -205,6 +224,8 @@ mod tests {
     fn sorting_queries_are_not_re_prepared_per_run() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = super::connect(&dir.path().join("t.db")).unwrap();
+        let dictionaries = std::sync::Arc::new(super::packing::Dictionaries::default());
+        dictionaries.register(&conn).unwrap();
         super::schema::migrate(&mut conn).unwrap();
         for sql in [super::events::DEVICE_ROWS, super::identity::OWNER] {
             for id in ["a", "b", "c", "d"] {

@@ -42,6 +42,11 @@ const MIGRATIONS: &[&str] = &[
     // 3: a device's touches are found (and few enough to sort) through the
     // primary key; the second index only cost every touch write a page.
     "DROP INDEX IF EXISTS touches_by_time;",
+    // 4: the dictionaries raw messages are packed with ([`super::packing`]).
+    "CREATE TABLE raw_dictionaries (
+        id         INTEGER PRIMARY KEY,
+        dictionary BLOB NOT NULL -- zstd, trained on the events stored before it
+    );",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

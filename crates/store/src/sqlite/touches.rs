@@ -1,9 +1,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::DateTime;
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, params};
 
-use super::SqliteStore;
+use super::{SqliteStore, sql};
 use crate::{DeviceTouches, Replaced, StoreError, TouchRecord, TouchStore};
 
 impl TouchStore for SqliteStore {
@@ -20,11 +21,14 @@ impl TouchStore for SqliteStore {
         &self,
         sets: &[(String, Vec<TouchRecord>)],
     ) -> Result<Vec<TouchRecord>, StoreError> {
-        let sets = sets.to_vec();
+        let sets = sets
+            .iter()
+            .map(|(device, touches)| Ok((device.clone(), self.rows(touches)?, touches.clone())))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         self.write(move |tx| {
             let mut new = Vec::new();
-            for (device, touches) in sets {
-                let before = replace(tx, &device, &touches)?;
+            for (device, rows, touches) in sets {
+                let before = replace(tx, &device, &rows)?;
                 new.extend(
                     touches
                         .into_iter()
@@ -40,22 +44,24 @@ impl TouchStore for SqliteStore {
         &self,
         sets: &[DeviceTouches],
     ) -> Result<Replaced, StoreError> {
-        let sets = sets.to_vec();
+        let sets = sets
+            .iter()
+            .map(|set| Ok((set.device.clone(), set.events, self.rows(&set.touches)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         // Counting and replacing in one write: no event can land in between and
         // make a set stale.
         self.write(move |tx| {
             let mut replaced = Replaced::default();
-            for set in &sets {
+            for (device, events, rows) in &sets {
                 let stored: i64 = tx
                     .prepare_cached("SELECT count(*) FROM events WHERE anonymous_id = ?1")?
-                    .query_row([&set.device], |r| r.get(0))?;
-                if u64::try_from(stored).ok() != Some(set.events) {
-                    replaced.incomplete.push(set.device.clone());
+                    .query_row([device], |r| r.get(0))?;
+                if u64::try_from(stored).ok() != Some(*events) {
+                    replaced.incomplete.push(device.clone());
                     continue;
                 }
-                let before = replace(tx, &set.device, &set.touches)?;
-                replaced.new_touches += set
-                    .touches
+                let before = replace(tx, device, rows)?;
+                replaced.new_touches += rows
                     .iter()
                     .filter(|t| !before.contains(&t.message_id))
                     .count() as u64;
@@ -70,7 +76,8 @@ impl TouchStore for SqliteStore {
         let rows: Vec<(String, i64, String)> = self
             .run(move |conn| {
                 let mut stmt = conn.prepare_cached(
-                    "SELECT message_id, ts, touch FROM touches WHERE device = +?1 ORDER BY ts, message_id",
+                    "SELECT message_id, ts, sma_unpack(touch) FROM touches
+                     WHERE device = +?1 ORDER BY ts, message_id",
                 )?;
                 stmt.query_map([&key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect()
@@ -91,6 +98,39 @@ impl TouchStore for SqliteStore {
     }
 }
 
+/// A touch as the writer stores it: serialised (and packed, once there is a
+/// dictionary) by the caller, off the writer's thread.
+pub(super) struct Row {
+    message_id: String,
+    ts: i64,
+    json: String,
+    packed: Option<Vec<u8>>,
+}
+
+impl SqliteStore {
+    fn rows(&self, touches: &[TouchRecord]) -> Result<Vec<Row>, StoreError> {
+        let mut rows = unpacked_rows(touches);
+        for row in &mut rows {
+            row.packed = self.dictionaries.pack(&row.json).map_err(sql)?;
+        }
+        Ok(rows)
+    }
+}
+
+/// [`Row`]s serialised on the writer's thread (by an intake it applies; the
+/// insert packs them).
+pub(super) fn unpacked_rows(touches: &[TouchRecord]) -> Vec<Row> {
+    touches
+        .iter()
+        .map(|t| Row {
+            message_id: t.message_id.clone(),
+            ts: t.timestamp.timestamp_millis(),
+            json: t.touch.to_string(),
+            packed: None,
+        })
+        .collect()
+}
+
 /// Replaces the touches of `device` inside the writer's transaction; answers the
 /// messageIds it had before. Only what changed is written: a page view mostly
 /// re-derives the touches already stored, and rewriting them all dirtied the
@@ -98,22 +138,27 @@ impl TouchStore for SqliteStore {
 pub(super) fn replace(
     tx: &Connection,
     device: &str,
-    touches: &[TouchRecord],
+    touches: &[Row],
 ) -> rusqlite::Result<HashSet<String>> {
     let mut stale: HashMap<String, (i64, String)> = tx
-        .prepare_cached("SELECT message_id, ts, touch FROM touches WHERE device = ?1")?
+        .prepare_cached("SELECT message_id, ts, sma_unpack(touch) FROM touches WHERE device = ?1")?
         .query_map([device], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
         .collect::<rusqlite::Result<_>>()?;
     let before: HashSet<String> = stale.keys().cloned().collect();
     let mut insert = tx.prepare_cached(
-        "INSERT OR REPLACE INTO touches (device, message_id, ts, touch) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR REPLACE INTO touches (device, message_id, ts, touch)
+         VALUES (?1, ?2, ?3, sma_pack(?4))",
     )?;
     for t in touches {
-        let (ts, touch) = (t.timestamp.timestamp_millis(), t.touch.to_string());
         let unchanged = matches!(stale.remove(&t.message_id),
-            Some((old_ts, old)) if old_ts == ts && old == touch);
+            Some((old_ts, old)) if old_ts == t.ts && old == t.json);
         if !unchanged {
-            insert.execute(params![device, t.message_id, ts, touch])?;
+            let touch = match &t.packed {
+                Some(packed) => ValueRef::Blob(packed),
+                None => ValueRef::Text(t.json.as_bytes()),
+            };
+            let touch = ToSqlOutput::Borrowed(touch);
+            insert.execute(params![device, t.message_id, t.ts, touch])?;
         }
     }
     let mut delete =

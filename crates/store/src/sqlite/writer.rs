@@ -11,6 +11,7 @@ use std::sync::mpsc;
 
 use rusqlite::Connection;
 
+use super::packing::Dictionaries;
 use super::sql;
 use crate::StoreError;
 
@@ -35,7 +36,13 @@ pub(super) struct Writer {
 impl Writer {
     /// Starts the writer thread on `conn`; it ends when every store clone is gone.
     /// Between transactions it finishes a checkpoint when `catch_up` asks.
-    pub(super) fn start(conn: Connection, catch_up: Arc<AtomicBool>) -> Result<Writer, StoreError> {
+    /// Before each transaction it trains a dictionary for raw messages once one
+    /// is due ([`Dictionaries::train_if_due`]).
+    pub(super) fn start(
+        conn: Connection,
+        catch_up: Arc<AtomicBool>,
+        dictionaries: Arc<Dictionaries>,
+    ) -> Result<Writer, StoreError> {
         // Each write's savepoint journals the pages it changes; in memory that
         // costs a copy, not a temporary file's writes.
         conn.pragma_update(None, "temp_store", "MEMORY")
@@ -43,7 +50,7 @@ impl Writer {
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || group_commits(&conn, &jobs, &catch_up))
+            .spawn(move || group_commits(&conn, &jobs, &catch_up, &dictionaries))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { queue })
     }
@@ -94,9 +101,18 @@ impl Writer {
     }
 }
 
-fn group_commits(conn: &Connection, jobs: &mpsc::Receiver<Job>, catch_up: &AtomicBool) {
+fn group_commits(
+    conn: &Connection,
+    jobs: &mpsc::Receiver<Job>,
+    catch_up: &AtomicBool,
+    dictionaries: &Dictionaries,
+) {
     while let Ok(first) = jobs.recv() {
         super::checkpoint::writer_catch_up(conn, catch_up);
+        if let Err(e) = dictionaries.train_if_due(conn) {
+            // Values stay text meanwhile; the next transaction tries again.
+            tracing::warn!(error = %e, "cannot train a dictionary for raw messages");
+        }
         let mut group = vec![first];
         group.extend(jobs.try_iter().take(MAX_GROUP - 1));
         // A write alone needs no savepoint (a bulk import's large writes skip
