@@ -51,9 +51,11 @@ pub struct Args {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
-    /// Devices held for the touch refresh before the longest-unseen half is
-    /// refreshed early (bounds memory; tests set it low).
-    #[arg(long, hide = true, default_value_t = touches::PENDING_CAP)]
+    /// Devices whose page views are held for the touch derivation before the
+    /// half seen longest ago is refreshed early: it bounds memory (a few KiB
+    /// per device); a device refreshed early and seen again costs a read of its
+    /// events back from the store.
+    #[arg(long, default_value_t = touches::PENDING_CAP)]
     max_pending_devices: usize,
 }
 
