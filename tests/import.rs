@@ -114,7 +114,7 @@ fn dump(db: &Path) -> Vec<Vec<String>> {
     let conn = Connection::open(db).unwrap();
     SqliteStore::register_functions(&conn).unwrap();
     let tables = [
-        "SELECT message_id, type, anonymous_id, user_id, ts, event, url, referrer, sma_unpack(raw) FROM events ORDER BY message_id",
+        "SELECT message_id, type, anonymous_id, user_id, ts, event, sma_unpack(raw) FROM events ORDER BY message_id",
         "SELECT anonymous_id, user_id, claimed_at, message_id FROM identity_claims ORDER BY anonymous_id, user_id",
         "SELECT device, message_id, ts, sma_unpack(touch) FROM touches ORDER BY device, message_id",
     ];

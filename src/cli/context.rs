@@ -36,8 +36,12 @@ fn embedded_store(settings: &Settings) -> anyhow::Result<SqliteStore> {
         .with_context(|| format!("cannot open the store SMA_DB={}", settings.sma_db.display()))
 }
 
-/// SQLite page cache of the writer in bulk commands.
-const BULK_CACHE_MIB: u32 = 64;
+/// SQLite page cache of the writer in bulk commands: enough for the indexes a
+/// million-event import writes all over (about 130 MiB) and the touches, so
+/// each transaction finds their pages cached. A million-event import ran
+/// about a fifth faster with 512 MiB than with 256, and a third faster than
+/// with 64.
+const BULK_CACHE_MIB: u32 = 512;
 
 /// A command that works on any store: [`on_configured_store`] runs it on the
 /// one `STORE` names.

@@ -18,12 +18,14 @@ mod touches;
 mod views;
 
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::mpsc;
+use std::task::Poll;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use chrono::Utc;
-use sma_app::{App, Stored};
+use sma_app::{App, IngestError, Stored};
 use sma_archive::DEFAULT_MAX_RECORD_BYTES;
 use sma_spec::Item;
 use sma_store::Store;
@@ -45,8 +47,9 @@ pub struct Args {
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Messages per store write (one transaction each): larger batches write
-    /// each index page fewer times.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// each index page fewer times; each batch in flight holds its messages
+    /// (about 70 MB for 50,000).
+    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     batch: u32,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
@@ -60,6 +63,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    crate::alloc::keep_freed_memory();
     let settings = context::settings()?;
     let runtime = context::runtime()?;
     let summary = context::on_configured_store(settings, &runtime, &args)?;
@@ -118,46 +122,55 @@ pub fn import<S: Store>(
         max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         received_at: Utc::now(),
     };
+    runtime
+        .block_on(app.store.begin_bulk_load())
+        .context("cannot begin the bulk load")?;
     let (tx, rx) = mpsc::sync_channel::<Vec<Item>>(QUEUE);
     let reading = std::thread::Builder::new()
         .name("import-reader".into())
         .spawn(move || reader::read_all(plan, tx))
         .context("cannot start the reader thread")?;
 
-    // Touches are derived on a thread of their own while the next batch is
-    // stored. None says everything is stored; a channel closed without it is an
-    // import that failed, whose touches are left to the next run.
-    let (to_touches, stored) = mpsc::sync_channel::<Option<Stored>>(QUEUE);
+    // Batches are stored in the order read, each awaited on a thread of its
+    // own, which derives touches meanwhile; None says everything was started.
+    // A channel closed without it is an import that failed, whose touches are
+    // left to the next run.
+    let (to_touches, storing) = mpsc::sync_channel::<Option<Storing<'_>>>(QUEUE);
     let cap = args.max_pending_devices;
-    let (written, touches) = std::thread::scope(|scope| {
+    let touches = std::thread::scope(|scope| {
         let touching = std::thread::Builder::new()
             .name("import-touches".into())
             .spawn_scoped(scope, move || {
                 let mut touches = Refresher::new(runtime, app, cap);
-                while let Ok(next) = stored.recv() {
-                    match next {
-                        Some(stored) => touches.add(&stored)?,
-                        None => {
-                            touches.finish()?;
-                            break;
-                        }
-                    }
+                let (mut accepted, mut duplicates) = (0u64, 0u64);
+                while let Ok(next) = storing.recv() {
+                    let Some(storing) = next else {
+                        touches.finish()?;
+                        break;
+                    };
+                    let stored = runtime.block_on(storing).context("cannot store a batch")?;
+                    accepted += stored.summary.accepted as u64;
+                    duplicates += stored.summary.duplicates as u64;
+                    touches.add(&stored)?;
                 }
-                anyhow::Ok(touches)
+                anyhow::Ok((touches, accepted, duplicates))
             })
-            .context("cannot start the touches thread");
-        let written = store_batches(runtime, app, rx, to_touches);
-        let touches = touching.and_then(|t| {
-            t.join()
-                .map_err(|_| anyhow::anyhow!("the touches thread panicked"))?
-        });
-        (written, touches)
+            .context("cannot start the touches thread")?;
+        start_storing(runtime, app, rx, to_touches);
+        touching
+            .join()
+            .map_err(|_| anyhow::anyhow!("the touches thread panicked"))?
     });
+    // Whatever became of the import: what the bulk load put off is done now
+    // rather than at the next open.
+    let ended = runtime
+        .block_on(app.store.end_bulk_load())
+        .context("cannot end the bulk load");
     let mut read = reading
         .join()
         .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
-    let (accepted, duplicates) = written?;
-    let touches = touches?;
+    let (touches, accepted, duplicates) = touches?;
+    ended?;
     for problem in found.problems {
         read.problem(problem.path, problem.problem);
     }
@@ -173,26 +186,34 @@ pub fn import<S: Store>(
     Ok(summary)
 }
 
-/// Stores batches until the reader is done, handing each to `touches`:
-/// (stored, duplicates). On an error, or when the touches side has stopped (its
-/// own error tells why), the receiver is dropped, which stops the reader.
-fn store_batches<S: Store>(
+/// A batch's store calls, started by [`start_storing`].
+type Storing<'a> = Pin<Box<dyn Future<Output = Result<Stored, IngestError>> + Send + 'a>>;
+
+/// Starts storing each batch until the reader is done, and hands it to the
+/// touches thread without waiting for its commit: the next batch is read and
+/// packed meanwhile, and the writer always has the next one queued. Polling
+/// once is what starts a batch: the store queues its events on the first poll
+/// (the embedded store's writer takes writes in the order queued), so batches
+/// are written in the order read, and where a messageId comes twice the copy
+/// stored is the one an import batch by batch stores. When the touches side
+/// has stopped (its own error tells why), the receiver is dropped, which stops
+/// the reader.
+fn start_storing<'a, S: Store>(
     runtime: &tokio::runtime::Runtime,
-    app: &App<S>,
+    app: &'a App<S>,
     batches: mpsc::Receiver<Vec<Item>>,
-    touches: mpsc::SyncSender<Option<Stored>>,
-) -> anyhow::Result<(u64, u64)> {
-    let (mut accepted, mut duplicates) = (0u64, 0u64);
+    touches: mpsc::SyncSender<Option<Storing<'a>>>,
+) {
+    let _runtime = runtime.enter();
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     for batch in batches {
-        let stored = runtime
-            .block_on(app.store_linked(batch))
-            .context("cannot store a batch")?;
-        accepted += stored.summary.accepted as u64;
-        duplicates += stored.summary.duplicates as u64;
-        if touches.send(Some(stored)).is_err() {
-            return Ok((accepted, duplicates));
+        let mut storing: Storing<'a> = Box::pin(app.store_linked(batch));
+        if let Poll::Ready(done) = storing.as_mut().poll(&mut cx) {
+            storing = Box::pin(std::future::ready(done));
+        }
+        if touches.send(Some(storing)).is_err() {
+            return;
         }
     }
     let _ = touches.send(None);
-    Ok((accepted, duplicates))
 }

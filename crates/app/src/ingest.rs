@@ -1,11 +1,13 @@
 //! Intake: a body in, its messages stored once each, the pipeline run inline
 //! (in the store's transaction; under `sma serve` after the body is answered).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
 use serde::Serialize;
-use sma_spec::{BodyError, Item, Message, MessageType, ParseOptions, Rejection, parse_body};
+use sma_spec::{
+    BodyError, IdentityLink, Item, Message, MessageType, ParseOptions, Rejection, parse_body,
+};
 use sma_store::{Applying, Claim, Intake, LinkOutcome, Store, StoreError};
 
 use crate::App;
@@ -163,18 +165,36 @@ impl<S: Store> App<S> {
     }
 }
 
-/// The identity claims messages assert, in order.
+/// The identity claims messages assert, each link once, with its earliest
+/// evidence (what the store keeps of a link claimed again): an identified
+/// visitor's every event claims the same link, and a body or an import batch
+/// holds many of them.
 fn claims_of(messages: &[Message]) -> Vec<Claim> {
-    messages
-        .iter()
-        .filter_map(|m| {
-            Some(Claim {
-                link: m.identity_link()?,
-                at: m.timestamp,
-                message_id: m.message_id.clone(),
-            })
-        })
-        .collect()
+    let mut claims: Vec<Claim> = Vec::new();
+    let mut seen: HashMap<IdentityLink, usize> = HashMap::new();
+    for m in messages {
+        let Some(link) = m.identity_link() else {
+            continue;
+        };
+        let claim = Claim {
+            link,
+            at: m.timestamp,
+            message_id: m.message_id.clone(),
+        };
+        match seen.get(&claim.link) {
+            Some(&i) => {
+                let known = &mut claims[i];
+                if (claim.at, &claim.message_id) < (known.at, &known.message_id) {
+                    *known = claim;
+                }
+            }
+            None => {
+                seen.insert(claim.link.clone(), claims.len());
+                claims.push(claim);
+            }
+        }
+    }
+    claims
 }
 
 fn warn_of_conflicts(claims: &[Claim], outcomes: &[LinkOutcome]) {

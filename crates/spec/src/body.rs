@@ -61,18 +61,17 @@ pub struct Rejection {
 pub fn parse_body(body: &[u8], opts: ParseOptions) -> Result<Vec<Item>, BodyError> {
     let text = std::str::from_utf8(body).map_err(|e| BodyError::Json(e.to_string()))?;
     let trimmed = text.trim_start();
-    let raws: Vec<&RawValue> = match trimmed.as_bytes().first() {
+    let raws: Vec<&str> = match trimmed.as_bytes().first() {
         None => return Err(BodyError::Empty),
-        Some(b'[') => serde_json::from_str(text).map_err(json_error)?,
-        Some(b'{') => {
-            let whole: &RawValue = serde_json::from_str(text).map_err(json_error)?;
-            match batch_field(whole.get())? {
-                Some(batch) => {
-                    serde_json::from_str(batch.get()).map_err(|_| BodyError::BatchNotArray)?
-                }
-                None => vec![whole],
+        Some(b'[') => raw_texts(serde_json::from_str(text).map_err(json_error)?),
+        // The probe for `batch` reads (and so validates) the whole object: a
+        // single message is not read a second time to find its bounds.
+        Some(b'{') => match batch_field(text)? {
+            Some(batch) => {
+                raw_texts(serde_json::from_str(batch.get()).map_err(|_| BodyError::BatchNotArray)?)
             }
-        }
+            None => vec![text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))],
+        },
         Some(_) => {
             // Valid JSON of the wrong shape is a shape error; anything else is a
             // JSON error, which names the position.
@@ -83,8 +82,12 @@ pub fn parse_body(body: &[u8], opts: ParseOptions) -> Result<Vec<Item>, BodyErro
     Ok(raws
         .into_iter()
         .enumerate()
-        .map(|(index, raw)| item(index, raw.get(), opts))
+        .map(|(index, raw)| item(index, raw, opts))
         .collect())
+}
+
+fn raw_texts(raws: Vec<&RawValue>) -> Vec<&str> {
+    raws.into_iter().map(RawValue::get).collect()
 }
 
 fn batch_field(object: &str) -> Result<Option<&RawValue>, BodyError> {

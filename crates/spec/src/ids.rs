@@ -21,7 +21,7 @@ pub fn is_blocked_id(id: &str) -> bool {
 }
 
 /// A link from a device (anonymousId) to a user, as asserted by one message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdentityLink {
     pub anonymous_id: String,
     pub user_id: String,

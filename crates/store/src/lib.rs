@@ -76,6 +76,19 @@ pub trait EventStore: Send + Sync {
         from: Option<chrono::DateTime<chrono::Utc>>,
         to: Option<chrono::DateTime<chrono::Utc>>,
     ) -> impl Future<Output = Result<Vec<Owner>, StoreError>> + Send;
+
+    /// A bulk load (an import) begins: the store may put off upkeep that serves
+    /// only reads the load itself does not make, and catch up on it in
+    /// [`EventStore::end_bulk_load`] (or, should the load never end, when it
+    /// is next opened). By default nothing is put off.
+    fn begin_bulk_load(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
+
+    /// Ends a bulk load: what [`EventStore::begin_bulk_load`] put off is done.
+    fn end_bulk_load(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// The identity map: which user each device belongs to.

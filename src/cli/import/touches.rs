@@ -19,7 +19,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use anyhow::Context;
 use sma_app::{App, Stored};
-use sma_store::{DeviceTouches, Store};
+use sma_store::{DeviceTouches, Replaced, Store, StoreError};
 
 use super::progress::{Progress, Unit};
 use super::views::{self, Sources, View};
@@ -142,13 +142,18 @@ impl<'a, S: Store> Refresher<'a, S> {
     }
 
     /// Writes the touches derived from the views held; devices the store holds
-    /// more events of are re-derived from the store.
+    /// more events of are re-derived from the store. The next slice is derived
+    /// while the last one is written, and devices go in key order, so that
+    /// consecutive devices' touches (and the events counted) share pages.
     fn refresh(
         &mut self,
-        devices: Vec<(String, Pending)>,
+        mut devices: Vec<(String, Pending)>,
         mut progress: Option<&mut Progress>,
     ) -> anyhow::Result<()> {
-        let (mut done, before) = (0u64, self.new_touches);
+        devices.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let before = self.new_touches;
+        let mut done = 0u64;
+        let mut writing: Option<Writing> = None;
         let mut devices = devices.into_iter().peekable();
         while devices.peek().is_some() {
             let sets: Vec<DeviceTouches> = devices
@@ -163,26 +168,53 @@ impl<'a, S: Store> Refresher<'a, S> {
                     events: pending.events,
                 })
                 .collect();
-            let replaced = self
+            let count = sets.len() as u64;
+            let app = self.app.clone();
+            let next = self
                 .runtime
-                .block_on(self.app.store.replace_touches_where_complete(&sets))
-                .context("cannot store touches")?;
-            self.new_touches += replaced.new_touches;
-            let stale: BTreeSet<String> = replaced.incomplete.into_iter().collect();
-            if !stale.is_empty() {
-                let new = self
-                    .runtime
-                    .block_on(self.app.refresh_touches(&stale))
-                    .context("cannot refresh touches")?;
-                self.new_touches += new.len() as u64;
-                self.from_store += stale.len() as u64;
+                .spawn(async move { app.store.replace_touches_where_complete(&sets).await });
+            if let Some(last) = writing.replace(Writing { next, count }) {
+                done += self.settle(last)?;
             }
-            done += sets.len() as u64;
-            self.refreshed += sets.len() as u64;
             if let Some(progress) = progress.as_deref_mut() {
                 progress.update(done, self.new_touches - before);
             }
         }
+        if let Some(last) = writing {
+            done += self.settle(last)?;
+        }
+        if let Some(progress) = progress {
+            progress.update(done, self.new_touches - before);
+        }
         Ok(())
     }
+
+    /// Waits for a slice's write; re-derives from the store the devices it
+    /// left (their store holds more than this import saw). Answers the devices
+    /// of the slice.
+    fn settle(&mut self, writing: Writing) -> anyhow::Result<u64> {
+        let replaced = self
+            .runtime
+            .block_on(writing.next)
+            .context("the touches write panicked")?
+            .context("cannot store touches")?;
+        self.new_touches += replaced.new_touches;
+        let stale: BTreeSet<String> = replaced.incomplete.into_iter().collect();
+        if !stale.is_empty() {
+            let new = self
+                .runtime
+                .block_on(self.app.refresh_touches(&stale))
+                .context("cannot refresh touches")?;
+            self.new_touches += new.len() as u64;
+            self.from_store += stale.len() as u64;
+        }
+        self.refreshed += writing.count;
+        Ok(writing.count)
+    }
+}
+
+/// A slice of devices whose touches are being written.
+struct Writing {
+    next: tokio::task::JoinHandle<Result<Replaced, StoreError>>,
+    count: u64,
 }

@@ -20,12 +20,14 @@ pub(super) const DEVICE_ROWS: &str = "SELECT type, ts, sma_unpack(raw), message_
 
 impl EventStore for SqliteStore {
     async fn put_events(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
-        // Packed here, on the caller's thread, not on the writer's.
+        // Packed here, on the caller's thread, not on the writer's; only the
+        // columns are copied, not the whole message.
         let rows = messages
             .iter()
-            .map(|m| Ok((m.clone(), self.dictionaries.pack(&m.raw).map_err(sql)?)))
+            .map(|m| Ok(NewRow::of(m, self.dictionaries.pack(&m.raw).map_err(sql)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
-        self.write(move |tx| insert_rows(tx, &rows)).await
+        self.write(move |tx| insert_columns(tx, rows.iter().map(NewRow::columns)))
+            .await
     }
 
     async fn device_events(&self, anonymous_id: &str) -> Result<Vec<Message>, StoreError> {
@@ -98,47 +100,119 @@ impl EventStore for SqliteStore {
         })
         .await
     }
+
+    async fn begin_bulk_load(&self) -> Result<(), StoreError> {
+        let deferred = self.defer_indexes().await?;
+        tracing::debug!(deferred, "bulk load");
+        Ok(())
+    }
+
+    async fn end_bulk_load(&self) -> Result<(), StoreError> {
+        self.build_indexes().await
+    }
+}
+
+/// An event's columns, as the writer inserts them.
+struct Columns<'a> {
+    message_id: &'a str,
+    message_type: &'static str,
+    anonymous_id: Option<&'a str>,
+    user_id: Option<&'a str>,
+    ts: i64,
+    event: Option<&'a str>,
+    /// Text is packed by `sma_pack` once there is a dictionary.
+    raw: ValueRef<'a>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(m: &'a Message, raw: ValueRef<'a>) -> Self {
+        Columns {
+            message_id: &m.message_id,
+            message_type: m.message_type.as_str(),
+            anonymous_id: m.anonymous_id.as_deref(),
+            user_id: m.user_id.as_deref(),
+            ts: m.timestamp.timestamp_millis(),
+            event: m.event.as_deref(),
+            raw,
+        }
+    }
+}
+
+/// An event made ready for the writer by the caller: its columns copied (not
+/// the whole message) and its raw JSON packed, off the writer's thread.
+struct NewRow {
+    message_id: String,
+    message_type: &'static str,
+    anonymous_id: Option<String>,
+    user_id: Option<String>,
+    ts: i64,
+    event: Option<String>,
+    raw: Raw,
+}
+
+enum Raw {
+    Text(String),
+    Packed(Vec<u8>),
+}
+
+impl NewRow {
+    fn of(m: &Message, packed: Option<Vec<u8>>) -> Self {
+        NewRow {
+            message_id: m.message_id.clone(),
+            message_type: m.message_type.as_str(),
+            anonymous_id: m.anonymous_id.clone(),
+            user_id: m.user_id.clone(),
+            ts: m.timestamp.timestamp_millis(),
+            event: m.event.clone(),
+            raw: packed.map_or_else(|| Raw::Text(m.raw.clone()), Raw::Packed),
+        }
+    }
+
+    fn columns(&self) -> Columns<'_> {
+        Columns {
+            message_id: &self.message_id,
+            message_type: self.message_type,
+            anonymous_id: self.anonymous_id.as_deref(),
+            user_id: self.user_id.as_deref(),
+            ts: self.ts,
+            event: self.event.as_deref(),
+            raw: match &self.raw {
+                Raw::Text(text) => ValueRef::Text(text.as_bytes()),
+                Raw::Packed(packed) => ValueRef::Blob(packed),
+            },
+        }
+    }
 }
 
 /// Inserts messages inside the writer's transaction; answers, per message,
 /// whether it was new.
 pub(super) fn insert(tx: &Connection, messages: &[Message]) -> rusqlite::Result<Vec<bool>> {
-    insert_packed(tx, messages.iter().map(|m| (m, None)))
+    insert_columns(
+        tx,
+        messages
+            .iter()
+            .map(|m| Columns::of(m, ValueRef::Text(m.raw.as_bytes()))),
+    )
 }
 
-/// [`insert`] for messages whose raw JSON was packed by the caller.
-fn insert_rows(
+fn insert_columns<'a>(
     tx: &Connection,
-    rows: &[(Message, Option<Vec<u8>>)],
-) -> rusqlite::Result<Vec<bool>> {
-    insert_packed(tx, rows.iter().map(|(m, packed)| (m, packed.as_deref())))
-}
-
-/// `sma_pack` packs the raw JSON left as text (once there is a dictionary).
-fn insert_packed<'a>(
-    tx: &Connection,
-    rows: impl Iterator<Item = (&'a Message, Option<&'a [u8]>)>,
+    rows: impl Iterator<Item = Columns<'a>>,
 ) -> rusqlite::Result<Vec<bool>> {
     let mut insert = tx.prepare_cached(
-        "INSERT INTO events (message_id, type, anonymous_id, user_id, ts, event, url, referrer, raw)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, sma_pack(?9))
+        "INSERT INTO events (message_id, type, anonymous_id, user_id, ts, event, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, sma_pack(?7))
          ON CONFLICT (message_id) DO NOTHING",
     )?;
-    rows.map(|(m, packed)| {
-        let raw = match packed {
-            Some(packed) => ValueRef::Blob(packed),
-            None => ValueRef::Text(m.raw.as_bytes()),
-        };
+    rows.map(|r| {
         let n = insert.execute(params![
-            m.message_id,
-            m.message_type.as_str(),
-            m.anonymous_id,
-            m.user_id,
-            m.timestamp.timestamp_millis(),
-            m.event,
-            m.url,
-            m.referrer,
-            ToSqlOutput::Borrowed(raw)
+            r.message_id,
+            r.message_type,
+            r.anonymous_id,
+            r.user_id,
+            r.ts,
+            r.event,
+            ToSqlOutput::Borrowed(r.raw)
         ])?;
         Ok(n == 1)
     })

@@ -13,6 +13,7 @@
 //! the statement before every run: over a tenth of the writer's time went to
 //! parsing SQL. The unary plus changes nothing else; the index is still used.
 
+mod bulk;
 mod checkpoint;
 mod events;
 mod identity;
@@ -75,6 +76,7 @@ impl SqliteStore {
         let dictionaries = Arc::new(packing::Dictionaries::default());
         let mut conn = connect(path)?;
         schema::migrate(&mut conn)?;
+        bulk::ensure_indexes(&conn)?;
         dictionaries.load(&conn).map_err(sql)?;
         let writing = connect(path)?;
         for conn in [&conn, &writing] {

@@ -47,6 +47,10 @@ const MIGRATIONS: &[&str] = &[
         id         INTEGER PRIMARY KEY,
         dictionary BLOB NOT NULL -- zstd, trained on the events stored before it
     );",
+    // 5: the page URL and referrer are read from the raw message; as columns
+    // they were written for every event and never read.
+    "ALTER TABLE events DROP COLUMN url;
+    ALTER TABLE events DROP COLUMN referrer;",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

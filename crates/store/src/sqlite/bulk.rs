@@ -1,0 +1,155 @@
+//! Bulk loads: an import into an empty store builds the user and time indexes
+//! of `events` once, at its end, instead of inserting into them event by event.
+//! Their keys land all over each index, so every transaction of the load
+//! rewrote most of their pages through the WAL; built at the end they are one
+//! sort. The load's own reads (a device's events and their count) go through
+//! `events_by_device`, which stays.
+//!
+//! A load that never ends (killed) leaves the indexes missing: every open puts
+//! them back ([`ensure_indexes`]), so at worst reads are slow until then.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::SqliteStore;
+use crate::StoreError;
+
+/// The indexes a bulk load puts off: name, and how to build it.
+const DEFERRABLE: [(&str, &str); 2] = [
+    (
+        "events_by_user",
+        "CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id, ts) WHERE user_id IS NOT NULL",
+    ),
+    (
+        "events_by_time",
+        "CREATE INDEX IF NOT EXISTS events_by_time ON events (ts)",
+    ),
+];
+
+impl SqliteStore {
+    /// Puts off the deferrable indexes when the store holds no events yet;
+    /// answers whether it did.
+    pub(super) async fn defer_indexes(&self) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            let empty = tx
+                .query_row("SELECT 1 FROM events LIMIT 1", [], |_| Ok(()))
+                .optional()?
+                .is_none();
+            if empty {
+                for (name, _) in DEFERRABLE {
+                    tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
+                }
+            }
+            Ok(empty)
+        })
+        .await
+    }
+
+    /// Builds the deferrable indexes that are missing, in the writer's next
+    /// transaction.
+    pub(super) async fn build_indexes(&self) -> Result<(), StoreError> {
+        self.write(|tx| {
+            for (_, sql) in DEFERRABLE {
+                tx.execute_batch(sql)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// At open: builds the deferrable indexes a bulk load that never ended left
+/// missing. Only a missing index takes the write lock; when another process
+/// holds it (the load itself, still running), the store opens without, and
+/// says so.
+pub(super) fn ensure_indexes(conn: &Connection) -> Result<(), StoreError> {
+    for (name, sql) in DEFERRABLE {
+        let present = conn
+            .query_row(
+                "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1",
+                [name],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(super::sql)?
+            .is_some();
+        if present {
+            continue;
+        }
+        tracing::info!(index = name, "building an index a bulk load put off");
+        match conn.execute_batch(sql).map_err(super::sql) {
+            Ok(()) => {}
+            Err(StoreError::Unavailable(e)) => {
+                tracing::warn!(index = name, error = %e, "index not built (a bulk load is running?): reads by it are slow until it is");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use sma_spec::{Message, MessageType};
+
+    use crate::{EventStore, SqliteStore};
+
+    fn indexes(path: &std::path::Path) -> Vec<String> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn message(id: &str) -> Message {
+        let raw = format!(r#"{{"type":"page","messageId":"{id}","anonymousId":"a","userId":"u"}}"#);
+        Message::from_stored(&raw, MessageType::Page, Utc.timestamp_opt(1, 0).unwrap()).unwrap()
+    }
+
+    const ALL: [&str; 3] = ["events_by_device", "events_by_time", "events_by_user"];
+
+    #[tokio::test]
+    async fn an_empty_store_puts_off_the_indexes_until_the_load_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = SqliteStore::open(&path).unwrap();
+        store.begin_bulk_load().await.unwrap();
+        assert_eq!(indexes(&path), ["events_by_device"]);
+        store.put_events(&[message("m1")]).await.unwrap();
+        store.end_bulk_load().await.unwrap();
+        assert_eq!(indexes(&path), ALL);
+        // The rebuilt index serves reads by user.
+        let events = store.user_events("u", &[]).await.unwrap();
+        assert_eq!(events.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_store_with_events_keeps_its_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = SqliteStore::open(&path).unwrap();
+        store.put_events(&[message("m1")]).await.unwrap();
+        store.begin_bulk_load().await.unwrap();
+        assert_eq!(indexes(&path), ALL);
+        store.end_bulk_load().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_load_that_never_ended_is_mended_at_the_next_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            store.begin_bulk_load().await.unwrap();
+            store.put_events(&[message("m1")]).await.unwrap();
+        }
+        assert_eq!(indexes(&path), ["events_by_device"]);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(indexes(&path), ALL);
+        assert_eq!(store.user_events("u", &[]).await.unwrap().len(), 1);
+    }
+}
