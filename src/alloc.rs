@@ -19,8 +19,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const PURGE_DELAY: mi::mi_option_t = 15;
 
 /// For a bulk command that allocates and frees the same amounts over and
-/// over: freed memory is kept for reuse rather than given back to the OS and
-/// faulted in (zeroed) again. Memory stays at its peak until the command ends.
+/// over: freed memory is kept for reuse rather than given back to the OS a
+/// second later (the default) and faulted in (zeroed) again. Memory stays at its peak until the command ends.
 pub fn keep_freed_memory() {
     // SAFETY: mi_option_set only stores the value, read when memory is
     // next freed.
@@ -38,7 +38,7 @@ mod tests {
         if std::env::vars().any(|(k, _)| k.starts_with("MIMALLOC_")) {
             return;
         }
-        assert_eq!(get(PURGE_DELAY), 10, "purge_delay defaults to 10 ms");
+        assert_eq!(get(PURGE_DELAY), 1000, "purge_delay defaults to 1,000 ms");
         // Option 16, use_numa_nodes, defaults to 0: a shifted table fails.
         assert_eq!(get(PURGE_DELAY + 1), 0, "use_numa_nodes defaults to 0");
         assert_eq!(mi::_mi_option_last, 47, "the v3 option table");

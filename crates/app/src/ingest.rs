@@ -256,3 +256,46 @@ fn unique_by_id(messages: Vec<Message>, summary: &mut IngestSummary) -> Vec<Mess
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use sma_spec::{Message, MessageType};
+
+    use super::claims_of;
+
+    fn identify(id: &str, anonymous_id: &str, user_id: &str, secs: i64) -> Message {
+        let raw = format!(
+            r#"{{"type":"identify","messageId":"{id}","anonymousId":"{anonymous_id}","userId":"{user_id}"}}"#
+        );
+        let at = Utc.timestamp_opt(secs, 0).unwrap();
+        Message::from_stored(&raw, MessageType::Identify, at).unwrap()
+    }
+
+    /// Each link once, with the earliest evidence the store would keep of it,
+    /// in the order the links first appear.
+    #[test]
+    fn claims_are_one_per_link_with_the_earliest_evidence() {
+        let messages = [
+            identify("m1", "a", "u", 20),
+            identify("m2", "a", "v", 30),
+            identify("m3", "a", "u", 10),
+            identify("m0", "a", "u", 10),
+            identify("m4", "b", "u", 5),
+        ];
+        let claims: Vec<(String, String, i64, String)> = claims_of(&messages)
+            .into_iter()
+            .map(|c| {
+                let at = c.at.timestamp();
+                (c.link.anonymous_id, c.link.user_id, at, c.message_id)
+            })
+            .collect();
+        let expected = [
+            ("a", "u", 10, "m0"),
+            ("a", "v", 30, "m2"),
+            ("b", "u", 5, "m4"),
+        ]
+        .map(|(a, u, t, m)| (a.to_owned(), u.to_owned(), t, m.to_owned()));
+        assert_eq!(claims, expected);
+    }
+}
