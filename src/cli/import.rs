@@ -64,7 +64,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    crate::alloc::keep_freed_memory();
     let settings = context::settings()?;
     let runtime = context::runtime()?;
     let summary = context::on_configured_store(settings, &runtime, &args)?;
