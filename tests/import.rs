@@ -367,7 +367,8 @@ fn an_import_killed_midway_and_rerun_ends_like_an_uninterrupted_one() {
     let killed = s.path("killed.db");
     let mut child = s
         .sma(&killed)
-        .args(["import", "--batch", "100"])
+        // Commits every batch, so that the kill lands between commits.
+        .args(["import", "--batch", "100", "--commit-every", "0"])
         .arg(&archive)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

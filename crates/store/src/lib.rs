@@ -80,12 +80,22 @@ pub trait EventStore: Send + Sync {
     /// A bulk load (an import) begins: the store may put off upkeep that serves
     /// only reads the load itself does not make, and catch up on it in
     /// [`EventStore::end_bulk_load`] (or, should the load never end, when it
-    /// is next opened). By default nothing is put off.
-    fn begin_bulk_load(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+    /// is next opened). It may also commit the load's writes in fewer, larger
+    /// transactions than one per call, at least every `commit_every`: a call
+    /// then answers once applied, a kill can lose what was answered since the
+    /// last commit (an idempotent load run again restores it), and the end
+    /// answers whether everything was committed. Reads still see every write
+    /// answered before them. By default nothing changes.
+    fn begin_bulk_load(
+        &self,
+        commit_every: std::time::Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = commit_every;
         async { Ok(()) }
     }
 
-    /// Ends a bulk load: what [`EventStore::begin_bulk_load`] put off is done.
+    /// Ends a bulk load: what [`EventStore::begin_bulk_load`] put off is done,
+    /// and every write of the load is committed (or the error says it was not).
     fn end_bulk_load(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
         async { Ok(()) }
     }

@@ -15,7 +15,7 @@
 //! device seen again later is refreshed again, which is idempotent), and new
 //! touches are counted, never collected.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use anyhow::Context;
 use sma_app::{App, Stored};
@@ -33,6 +33,9 @@ pub const PENDING_CAP: usize = 150_000;
 const VIEWS_PER_DEVICE: usize = 4;
 /// Devices per store call.
 const SLICE: usize = 2048;
+/// Slices being written while the next is derived: each is serialised on a
+/// worker and then written, so with two the writer has the next one ready.
+const IN_FLIGHT: usize = 2;
 
 /// What is known of a device since it was last refreshed.
 #[derive(Default)]
@@ -142,9 +145,10 @@ impl<'a, S: Store> Refresher<'a, S> {
     }
 
     /// Writes the touches derived from the views held; devices the store holds
-    /// more events of are re-derived from the store. The next slice is derived
-    /// while the last one is written, and devices go in key order, so that
-    /// consecutive devices' touches (and the events counted) share pages.
+    /// more events of are re-derived from the store, together at the end (a
+    /// read waits for the store to commit what it holds). The next slice is
+    /// derived while the last ones are written, and devices go in key order, so
+    /// that consecutive devices' touches (and the events counted) share pages.
     fn refresh(
         &mut self,
         mut devices: Vec<(String, Pending)>,
@@ -153,7 +157,8 @@ impl<'a, S: Store> Refresher<'a, S> {
         devices.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let before = self.new_touches;
         let mut done = 0u64;
-        let mut writing: Option<Writing> = None;
+        let mut stale = BTreeSet::new();
+        let mut writing: VecDeque<Writing> = VecDeque::with_capacity(IN_FLIGHT + 1);
         let mut devices = devices.into_iter().peekable();
         while devices.peek().is_some() {
             let sets: Vec<DeviceTouches> = devices
@@ -173,15 +178,28 @@ impl<'a, S: Store> Refresher<'a, S> {
             let next = self
                 .runtime
                 .spawn(async move { app.store.replace_touches_where_complete(&sets).await });
-            if let Some(last) = writing.replace(Writing { next, count }) {
-                done += self.settle(last)?;
+            writing.push_back(Writing { next, count });
+            if writing.len() > IN_FLIGHT
+                && let Some(oldest) = writing.pop_front()
+            {
+                done += self.settle(oldest, &mut stale)?;
             }
             if let Some(progress) = progress.as_deref_mut() {
                 progress.update(done, self.new_touches - before);
             }
         }
-        if let Some(last) = writing {
-            done += self.settle(last)?;
+        for last in writing {
+            done += self.settle(last, &mut stale)?;
+        }
+        self.from_store += stale.len() as u64;
+        let stale: Vec<String> = stale.into_iter().collect();
+        for devices in stale.chunks(SLICE) {
+            let devices: BTreeSet<String> = devices.iter().cloned().collect();
+            let new = self
+                .runtime
+                .block_on(self.app.refresh_touches(&devices))
+                .context("cannot refresh touches")?;
+            self.new_touches += new.len() as u64;
         }
         if let Some(progress) = progress {
             progress.update(done, self.new_touches - before);
@@ -189,25 +207,16 @@ impl<'a, S: Store> Refresher<'a, S> {
         Ok(())
     }
 
-    /// Waits for a slice's write; re-derives from the store the devices it
-    /// left (their store holds more than this import saw). Answers the devices
-    /// of the slice.
-    fn settle(&mut self, writing: Writing) -> anyhow::Result<u64> {
+    /// Waits for a slice's write; adds to `stale` the devices it left (their
+    /// store holds more than this import saw). Answers the devices of the slice.
+    fn settle(&mut self, writing: Writing, stale: &mut BTreeSet<String>) -> anyhow::Result<u64> {
         let replaced = self
             .runtime
             .block_on(writing.next)
             .context("the touches write panicked")?
             .context("cannot store touches")?;
         self.new_touches += replaced.new_touches;
-        let stale: BTreeSet<String> = replaced.incomplete.into_iter().collect();
-        if !stale.is_empty() {
-            let new = self
-                .runtime
-                .block_on(self.app.refresh_touches(&stale))
-                .context("cannot refresh touches")?;
-            self.new_touches += new.len() as u64;
-            self.from_store += stale.len() as u64;
-        }
+        stale.extend(replaced.incomplete);
         self.refreshed += writing.count;
         Ok(writing.count)
     }

@@ -117,7 +117,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let store = SqliteStore::open(&path).unwrap();
-        store.begin_bulk_load().await.unwrap();
+        store
+            .begin_bulk_load(std::time::Duration::ZERO)
+            .await
+            .unwrap();
         assert_eq!(indexes(&path), ["events_by_device"]);
         store.put_events(&[message("m1")]).await.unwrap();
         store.end_bulk_load().await.unwrap();
@@ -133,7 +136,10 @@ mod tests {
         let path = dir.path().join("t.db");
         let store = SqliteStore::open(&path).unwrap();
         store.put_events(&[message("m1")]).await.unwrap();
-        store.begin_bulk_load().await.unwrap();
+        store
+            .begin_bulk_load(std::time::Duration::ZERO)
+            .await
+            .unwrap();
         assert_eq!(indexes(&path), ALL);
         store.end_bulk_load().await.unwrap();
     }
@@ -144,7 +150,10 @@ mod tests {
         let path = dir.path().join("t.db");
         {
             let store = SqliteStore::open(&path).unwrap();
-            store.begin_bulk_load().await.unwrap();
+            store
+                .begin_bulk_load(std::time::Duration::ZERO)
+                .await
+                .unwrap();
             store.put_events(&[message("m1")]).await.unwrap();
         }
         assert_eq!(indexes(&path), ["events_by_device"]);

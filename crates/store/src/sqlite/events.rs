@@ -101,14 +101,17 @@ impl EventStore for SqliteStore {
         .await
     }
 
-    async fn begin_bulk_load(&self) -> Result<(), StoreError> {
+    async fn begin_bulk_load(&self, commit_every: std::time::Duration) -> Result<(), StoreError> {
         let deferred = self.defer_indexes().await?;
-        tracing::debug!(deferred, "bulk load");
-        Ok(())
+        tracing::debug!(deferred, ?commit_every, "bulk load");
+        self.writer.bulk(Some(commit_every)).await
     }
 
     async fn end_bulk_load(&self) -> Result<(), StoreError> {
-        self.build_indexes().await
+        let built = self.build_indexes().await;
+        // Ends bulk mode whatever became of the indexes: what it holds is committed.
+        let ended = self.writer.bulk(None).await;
+        built.and(ended)
     }
 }
 

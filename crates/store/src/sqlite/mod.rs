@@ -142,7 +142,7 @@ impl SqliteStore {
     }
 
     /// Runs the write `f` in the writer's next transaction; answers once that
-    /// has committed.
+    /// has committed (during a bulk load: once applied, see [`writer`]).
     async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -151,7 +151,8 @@ impl SqliteStore {
         self.writer.write(f).await
     }
 
-    /// Runs the read `f` with the reading connection on the blocking pool.
+    /// Runs the read `f` with the reading connection on the blocking pool;
+    /// during a bulk load, once what the writer holds open is committed.
     async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -160,6 +161,7 @@ impl SqliteStore {
         if let Some(log) = self.intake_log.get() {
             log.read_after_writes().await?;
         }
+        self.writer.commit_for_read().await?;
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
             let mut conn = conn

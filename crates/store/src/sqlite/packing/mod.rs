@@ -25,7 +25,7 @@ use std::sync::{Arc, RwLock};
 
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use zstd::zstd_safe::{CCtx, CDict, DCtx, DDict};
 
 /// Events stored before a dictionary is trained, and samples it is trained on.
@@ -100,9 +100,17 @@ impl Dictionaries {
         Ok(())
     }
 
-    /// Before a write, on the writer's connection: trains and stores a
+    /// After a rollback: a dictionary trained in the rolled-back transaction
+    /// (bulk mode's) is not stored, so nothing may be packed with it.
+    pub(super) fn reload(&self, conn: &Connection) -> rusqlite::Result<()> {
+        self.known.write().expect("dictionaries lock").current = None;
+        self.load(conn)
+    }
+
+    /// On the writer's connection, between writes: trains and stores a
     /// dictionary once [`TRAIN_AT`] events are stored and none exists (another
-    /// process may have stored one: it is used instead). Its own transaction.
+    /// process may have stored one: it is used instead). Its own transaction,
+    /// or a savepoint in the one open (bulk mode's).
     pub(super) fn train_if_due(&self, conn: &Connection) -> rusqlite::Result<()> {
         let failed_at = {
             let known = self.known.read().expect("dictionaries lock");
@@ -116,19 +124,43 @@ impl Dictionaries {
         if stored < TRAIN_AT || failed_at.is_some_and(|at| stored < at + TRAIN_AT) {
             return Ok(());
         }
-        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-        let existing: Option<(u32, Vec<u8>)> = tx
+        let (begin, end, undo) = match conn.is_autocommit() {
+            true => ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"),
+            false => (
+                "SAVEPOINT train",
+                "RELEASE train",
+                "ROLLBACK TO train; RELEASE train",
+            ),
+        };
+        conn.execute_batch(begin)?;
+        match self.train(conn, stored) {
+            Ok(Some((id, bytes))) => {
+                conn.execute_batch(end)?;
+                self.add(id, &bytes);
+                Ok(())
+            }
+            Ok(None) => conn.execute_batch(undo),
+            Err(e) => {
+                let _ = conn.execute_batch(undo);
+                Err(e)
+            }
+        }
+    }
+
+    /// The dictionary to use: another process's stored one, or one trained on
+    /// the latest [`TRAIN_AT`] events and stored (None when training failed).
+    fn train(&self, conn: &Connection, stored: i64) -> rusqlite::Result<Option<(u32, Vec<u8>)>> {
+        let existing: Option<(u32, Vec<u8>)> = conn
             .query_row(
                 "SELECT id, dictionary FROM raw_dictionaries ORDER BY id DESC LIMIT 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if let Some((id, bytes)) = existing {
-            self.add(id, &bytes);
-            return Ok(());
+        if existing.is_some() {
+            return Ok(existing);
         }
-        let samples: Vec<String> = tx
+        let samples: Vec<String> = conn
             .prepare(
                 "SELECT raw FROM events WHERE rowid > ?1 AND typeof(raw) = 'text' ORDER BY rowid",
             )?
@@ -139,22 +171,20 @@ impl Dictionaries {
             Err(e) => {
                 tracing::info!(error = %e, stored, "no dictionary for raw messages yet");
                 self.known.write().expect("dictionaries lock").failed_at = Some(stored);
-                return Ok(());
+                return Ok(None);
             }
         };
-        let id: u32 = tx.query_row(
+        let id: u32 = conn.query_row(
             "INSERT INTO raw_dictionaries (dictionary) VALUES (?1) RETURNING id",
             params![bytes],
             |r| r.get(0),
         )?;
-        tx.commit()?;
         tracing::info!(
             id,
             samples = samples.len(),
             "trained a dictionary for raw messages"
         );
-        self.add(id, &bytes);
-        Ok(())
+        Ok(Some((id, bytes)))
     }
 
     fn add(&self, id: u32, bytes: &[u8]) {
@@ -248,4 +278,4 @@ fn user(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> rusqlite::Err
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

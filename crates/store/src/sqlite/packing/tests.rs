@@ -9,7 +9,7 @@ use crate::{EventStore, SqliteStore, StoreError, TouchRecord, TouchStore};
 
 /// Page view `n` of device `n % 97`: the varied URLs, referrers and agents of
 /// a real site.
-fn page(n: i64) -> Message {
+pub(in crate::sqlite) fn page(n: i64) -> Message {
     let device = format!("device-{:04}", n % 97);
     let agents = [
         "Mozilla/5.0 (Macintosh) Chrome/124.0",

@@ -3,11 +3,15 @@
 //! savepoint inside one transaction, commits once, and only then reports to
 //! each caller: an acknowledged write is committed, and many concurrent writes
 //! share one commit instead of queueing for one each. (Under `sma serve` the
-//! intake log answers bodies before this; see [`super::intake_log`].)
+//! intake log answers bodies before this; see [`super::intake_log`].) A bulk
+//! load changes that for its duration ([`bulk`]).
+
+mod bulk;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::time::Duration;
 
 use rusqlite::Connection;
 
@@ -20,7 +24,7 @@ const MAX_GROUP: usize = 256;
 /// The pause after a transaction in which something failed: writes queued
 /// again (the intake log's) are not retried in a tight loop while the database
 /// is unavailable.
-const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+const RETRY_PAUSE: Duration = Duration::from_secs(1);
 
 /// Reports the outcome of the transaction a write ran in.
 type Finish = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
@@ -28,15 +32,29 @@ type Finish = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
 /// could not begin), in a savepoint when `shared` (others run in the same
 /// transaction); answers whether it succeeded and how to report the commit.
 type Job = Box<dyn FnOnce(Option<&Connection>, bool) -> (bool, Finish) + Send>;
+/// Answers an order that is not a write.
+type Answer = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// What the writer thread is sent, and does in the order sent.
+enum Order {
+    Write(Job),
+    /// Bulk mode on, committing at least this often ([`bulk`]), or off, which
+    /// commits what it holds open.
+    Bulk(Option<Duration>, Answer),
+    /// Commits what bulk mode holds open.
+    Commit(Answer),
+}
 
 pub(super) struct Writer {
-    queue: mpsc::Sender<Job>,
+    queue: mpsc::Sender<Order>,
+    /// Whether bulk mode is on, as the store's readers need to know.
+    bulk: AtomicBool,
 }
 
 impl Writer {
     /// Starts the writer thread on `conn`; it ends when every store clone is gone.
     /// Between transactions it finishes a checkpoint when `catch_up` asks.
-    /// Before each transaction it trains a dictionary for raw messages once one
+    /// Around its transactions it trains a dictionary for raw messages once one
     /// is due ([`Dictionaries::train_if_due`]).
     pub(super) fn start(
         conn: Connection,
@@ -47,15 +65,26 @@ impl Writer {
         // costs a copy, not a temporary file's writes.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(sql)?;
-        let (queue, jobs) = mpsc::channel::<Job>();
+        let (queue, orders) = mpsc::channel::<Order>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || group_commits(&conn, &jobs, &catch_up, &dictionaries))
+            .spawn(move || {
+                let thread = Thread {
+                    conn: &conn,
+                    catch_up: &catch_up,
+                    dictionaries: &dictionaries,
+                };
+                thread.serve(&orders);
+            })
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
-        Ok(Writer { queue })
+        Ok(Writer {
+            queue,
+            bulk: AtomicBool::new(false),
+        })
     }
 
-    /// Runs `f` in the next group transaction; answers once that has committed.
+    /// Runs `f` in the next group transaction; answers once that has committed
+    /// (in bulk mode: once applied).
     pub(super) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -95,26 +124,138 @@ impl Writer {
             });
             (ok, finish)
         });
+        self.send(Order::Write(job))
+    }
+
+    /// Turns bulk mode on, committing at least every `every`, or off ([`bulk`]);
+    /// off answers once what it held open is committed, or with why the load's
+    /// writes were lost.
+    pub(super) async fn bulk(&self, every: Option<Duration>) -> Result<(), StoreError> {
+        if every.is_some() {
+            self.bulk.store(true, Ordering::SeqCst);
+        }
+        let result = self.order(|answer| Order::Bulk(every, answer)).await;
+        if every.is_none() {
+            self.bulk.store(false, Ordering::SeqCst);
+        }
+        result
+    }
+
+    /// Before a read: in bulk mode, commits what the writer holds open, so
+    /// that the read sees every write answered before it.
+    pub(super) async fn commit_for_read(&self) -> Result<(), StoreError> {
+        if !self.bulk.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.order(Order::Commit).await
+    }
+
+    async fn order(&self, order: impl FnOnce(Answer) -> Order) -> Result<(), StoreError> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        self.send(order(Box::new(move |result| drop(done.send(result)))))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?
+    }
+
+    fn send(&self, order: Order) -> Result<(), StoreError> {
         self.queue
-            .send(job)
+            .send(order)
             .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))
     }
 }
 
-fn group_commits(
-    conn: &Connection,
-    jobs: &mpsc::Receiver<Job>,
-    catch_up: &AtomicBool,
-    dictionaries: &Dictionaries,
-) {
-    while let Ok(first) = jobs.recv() {
-        super::checkpoint::writer_catch_up(conn, catch_up);
-        if let Err(e) = dictionaries.train_if_due(conn) {
+/// The writer thread's side.
+struct Thread<'a> {
+    conn: &'a Connection,
+    catch_up: &'a AtomicBool,
+    dictionaries: &'a Dictionaries,
+}
+
+impl Thread<'_> {
+    /// Carries out orders until every sender is gone.
+    fn serve(&self, orders: &mpsc::Receiver<Order>) {
+        let mut bulk: Option<bulk::Load> = None;
+        // An order taken while gathering a group of writes, to do next.
+        let mut held: Option<Order> = None;
+        loop {
+            let order = match held.take() {
+                Some(order) => order,
+                None => match bulk::receive(orders, bulk.as_ref()) {
+                    bulk::Received::Order(order) => order,
+                    bulk::Received::Due => {
+                        if let Some(load) = bulk.as_mut() {
+                            // A failure is kept in the load and told to its next caller.
+                            let _ = load.commit(self);
+                        }
+                        continue;
+                    }
+                    bulk::Received::Closed => break,
+                },
+            };
+            match order {
+                Order::Write(job) => match bulk.as_mut() {
+                    Some(load) => load.apply(self, job),
+                    None => {
+                        let mut group = vec![job];
+                        while group.len() < MAX_GROUP {
+                            match orders.try_recv() {
+                                Ok(Order::Write(job)) => group.push(job),
+                                Ok(other) => {
+                                    held = Some(other);
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        self.group_commit(group);
+                    }
+                },
+                Order::Bulk(Some(every), answer) => {
+                    bulk.get_or_insert_with(|| bulk::Load::new(every));
+                    answer(Ok(()));
+                }
+                Order::Bulk(None, answer) => {
+                    answer(bulk.take().map_or(Ok(()), |mut load| load.commit(self)));
+                }
+                Order::Commit(answer) => {
+                    answer(bulk.as_mut().map_or(Ok(()), |load| load.commit(self)));
+                }
+            }
+        }
+        if let Some(mut load) = bulk
+            && let Err(e) = load.commit(self)
+        {
+            tracing::error!(error = %e, "the bulk load's last transaction was lost");
+        }
+    }
+
+    /// Before a transaction: a checkpoint if asked for, a dictionary if due.
+    fn between_transactions(&self) {
+        super::checkpoint::writer_catch_up(self.conn, self.catch_up);
+        self.train_if_due();
+    }
+
+    fn train_if_due(&self) {
+        if let Err(e) = self.dictionaries.train_if_due(self.conn) {
             // Values stay text meanwhile; the next transaction tries again.
             tracing::warn!(error = %e, "cannot train a dictionary for raw messages");
         }
-        let mut group = vec![first];
-        group.extend(jobs.try_iter().take(MAX_GROUP - 1));
+    }
+
+    /// Rolls back bulk mode's transaction, and a dictionary trained in it.
+    fn roll_back(&self) {
+        let _ = run(self.conn, "ROLLBACK");
+        if let Err(e) = self.dictionaries.reload(self.conn) {
+            tracing::error!(error = %e, "cannot reload the dictionaries for raw messages");
+        }
+    }
+
+    /// Runs a group of writes in one transaction, each in a savepoint when
+    /// there are several, and reports the commit to each.
+    fn group_commit(&self, group: Vec<Job>) {
+        let conn = self.conn;
+        self.between_transactions();
         // A write alone needs no savepoint (a bulk import's large writes skip
         // its page journal): if it fails, its whole transaction is rolled back.
         let shared = group.len() > 1;
@@ -149,6 +290,10 @@ fn group_commits(
         }
         if outcome.is_err() || a_write_failed {
             std::thread::sleep(RETRY_PAUSE);
+        } else {
+            // Now rather than before the next write: that write's caller
+            // packs with the dictionary before sending it.
+            self.train_if_due();
         }
     }
 }
