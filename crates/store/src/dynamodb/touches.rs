@@ -96,7 +96,10 @@ fn touch_item(device: &str, touch: &TouchRecord) -> Item {
         .s("device", device)
         .s("message_id", &touch.message_id)
         .s("timestamp", keys::ts(touch.timestamp))
-        .s("touch", touch.touch.to_string())
+        .s(
+            "touch",
+            serde_json::to_string(&touch.touch).expect("JSON values serialise"),
+        )
         .build()
 }
 

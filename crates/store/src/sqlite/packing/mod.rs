@@ -32,8 +32,10 @@ use zstd::zstd_safe::{CCtx, CDict, DCtx, DDict};
 pub(super) const TRAIN_AT: i64 = 2_000;
 /// The dictionary's size: 64 KiB compresses these messages less than 4% better.
 const DICTIONARY_BYTES: usize = 16 * 1024;
-/// zstd's level: higher levels gain under 3% here and cost more time per write.
-const LEVEL: i32 = -1;
+/// zstd's level: a million-event import's database is 8% smaller with 1
+/// than with -1, at the same speed in four alternating runs; higher levels
+/// gain under 3% more and cost more time per write.
+const LEVEL: i32 = 1;
 /// The first byte of a packed value (the format, should it ever change).
 const MARK: u8 = b'z';
 const HEADER: usize = 5;
