@@ -3,14 +3,16 @@
 //!
 //! One thread reads, decompresses, parses and validates ([`reader`]); the calling
 //! thread starts storing each batch of messages through [`App::store_linked`]
-//! (one store transaction for the events of a batch, one for its identity
-//! links) without waiting for the last one's commit; a third waits for each
-//! batch, detects the sources of its new page views, and derives the touches
-//! of every device once, from what was stored ([`touches`]). The store is told
-//! it takes a bulk load ([`sma_store::EventStore::begin_bulk_load`]). Storage is idempotent by messageId, so importing the same
-//! files again adds nothing and an import killed at any point is completed by
-//! running it again: the end state is the same as an uninterrupted run's,
-//! whatever was committed before the kill.
+//! (one store write for the events of a batch, one for its identity links)
+//! without waiting for the last one; a third waits for each batch, detects the
+//! sources of its new page views, and derives the touches of every device once,
+//! from what was stored ([`touches`]). The store is told it takes a bulk load
+//! ([`sma_store::EventStore::begin_bulk_load`]): the embedded one puts off
+//! indexes and commits every `--commit-every` seconds rather than every write.
+//! Storage is idempotent by messageId, so importing the same files again adds
+//! nothing and an import killed at any point is completed by running it again:
+//! the end state is the same as an uninterrupted run's, whatever was committed
+//! before the kill.
 
 pub mod progress;
 mod reader;

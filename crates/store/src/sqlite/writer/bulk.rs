@@ -14,7 +14,7 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use super::{Job, Order, Thread, run, transaction_failed};
+use super::{Job, Order, Thread, run};
 use crate::StoreError;
 
 pub(super) enum Received {
@@ -108,12 +108,15 @@ impl Load {
         };
         let result = run(thread.conn, "COMMIT").map_err(|e| {
             thread.roll_back();
-            let e = transaction_failed(&e);
-            tracing::error!(error = %e, "a bulk load's commit failed");
+            let e = StoreError::Backend(format!(
+                "a commit of the bulk load failed ({e}), and the writes applied since the \
+                 last one were lost with it; run the load again"
+            ));
+            tracing::error!(error = %e, "bulk commit failed");
             self.failed = Some(e.clone());
             e
         });
-        tracing::trace!(elapsed = ?since.elapsed(), "bulk commit");
+        tracing::trace!(held = ?since.elapsed(), "bulk commit");
         result
     }
 }
