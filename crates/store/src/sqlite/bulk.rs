@@ -114,9 +114,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_store_puts_off_the_indexes_until_the_load_ends() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = SqliteStore::open(&path).unwrap();
+        let (_dir, path, store) = crate::sqlite::scratch_store();
         store
             .begin_bulk_load(std::time::Duration::ZERO)
             .await
@@ -132,9 +130,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_store_with_events_keeps_its_indexes() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = SqliteStore::open(&path).unwrap();
+        let (_dir, path, store) = crate::sqlite::scratch_store();
         store.put_events(&[message("m1")]).await.unwrap();
         store
             .begin_bulk_load(std::time::Duration::ZERO)
@@ -146,16 +142,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_load_that_never_ended_is_mended_at_the_next_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        {
-            let store = SqliteStore::open(&path).unwrap();
-            store
-                .begin_bulk_load(std::time::Duration::ZERO)
-                .await
-                .unwrap();
-            store.put_events(&[message("m1")]).await.unwrap();
-        }
+        let (_dir, path, store) = crate::sqlite::scratch_store();
+        store
+            .begin_bulk_load(std::time::Duration::ZERO)
+            .await
+            .unwrap();
+        store.put_events(&[message("m1")]).await.unwrap();
+        drop(store);
         assert_eq!(indexes(&path), ["events_by_device"]);
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(indexes(&path), ALL);

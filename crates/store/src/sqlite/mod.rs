@@ -174,6 +174,16 @@ impl SqliteStore {
     }
 }
 
+/// A store in a directory of its own, for tests: the directory lasts as long
+/// as the guard answered with it.
+#[cfg(test)]
+pub(crate) fn scratch_store() -> (tempfile::TempDir, PathBuf, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store = SqliteStore::open(&path).unwrap();
+    (dir, path, store)
+}
+
 /// A connection with the store's settings.
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)

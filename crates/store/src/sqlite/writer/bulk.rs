@@ -76,7 +76,7 @@ impl Load {
         // failed write fails the load anyway.
         let (ok, finish) = job(Some(thread.conn), false);
         if ok {
-            // In the transaction: the next write's caller packs with it.
+            // In the transaction.
             thread.train_if_due();
         } else {
             thread.roll_back();
@@ -152,9 +152,7 @@ mod tests {
 
     #[tokio::test]
     async fn bulk_writes_are_answered_applied_and_committed_by_a_read_or_the_end() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = SqliteStore::open(&path).unwrap();
+        let (_dir, path, store) = crate::sqlite::scratch_store();
         store
             .writer
             .bulk(Some(Duration::from_secs(600)))
@@ -185,9 +183,7 @@ mod tests {
 
     #[tokio::test]
     async fn bulk_mode_commits_when_a_transaction_has_been_open_long_enough() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = SqliteStore::open(&path).unwrap();
+        let (_dir, path, store) = crate::sqlite::scratch_store();
         store
             .writer
             .bulk(Some(Duration::from_millis(50)))
@@ -208,9 +204,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_bulk_write_fails_the_rest_of_the_load_and_says_so() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = SqliteStore::open(&path).unwrap();
+        let (_dir, path, store) = crate::sqlite::scratch_store();
         store.put_events(&pages(0, 10)).await.unwrap();
         store
             .writer

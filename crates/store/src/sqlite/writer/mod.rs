@@ -54,8 +54,8 @@ pub(super) struct Writer {
 impl Writer {
     /// Starts the writer thread on `conn`; it ends when every store clone is gone.
     /// Between transactions it finishes a checkpoint when `catch_up` asks.
-    /// Around its transactions it trains a dictionary for raw messages once one
-    /// is due ([`Dictionaries::train_if_due`]).
+    /// After its writes it trains a dictionary for raw messages once one is
+    /// due ([`Dictionaries::train_if_due`]).
     pub(super) fn start(
         conn: Connection,
         catch_up: Arc<AtomicBool>,
@@ -230,12 +230,13 @@ impl Thread<'_> {
         }
     }
 
-    /// Before a transaction: a checkpoint if asked for, a dictionary if due.
+    /// Before a transaction: a checkpoint if asked for.
     fn between_transactions(&self) {
         super::checkpoint::writer_catch_up(self.conn, self.catch_up);
-        self.train_if_due();
     }
 
+    /// After a write is applied (committed, outside bulk mode): a dictionary
+    /// if due, so that the next write's caller packs with it.
     fn train_if_due(&self) {
         if let Err(e) = self.dictionaries.train_if_due(self.conn) {
             // Values stay text meanwhile; the next transaction tries again.
@@ -291,8 +292,6 @@ impl Thread<'_> {
         if outcome.is_err() || a_write_failed {
             std::thread::sleep(RETRY_PAUSE);
         } else {
-            // Now rather than before the next write: that write's caller
-            // packs with the dictionary before sending it.
             self.train_if_due();
         }
     }
