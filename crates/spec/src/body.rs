@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::loose;
 use crate::message::{Message, MessageError, MessageType};
-use crate::wire::parse_message;
+use crate::wire::{parse_message, validate};
 
 /// Segment's limit on one message, checked on its raw JSON text.
 pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
@@ -64,14 +65,19 @@ pub fn parse_body(body: &[u8], opts: ParseOptions) -> Result<Vec<Item>, BodyErro
     let raws: Vec<&str> = match trimmed.as_bytes().first() {
         None => return Err(BodyError::Empty),
         Some(b'[') => raw_texts(serde_json::from_str(text).map_err(json_error)?),
-        // The probe for `batch` reads (and so validates) the whole object: a
-        // single message is not read a second time to find its bounds.
-        Some(b'{') => match batch_field(text)? {
-            Some(batch) => {
-                raw_texts(serde_json::from_str(batch.get()).map_err(|_| BodyError::BatchNotArray)?)
+        Some(b'{') => {
+            if let Some(item) = one_pass(text, opts) {
+                return Ok(vec![item]);
             }
-            None => vec![text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))],
-        },
+            // The probe for `batch` reads (and so validates) the whole object: a
+            // single message is not read a second time to find its bounds.
+            match batch_field(text)? {
+                Some(batch) => raw_texts(
+                    serde_json::from_str(batch.get()).map_err(|_| BodyError::BatchNotArray)?,
+                ),
+                None => vec![trim(text)],
+            }
+        }
         Some(_) => {
             // Valid JSON of the wrong shape is a shape error; anything else is a
             // JSON error, which names the position.
@@ -84,6 +90,29 @@ pub fn parse_body(body: &[u8], opts: ParseOptions) -> Result<Vec<Item>, BodyErro
         .enumerate()
         .map(|(index, raw)| item(index, raw, opts))
         .collect())
+}
+
+/// A body that is one message (an archive line, a classic webhook call), read
+/// once: its fields and its validity as JSON in the same pass. `None` leaves the
+/// body to the general path: a batch, a message over the size limit, or a text
+/// that does not read, which that path reports as it always has.
+fn one_pass(text: &str, opts: ParseOptions) -> Option<Item> {
+    let raw = trim(text);
+    // A cheap look first, so that a batch body is not read twice.
+    if raw.len() > MAX_MESSAGE_BYTES || raw.contains("\"batch\"") {
+        return None;
+    }
+    let top = loose::read(raw).ok()??;
+    if top.batch.is_some() {
+        return None;
+    }
+    let result = validate(&top, raw, opts.implied_type, opts.received_at);
+    Some(outcome(0, raw, result))
+}
+
+/// A body without the JSON whitespace around it.
+fn trim(text: &str) -> &str {
+    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
 }
 
 fn raw_texts(raws: Vec<&RawValue>) -> Vec<&str> {
@@ -107,6 +136,10 @@ fn item(index: usize, raw: &str, opts: ParseOptions) -> Item {
     } else {
         parse_message(raw, opts.implied_type, opts.received_at)
     };
+    outcome(index, raw, result)
+}
+
+fn outcome(index: usize, raw: &str, result: Result<Option<Message>, MessageError>) -> Item {
     match result {
         Ok(Some(message)) => Item::Message(message),
         Ok(None) => Item::Ignored { index },

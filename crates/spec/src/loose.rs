@@ -77,6 +77,8 @@ fields!(
         name: Option<Loose<'a>> = "name",
         properties: Obj<Properties<'a>> = "properties",
         context: Obj<Context<'a>> = "context",
+        // Only a body's top level has one; a message never does.
+        batch: Option<Loose<'a>> = "batch",
     }
 );
 

@@ -21,6 +21,16 @@ pub(crate) fn parse_message(
     let top = loose::read(raw)
         .map_err(|e| MessageError::Json(e.to_string()))?
         .ok_or(MessageError::NotAnObject)?;
+    validate(&top, raw, implied_type, received_at)
+}
+
+/// Validates a message already read ([`loose::read`]) from `raw`.
+pub(crate) fn validate(
+    top: &loose::Top,
+    raw: &str,
+    implied_type: Option<MessageType>,
+    received_at: DateTime<Utc>,
+) -> Result<Option<Message>, MessageError> {
     let message_type = match (string(&top.kind, "type")?, implied_type) {
         (Some(name), _) => MessageType::parse(&name).ok_or(MessageError::UnknownType(name))?,
         (None, Some(implied)) => implied,
@@ -43,7 +53,7 @@ pub(crate) fn parse_message(
     if message_type == MessageType::Alias && previous_id.is_none() {
         return Err(MessageError::MissingPreviousId);
     }
-    let timestamp = timestamp(&top)?.unwrap_or(received_at);
+    let timestamp = timestamp(top)?.unwrap_or(received_at);
     let event = string(&top.event, "event")?;
     if message_type == MessageType::Track && event.is_none() {
         return Err(MessageError::MissingEvent);
