@@ -30,7 +30,7 @@ async fn contents(store: &impl Store) -> (BTreeSet<String>, Vec<(String, Vec<Str
         let events = match &owner {
             Owner::Device(device) => {
                 let stored = store.device_touches(device).await.unwrap();
-                let json = stored.iter().map(|t| t.touch.to_string()).collect();
+                let json = stored.iter().map(|t| t.touch.as_str().to_owned()).collect();
                 touches.push((device.clone(), json));
                 store.device_events(device).await.unwrap()
             }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use sma_attribution::{PageView, Touch};
 use sma_sources::{Campaign, Source, Visit};
 use sma_spec::Message;
-use sma_store::{Store, StoreError, TouchRecord};
+use sma_store::{Store, StoreError, TouchJson, TouchRecord};
 
 use crate::{App, Rules};
 
@@ -110,12 +110,12 @@ fn record(touch: &Touch) -> TouchRecord {
         device: touch.device.clone(),
         timestamp: chrono::DateTime::from_timestamp_millis(touch.timestamp).unwrap_or_default(),
         message_id: touch.message_id.clone(),
-        touch: serde_json::to_value(touch).expect("touches serialise"),
+        touch: TouchJson::new(touch).expect("touches serialise"),
     }
 }
 
 pub(crate) fn touch(record: TouchRecord) -> Result<Touch, StoreError> {
-    serde_json::from_value(record.touch).map_err(|e| {
+    record.touch.parse().map_err(|e| {
         StoreError::Corrupt(format!(
             "touch {} of {}: {e}",
             record.message_id, record.device

@@ -27,7 +27,7 @@ pub use identity::{Claim, Conflict, LinkOutcome};
 pub use intake::{Applied, Applying, DeriveTouches, Intake, IntakeStore, Intaken};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
-pub use touch::{DeviceTouches, Owner, Replaced, TouchRecord};
+pub use touch::{DeviceTouches, Owner, Replaced, TouchJson, TouchRecord};
 
 /// Raw Segment messages.
 pub trait EventStore: Send + Sync {

@@ -260,7 +260,8 @@ fn realistic_touch(device: &str, page: &Message) -> TouchRecord {
             "source": {"channel": "Paid Search", "source": "google", "medium": "cpc", "campaign": "spring",
                        "term": null, "content": null, "referrer_host": "www.google.com",
                        "click_id": null, "rule": "utm_medium cpc on a search engine"}
-        }),
+        })
+        .into(),
     }
 }
 

@@ -175,7 +175,7 @@ async fn dynamodb_unprocessed_items_of_a_batch_write_are_sent_again() {
         device: "a-1".into(),
         timestamp: at.parse().unwrap(),
         message_id: id.into(),
-        touch: json!({"channel": "Organic Search"}),
+        touch: json!({"channel": "Organic Search"}).into(),
     };
     let touches = [
         touch("p1", "2024-05-01T10:00:00Z"),

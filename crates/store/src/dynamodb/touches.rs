@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRe
 
 use super::DynamoStore;
 use super::keys::{self, Item, ItemBuilder, get_s};
-use crate::{StoreError, TouchRecord, TouchStore};
+use crate::{StoreError, TouchJson, TouchRecord, TouchStore};
 
 const TOUCH_PREFIX: &str = "touch#";
 
@@ -96,10 +96,7 @@ fn touch_item(device: &str, touch: &TouchRecord) -> Item {
         .s("device", device)
         .s("message_id", &touch.message_id)
         .s("timestamp", keys::ts(touch.timestamp))
-        .s(
-            "touch",
-            serde_json::to_string(&touch.touch).expect("JSON values serialise"),
-        )
+        .s("touch", touch.touch.as_str())
         .build()
 }
 
@@ -110,8 +107,7 @@ pub fn touch_from_item(item: &HashMap<String, AttributeValue>) -> Result<TouchRe
         device: get_s(item, "device")?.to_owned(),
         timestamp: keys::parse_ts(get_s(item, "timestamp")?)?,
         message_id: get_s(item, "message_id")?.to_owned(),
-        touch: serde_json::from_str(get_s(item, "touch")?)
-            .map_err(|e| StoreError::Corrupt(format!("touch JSON: {e}")))?,
+        touch: TouchJson::stored(get_s(item, "touch")?.to_owned()),
     })
 }
 
@@ -126,7 +122,7 @@ mod tests {
             device: "a1".into(),
             timestamp: Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).unwrap(),
             message_id: "p1".into(),
-            touch: serde_json::json!({"channel": "Organic Search", "n": 1.5}),
+            touch: serde_json::json!({"channel": "Organic Search", "n": 1.5}).into(),
         };
         let item = touch_item("a1", &touch);
         assert_eq!(

@@ -5,7 +5,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, params};
 
 use super::{SqliteStore, sql};
-use crate::{DeviceTouches, Replaced, StoreError, TouchRecord, TouchStore};
+use crate::{DeviceTouches, Replaced, StoreError, TouchJson, TouchRecord, TouchStore};
 
 impl TouchStore for SqliteStore {
     async fn replace_touches(
@@ -90,8 +90,7 @@ impl TouchStore for SqliteStore {
                     timestamp: DateTime::from_timestamp_millis(ts)
                         .ok_or_else(|| StoreError::Corrupt(format!("touch time {ts}")))?,
                     message_id,
-                    touch: serde_json::from_str(&touch)
-                        .map_err(|e| StoreError::Corrupt(format!("touch JSON: {e}")))?,
+                    touch: TouchJson::stored(touch),
                 })
             })
             .collect()
@@ -125,9 +124,7 @@ pub(super) fn unpacked_rows(touches: &[TouchRecord]) -> Vec<Row> {
         .map(|t| Row {
             message_id: t.message_id.clone(),
             ts: t.timestamp.timestamp_millis(),
-            // Not `to_string()`: Display goes through the formatting machinery,
-            // a tenth of an import's touch writing in a profile.
-            json: serde_json::to_string(&t.touch).expect("JSON values serialise"),
+            json: t.touch.as_str().to_owned(),
             packed: None,
         })
         .collect()

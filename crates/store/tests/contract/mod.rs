@@ -219,7 +219,7 @@ pub fn touch(device: &str, id: &str, minute: u32) -> TouchRecord {
         device: device.into(),
         timestamp: at(minute),
         message_id: id.into(),
-        touch: json!({"channel": "Organic Search", "message_id": id}),
+        touch: json!({"channel": "Organic Search", "message_id": id}).into(),
     }
 }
 
@@ -249,7 +249,7 @@ pub async fn replaces_touches_and_reports_new_ones(store: impl Store) {
     );
     // The same pages, re-derived differently (a later history changed them).
     let mut changed = touch("a1", "p1", 1);
-    changed.touch = json!({"channel": "Paid Search", "message_id": "p1"});
+    changed.touch = json!({"channel": "Paid Search", "message_id": "p1"}).into();
     let moved = touch("a1", "p3", 4);
     let again = store
         .replace_touches("a1", &[changed.clone(), moved.clone()])

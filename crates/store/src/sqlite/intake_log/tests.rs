@@ -31,7 +31,7 @@ fn derive(history: &[Message]) -> Vec<TouchRecord> {
             device: m.anonymous_id.clone().unwrap_or_default(),
             message_id: m.message_id.clone(),
             timestamp: m.timestamp,
-            touch: serde_json::json!({"page": m.message_id}),
+            touch: serde_json::json!({"page": m.message_id}).into(),
         })
         .collect()
 }

@@ -216,7 +216,8 @@ async fn touches_are_packed_too_and_read_back_unchanged() {
                 device: m.anonymous_id.clone().unwrap(),
                 timestamp: m.timestamp,
                 message_id: m.message_id.clone(),
-                touch: serde_json::json!({"landing_page": m.url, "referrer": m.referrer, "n": n}),
+                touch: serde_json::json!({"landing_page": m.url, "referrer": m.referrer, "n": n})
+                    .into(),
             }
         })
         .collect();
