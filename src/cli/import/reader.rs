@@ -2,10 +2,10 @@
 //! cut into batches for the store. It runs on its own thread, so reading,
 //! decompressing and parsing overlap with the store's writes.
 
-use std::collections::HashSet;
 use std::sync::mpsc::SyncSender;
 
 use chrono::{DateTime, Utc};
+use foldhash::HashSet;
 use sma_archive::{ReadError, Record, Source};
 use sma_spec::{Item, ParseOptions, parse_body};
 
@@ -28,7 +28,7 @@ pub fn read_all(plan: ReadPlan, out: SyncSender<Vec<Item>>) -> ReadTally {
     let total: Option<u64> = plan.sources.iter().map(Source::size).sum();
     let mut reader = Reader {
         tally: ReadTally::default(),
-        users: HashSet::new(),
+        users: HashSet::default(),
         batch: Vec::with_capacity(plan.batch),
         size: plan.batch.max(1),
         out,

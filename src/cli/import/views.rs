@@ -2,8 +2,9 @@
 //! compact form: most views share one of a few sources ("Direct", "google /
 //! organic" …), so each distinct source is held once.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use sma_attribution::PageView;
@@ -61,7 +62,8 @@ pub fn expand(device: &str, views: &[View]) -> Vec<PageView> {
     views
         .iter()
         .map(|v| PageView {
-            message_id: v.message_id.to_string(),
+            // Not `to_string()`: for a `Box<str>` that goes through `Display`.
+            message_id: String::from(&*v.message_id),
             device: device.to_owned(),
             timestamp: v.timestamp,
             url: v.url.as_deref().map(str::to_owned),
@@ -72,7 +74,7 @@ pub fn expand(device: &str, views: &[View]) -> Vec<PageView> {
 }
 
 fn hash(source: &Source) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = foldhash::fast::FixedState::default().build_hasher();
     source.channel.hash(&mut h);
     source.origin.hash(&mut h);
     for field in [
