@@ -155,7 +155,15 @@ pub fn import<S: Store>(
                 let (mut accepted, mut duplicates) = (0u64, 0u64);
                 while let Ok(next) = storing.recv() {
                     let Some(storing) = next else {
+                        // Every event is stored: the store builds what it put
+                        // off for them while the last touches are derived.
+                        let store = app.store.clone();
+                        let built = runtime.spawn(async move { store.bulk_events_stored().await });
                         touches.finish()?;
+                        runtime
+                            .block_on(built)
+                            .context("the index build panicked")?
+                            .context("cannot build the indexes the import put off")?;
                         break;
                     };
                     let stored = runtime.block_on(storing).context("cannot store a batch")?;

@@ -94,6 +94,13 @@ pub trait EventStore: Send + Sync {
         async { Ok(()) }
     }
 
+    /// A bulk load has stored all its events (it writes only touches from now
+    /// on): upkeep put off for events may be caught up now, beside the load's
+    /// remaining work, rather than at its end. By default nothing happens.
+    fn bulk_events_stored(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
+
     /// Ends a bulk load: what [`EventStore::begin_bulk_load`] put off is done,
     /// and every write of the load is committed (or the error says it was not).
     fn end_bulk_load(&self) -> impl Future<Output = Result<(), StoreError>> + Send {

@@ -37,9 +37,10 @@ pub const PENDING_CAP: usize = 250_000;
 const VIEWS_PER_DEVICE: usize = 4;
 /// Devices per store call.
 const SLICE: usize = 2048;
-/// Slices being written while the next is derived: each is serialised on a
-/// worker and then written, so with two the writer has the next one ready.
-const IN_FLIGHT: usize = 2;
+/// Slices being written while the next is derived: each is packed on a worker
+/// and then written. Enough (about 50 MB) that derivation goes on while the
+/// writer commits or, after the last events, builds the indexes put off.
+const IN_FLIGHT: usize = 16;
 
 /// What is known of a device since it was last refreshed.
 #[derive(Default)]

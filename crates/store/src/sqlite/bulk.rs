@@ -1,7 +1,8 @@
 //! Bulk loads: an import into an empty store builds the user and time indexes
-//! of `events` once, at its end, instead of inserting into them event by event.
+//! of `events` once, when all its events are stored (while its last touches are
+//! derived) or at its end, instead of inserting into them event by event.
 //! Their keys land all over each index, so every transaction of the load
-//! rewrote most of their pages through the WAL; built at the end they are one
+//! rewrote most of their pages through the WAL; built afterwards they are one
 //! sort. The load's own reads (a device's events and their count) go through
 //! `events_by_device`, which stays.
 //!
@@ -126,6 +127,25 @@ mod tests {
         // The rebuilt index serves reads by user.
         let events = store.user_events("u", &[]).await.unwrap();
         assert_eq!(events.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_indexes_put_off_are_built_once_the_loads_events_are_stored() {
+        let (_dir, path, store) = crate::sqlite::scratch_store();
+        store
+            .begin_bulk_load(std::time::Duration::from_secs(600))
+            .await
+            .unwrap();
+        store.put_events(&[message("m1")]).await.unwrap();
+        store.bulk_events_stored().await.unwrap();
+        // Still in bulk mode: the build is in the open transaction, which a
+        // read commits.
+        assert_eq!(store.user_events("u", &[]).await.unwrap().len(), 1);
+        assert_eq!(indexes(&path), ALL);
+        store.put_events(&[message("m2")]).await.unwrap();
+        store.end_bulk_load().await.unwrap();
+        assert_eq!(indexes(&path), ALL);
+        assert_eq!(store.user_events("u", &[]).await.unwrap().len(), 2);
     }
 
     #[tokio::test]

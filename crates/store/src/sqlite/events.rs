@@ -107,6 +107,10 @@ impl EventStore for SqliteStore {
         self.writer.bulk(Some(commit_every)).await
     }
 
+    async fn bulk_events_stored(&self) -> Result<(), StoreError> {
+        self.build_indexes().await
+    }
+
     async fn end_bulk_load(&self) -> Result<(), StoreError> {
         let built = self.build_indexes().await;
         // Ends bulk mode whatever became of the indexes: what it holds is committed.
