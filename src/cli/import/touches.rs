@@ -38,8 +38,9 @@ const VIEWS_PER_DEVICE: usize = 4;
 /// Devices per store call.
 const SLICE: usize = 2048;
 /// Slices being written while the next is derived: each is packed on a worker
-/// and then written. Enough (about 50 MB) that derivation goes on while the
-/// writer commits or, after the last events, builds the indexes put off.
+/// and then written. Enough that derivation goes on while the writer commits
+/// or, after the last events, builds the indexes put off; they are held when
+/// no batch of messages is any more (peak memory did not change).
 const IN_FLIGHT: usize = 16;
 
 /// What is known of a device since it was last refreshed.
