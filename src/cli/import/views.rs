@@ -3,10 +3,9 @@
 //! organic" …), so each distinct source is held once.
 
 use std::hash::{BuildHasher, Hash, Hasher};
-
-use foldhash::HashMap;
 use std::sync::Arc;
 
+use foldhash::HashMap;
 use sma_attribution::PageView;
 use sma_sources::Source;
 
