@@ -243,18 +243,19 @@ fn count_inserted(inserted: &[bool], summary: &mut IngestSummary) {
 
 /// The same messageId twice in one body is one message: the later copy counts as a
 /// duplicate, as it would in a later body.
-fn unique_by_id(messages: Vec<Message>, summary: &mut IngestSummary) -> Vec<Message> {
-    let mut seen = std::collections::HashSet::with_capacity(messages.len());
+fn unique_by_id(mut messages: Vec<Message>, summary: &mut IngestSummary) -> Vec<Message> {
+    // Borrowed ids, not copies: an import passes every message through here.
+    let first: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity(messages.len());
+        messages
+            .iter()
+            .map(|m| seen.insert(m.message_id.as_str()))
+            .collect()
+    };
+    summary.duplicates += first.iter().filter(|&&first| !first).count();
+    let mut first = first.into_iter();
+    messages.retain(|_| first.next() == Some(true));
     messages
-        .into_iter()
-        .filter(|m| {
-            let first = seen.insert(m.message_id.clone());
-            if !first {
-                summary.duplicates += 1;
-            }
-            first
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
-//! Bulk loads: an import into an empty store builds the user and time indexes
-//! of `events` once, when all its events are stored (while its last touches are
-//! derived) or at its end, instead of inserting into them event by event.
-//! Their keys land all over each index, so every transaction of the load
-//! rewrote most of their pages through the WAL; built afterwards they are one
-//! sort. The load's own reads (a device's events and their count) go through
-//! `events_by_device`, which stays.
+//! Bulk loads: an import into an empty store builds the indexes of `events`
+//! once, when all its events are stored (while its last touches are derived) or
+//! at its end, instead of inserting into them event by event. Their keys land
+//! all over each index, so every transaction of the load rewrote most of their
+//! pages through the WAL; built afterwards each is one sort. The load's own
+//! reads by device (the count in a touch write) need `events_by_device`: the
+//! first of them builds it ([`index_devices`]), and events stored after that
+//! go into it one by one.
 //!
 //! A load that never ends (killed) leaves the indexes missing: every open puts
 //! them back ([`ensure_indexes`]), so at worst reads are slow until then.
@@ -14,8 +15,13 @@ use rusqlite::{Connection, OptionalExtension};
 use super::SqliteStore;
 use crate::StoreError;
 
-/// The indexes a bulk load puts off: name, and how to build it.
-const DEFERRABLE: [(&str, &str); 2] = [
+/// The indexes a bulk load puts off: name, and how to build it. The device
+/// index comes first: touch writes wait for it, not for the others.
+const DEFERRABLE: [(&str, &str); 3] = [
+    (
+        "events_by_device",
+        "CREATE INDEX IF NOT EXISTS events_by_device ON events (anonymous_id, ts) WHERE anonymous_id IS NOT NULL",
+    ),
     (
         "events_by_user",
         "CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id, ts) WHERE user_id IS NOT NULL",
@@ -58,6 +64,12 @@ impl SqliteStore {
     }
 }
 
+/// In the writer's transaction, before a read by device: builds
+/// `events_by_device` if a bulk load put it off (once there, a no-op).
+pub(super) fn index_devices(tx: &Connection) -> rusqlite::Result<()> {
+    tx.execute_batch(DEFERRABLE[0].1)
+}
+
 /// At open: builds the deferrable indexes a bulk load that never ended left
 /// missing. Only a missing index takes the write lock; when another process
 /// holds it (the load itself, still running), the store opens without, and
@@ -93,7 +105,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
     use sma_spec::{Message, MessageType};
 
-    use crate::{EventStore, SqliteStore};
+    use crate::{DeviceTouches, EventStore, SqliteStore, TouchStore};
 
     fn indexes(path: &std::path::Path) -> Vec<String> {
         let conn = rusqlite::Connection::open(path).unwrap();
@@ -120,7 +132,7 @@ mod tests {
             .begin_bulk_load(std::time::Duration::ZERO)
             .await
             .unwrap();
-        assert_eq!(indexes(&path), ["events_by_device"]);
+        assert!(indexes(&path).is_empty());
         store.put_events(&[message("m1")]).await.unwrap();
         store.end_bulk_load().await.unwrap();
         assert_eq!(indexes(&path), ALL);
@@ -169,9 +181,44 @@ mod tests {
             .unwrap();
         store.put_events(&[message("m1")]).await.unwrap();
         drop(store);
-        assert_eq!(indexes(&path), ["events_by_device"]);
+        assert!(indexes(&path).is_empty());
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(indexes(&path), ALL);
         assert_eq!(store.user_events("u", &[]).await.unwrap().len(), 1);
+    }
+
+    fn set(device: &str, events: u64) -> DeviceTouches {
+        DeviceTouches {
+            device: device.into(),
+            events,
+            touches: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_touch_write_of_the_load_builds_the_device_index_it_counts_by() {
+        let (_dir, path, store) = crate::sqlite::scratch_store();
+        store
+            .begin_bulk_load(std::time::Duration::from_secs(600))
+            .await
+            .unwrap();
+        store
+            .put_events(&[message("m1"), message("m2")])
+            .await
+            .unwrap();
+        let replaced = store
+            .replace_touches_where_complete(&[set("a", 2), set("b", 0), set("c", 1)])
+            .await
+            .unwrap();
+        // "a" holds the two events counted; "c" holds none, not one.
+        assert_eq!(replaced.incomplete, ["c"]);
+        // A read commits the open transaction, index and all.
+        store.device_events("a").await.unwrap();
+        assert_eq!(indexes(&path), ["events_by_device"]);
+        // Events stored after it go into it.
+        store.put_events(&[message("m3")]).await.unwrap();
+        store.end_bulk_load().await.unwrap();
+        assert_eq!(indexes(&path), ALL);
+        assert_eq!(store.device_events("a").await.unwrap().len(), 3);
     }
 }

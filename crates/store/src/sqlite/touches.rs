@@ -51,6 +51,7 @@ impl TouchStore for SqliteStore {
         // Counting and replacing in one write: no event can land in between and
         // make a set stale.
         self.write(move |tx| {
+            super::bulk::index_devices(tx)?;
             let mut replaced = Replaced::default();
             for (device, events, rows) in &sets {
                 let stored: i64 = tx
