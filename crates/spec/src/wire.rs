@@ -116,7 +116,8 @@ fn id(value: &Option<Loose>, field: &'static str) -> Result<Option<String>, Mess
             field,
             expected: "a string or a number",
         }),
-        _ => string(value, field).map(|s| s.map(|s| s.trim().to_owned())),
+        Some(Loose::Str(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned)),
+        None => Ok(None),
     }
 }
 
