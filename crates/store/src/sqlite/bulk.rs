@@ -16,7 +16,7 @@ use super::SqliteStore;
 use crate::StoreError;
 
 /// The indexes a bulk load puts off: name, and how to build it. The device
-/// index comes first: touch writes wait for it, not for the others.
+/// index first, as the one the load's own touch writes need.
 const DEFERRABLE: [(&str, &str); 3] = [
     (
         "events_by_device",
