@@ -123,15 +123,20 @@ mod tests {
         Message::from_stored(&raw, MessageType::Page, Utc.timestamp_opt(1, 0).unwrap()).unwrap()
     }
 
+    /// A new, empty store with a bulk load begun.
+    async fn loading(
+        commit_every: std::time::Duration,
+    ) -> (tempfile::TempDir, std::path::PathBuf, SqliteStore) {
+        let (dir, path, store) = crate::sqlite::scratch_store();
+        store.begin_bulk_load(commit_every).await.unwrap();
+        (dir, path, store)
+    }
+
     const ALL: [&str; 3] = ["events_by_device", "events_by_time", "events_by_user"];
 
     #[tokio::test]
     async fn an_empty_store_puts_off_the_indexes_until_the_load_ends() {
-        let (_dir, path, store) = crate::sqlite::scratch_store();
-        store
-            .begin_bulk_load(std::time::Duration::ZERO)
-            .await
-            .unwrap();
+        let (_dir, path, store) = loading(std::time::Duration::ZERO).await;
         assert!(indexes(&path).is_empty());
         store.put_events(&[message("m1")]).await.unwrap();
         store.end_bulk_load().await.unwrap();
@@ -143,11 +148,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_indexes_put_off_are_built_once_the_loads_events_are_stored() {
-        let (_dir, path, store) = crate::sqlite::scratch_store();
-        store
-            .begin_bulk_load(std::time::Duration::from_secs(600))
-            .await
-            .unwrap();
+        let (_dir, path, store) = loading(std::time::Duration::from_secs(600)).await;
         store.put_events(&[message("m1")]).await.unwrap();
         store.bulk_events_stored().await.unwrap();
         // Still in bulk mode: the build is in the open transaction, which a
@@ -174,11 +175,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_load_that_never_ended_is_mended_at_the_next_open() {
-        let (_dir, path, store) = crate::sqlite::scratch_store();
-        store
-            .begin_bulk_load(std::time::Duration::ZERO)
-            .await
-            .unwrap();
+        let (_dir, path, store) = loading(std::time::Duration::ZERO).await;
         store.put_events(&[message("m1")]).await.unwrap();
         drop(store);
         assert!(indexes(&path).is_empty());
@@ -197,11 +194,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_touch_write_of_the_load_builds_the_device_index_it_counts_by() {
-        let (_dir, path, store) = crate::sqlite::scratch_store();
-        store
-            .begin_bulk_load(std::time::Duration::from_secs(600))
-            .await
-            .unwrap();
+        let (_dir, path, store) = loading(std::time::Duration::from_secs(600)).await;
         store
             .put_events(&[message("m1"), message("m2")])
             .await
