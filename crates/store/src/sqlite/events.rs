@@ -206,12 +206,22 @@ fn insert_columns<'a>(
     tx: &Connection,
     rows: impl Iterator<Item = Columns<'a>>,
 ) -> rusqlite::Result<Vec<bool>> {
-    let mut insert = tx.prepare_cached(
+    // A value packed already is stored as it is: `sma_pack` would only copy it.
+    let mut pack = tx.prepare_cached(
         "INSERT INTO events (message_id, type, anonymous_id, user_id, ts, event, raw)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, sma_pack(?7))
          ON CONFLICT (message_id) DO NOTHING",
     )?;
+    let mut packed = tx.prepare_cached(
+        "INSERT INTO events (message_id, type, anonymous_id, user_id, ts, event, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (message_id) DO NOTHING",
+    )?;
     rows.map(|r| {
+        let insert = match r.raw {
+            ValueRef::Blob(_) => &mut packed,
+            _ => &mut pack,
+        };
         let n = insert.execute(params![
             r.message_id,
             r.message_type,

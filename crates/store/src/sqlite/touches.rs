@@ -145,17 +145,22 @@ pub(super) fn replace(
         .query_map([device], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
         .collect::<rusqlite::Result<_>>()?;
     let before: HashSet<String> = stale.keys().cloned().collect();
-    let mut insert = tx.prepare_cached(
+    // As for events: a value packed already skips `sma_pack`.
+    let mut pack = tx.prepare_cached(
         "INSERT OR REPLACE INTO touches (device, message_id, ts, touch)
          VALUES (?1, ?2, ?3, sma_pack(?4))",
+    )?;
+    let mut packed = tx.prepare_cached(
+        "INSERT OR REPLACE INTO touches (device, message_id, ts, touch)
+         VALUES (?1, ?2, ?3, ?4)",
     )?;
     for t in touches {
         let unchanged = matches!(stale.remove(&t.message_id),
             Some((old_ts, old)) if old_ts == t.ts && old == t.json);
         if !unchanged {
-            let touch = match &t.packed {
-                Some(packed) => ValueRef::Blob(packed),
-                None => ValueRef::Text(t.json.as_bytes()),
+            let (insert, touch) = match &t.packed {
+                Some(blob) => (&mut packed, ValueRef::Blob(blob)),
+                None => (&mut pack, ValueRef::Text(t.json.as_bytes())),
             };
             let touch = ToSqlOutput::Borrowed(touch);
             insert.execute(params![device, t.message_id, t.ts, touch])?;
