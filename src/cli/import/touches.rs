@@ -173,7 +173,7 @@ impl<'a, S: Store> Refresher<'a, S> {
                     touches: self
                         .app
                         .rules
-                        .touch_records(&views::expand(&device, &pending.views)),
+                        .touch_records(&views::expand(&device, pending.views)),
                     device,
                     events: pending.events,
                 })

@@ -56,18 +56,18 @@ impl Sources {
     }
 }
 
-/// The views of `device` as touches are derived from them.
-pub fn expand(device: &str, views: &[View]) -> Vec<PageView> {
+/// The views of `device` as touches are derived from them; their strings move
+/// into the page views, uncopied.
+pub fn expand(device: &str, views: Vec<View>) -> Vec<PageView> {
     views
-        .iter()
+        .into_iter()
         .map(|v| PageView {
-            // Not `to_string()`: for a `Box<str>` that goes through `Display`.
-            message_id: String::from(&*v.message_id),
+            message_id: v.message_id.into_string(),
             device: device.to_owned(),
             timestamp: v.timestamp,
-            url: v.url.as_deref().map(str::to_owned),
-            referrer: v.referrer.as_deref().map(str::to_owned),
-            source: Source::clone(&v.source),
+            url: v.url.map(str::into_string),
+            referrer: v.referrer.map(str::into_string),
+            source: Arc::unwrap_or_clone(v.source),
         })
         .collect()
 }
