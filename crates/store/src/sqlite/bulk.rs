@@ -56,18 +56,9 @@ impl SqliteStore {
     /// transaction.
     pub(super) async fn build_indexes(&self) -> Result<(), StoreError> {
         self.write(|tx| {
-            let mut missing = Vec::new();
-            for (name, sql) in DEFERRABLE {
-                if !exists(tx, name)? {
-                    missing.push(sql);
-                }
-            }
-            if missing.is_empty() {
-                return Ok(());
-            }
-            sorting_in_parallel(tx, SORT_RUN_KIB, || {
-                missing.iter().try_for_each(|sql| tx.execute_batch(sql))
-            })
+            missing(tx)?
+                .into_iter()
+                .try_for_each(|(_, sql)| build(tx, sql))
         })
         .await
     }
@@ -107,6 +98,22 @@ fn sorting_in_parallel(
     built.and(restored)
 }
 
+/// The deferrable indexes that are not there: name, and how to build it.
+fn missing(conn: &Connection) -> rusqlite::Result<Vec<(&'static str, &'static str)>> {
+    let mut missing = Vec::new();
+    for index in DEFERRABLE {
+        if !exists(conn, index.0)? {
+            missing.push(index);
+        }
+    }
+    Ok(missing)
+}
+
+/// Builds one index, its keys sorted on worker threads.
+fn build(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    sorting_in_parallel(conn, SORT_RUN_KIB, || conn.execute_batch(sql))
+}
+
 /// Whether the index named `index` exists.
 fn exists(conn: &Connection, index: &str) -> rusqlite::Result<bool> {
     conn.query_row(
@@ -125,7 +132,7 @@ pub(super) fn index_devices(tx: &Connection) -> rusqlite::Result<()> {
     if exists(tx, name)? {
         return Ok(());
     }
-    sorting_in_parallel(tx, SORT_RUN_KIB, || tx.execute_batch(sql))
+    build(tx, sql)
 }
 
 /// At open: builds the deferrable indexes a bulk load that never ended left
@@ -133,14 +140,9 @@ pub(super) fn index_devices(tx: &Connection) -> rusqlite::Result<()> {
 /// holds it (the load itself, still running), the store opens without, and
 /// says so.
 pub(super) fn ensure_indexes(conn: &Connection) -> Result<(), StoreError> {
-    for (name, sql) in DEFERRABLE {
-        if exists(conn, name).map_err(super::sql)? {
-            continue;
-        }
+    for (name, sql) in missing(conn).map_err(super::sql)? {
         tracing::info!(index = name, "building an index a bulk load put off");
-        match sorting_in_parallel(conn, SORT_RUN_KIB, || conn.execute_batch(sql))
-            .map_err(super::sql)
-        {
+        match build(conn, sql).map_err(super::sql) {
             Ok(()) => {}
             Err(StoreError::Unavailable(e)) => {
                 tracing::warn!(index = name, error = %e, "index not built (a bulk load is running?): reads by it are slow until it is");
