@@ -101,19 +101,52 @@ async fn the_webhook_needs_segments_signature() {
         (200, Some(1))
     );
 
-    // Webhooks (Actions) batching: Segment signs only the first element.
+    // Webhooks (Actions) batching: Segment signs only the first element, which
+    // says nothing of the messages appended after it (a forged identify, a
+    // conversion worth 1e9). Such a body is refused whole.
     let first = body("m-2");
-    let array = format!("[{first},{}]", body("m-3"));
-    let signature = sma_spec::sign(SECRET.as_bytes(), first.as_bytes());
+    let forged = json!({"type": "track", "messageId": "forged", "userId": "mallory",
+        "event": "Order Completed", "properties": {"revenue": 1e9}});
+    let appended = format!("[{first},{forged}]");
+    let first_only = sma_spec::sign(SECRET.as_bytes(), first.as_bytes());
+    let refused = server
+        .client()
+        .with_header("x-signature", &first_only)
+        .post("/events", appended.clone())
+        .await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(
+        reader.get("/api/user/mallory").await.status,
+        404,
+        "nothing stored"
+    );
+
+    // A batch of one, signed on its element, and a batch signed whole, are taken.
+    let lone = server
+        .client()
+        .with_header("x-signature", &first_only)
+        .post("/events", format!("[{first}]"))
+        .await;
+    assert_eq!(
+        (lone.status, lone.body["accepted"].as_u64()),
+        (200, Some(1))
+    );
+    let array = format!("[{},{}]", body("m-3"), body("m-5"));
+    let whole = sma_spec::sign(SECRET.as_bytes(), array.as_bytes());
     let batch = server
         .client()
-        .with_header("x-signature", &signature)
+        .with_header("x-signature", &whole)
         .post("/events", array)
         .await;
     assert_eq!(
         (batch.status, batch.body["accepted"].as_u64()),
         (200, Some(2))
     );
+    // A batching destination that sends the bearer token is taken whole.
+    let bearer_batch = reader
+        .post("/events", format!("[{},{}]", body("m-6"), body("m-7")))
+        .await;
+    assert_eq!(bearer_batch.body["accepted"].as_u64(), Some(2));
 
     let bearer = reader.post("/events", body("m-4")).await;
     assert_eq!(bearer.status, 200, "the API token is accepted too");
@@ -122,7 +155,7 @@ async fn the_webhook_needs_segments_signature() {
             .as_array()
             .unwrap()
             .len(),
-        4
+        7
     );
 }
 
