@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 use serde_json::Value;
 use sma_archive::{DEFAULT_MAX_RECORD_BYTES, GzipLines, Records, Source};
-use sma_store::SqliteStore;
+use sma_store_sqlite::SqliteStore;
 
-#[cfg(feature = "dynamodb")]
 #[path = "import/dynamodb.rs"]
 mod dynamodb;
 

@@ -2,7 +2,8 @@
 
 use anyhow::Context;
 use sma_app::{App, Settings, StoreKind};
-use sma_store::{SqliteStore, Store};
+use sma_store::Store;
+use sma_store_sqlite::SqliteStore;
 
 pub fn settings() -> anyhow::Result<Settings> {
     Ok(Settings::from_env()?)
@@ -72,7 +73,6 @@ pub fn on_configured_store<C: OnStore>(
     }
 }
 
-#[cfg(feature = "dynamodb")]
 fn dynamodb<C: OnStore>(
     settings: Settings,
     runtime: &tokio::runtime::Runtime,
@@ -90,20 +90,11 @@ fn dynamodb<C: OnStore>(
         "using the DynamoDB tables"
     );
     let store = runtime
-        .block_on(sma_store::DynamoStore::from_env(
+        .block_on(sma_store_dynamodb::DynamoStore::from_env(
             settings.region.clone(),
             settings.dynamodb_endpoint.clone(),
             tables,
         ))
         .with_events_ttl_days(settings.events_ttl_days);
     command.run(runtime, &App::new(settings, store)?)
-}
-
-#[cfg(not(feature = "dynamodb"))]
-fn dynamodb<C: OnStore>(
-    _: Settings,
-    _: &tokio::runtime::Runtime,
-    _: C,
-) -> anyhow::Result<C::Output> {
-    anyhow::bail!("STORE=dynamodb: this sma was built without the `dynamodb` feature")
 }

@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use sma_store::{DynamoStore, Owner, SqliteStore, Store};
+use sma_store::{Owner, Store};
+use sma_store_dynamodb::DynamoStore;
+use sma_store_sqlite::SqliteStore;
 
 use super::{Scratch, archive_lines, distinct_ids, n};
 

@@ -6,7 +6,7 @@
 //! connection pool and credentials cache) and the Segment client.
 
 use sma_app::{App, Settings};
-use sma_store::DynamoStore;
+use sma_store_dynamodb::DynamoStore;
 
 use crate::Error;
 

@@ -34,7 +34,7 @@ impl Consumer for IdentityMap {
     }
 
     fn rebuild(&self, image: &Image) -> Result<Message, StoreError> {
-        sma_store::message_from_item(image)
+        sma_store_dynamodb::message_from_item(image)
     }
 
     async fn apply(&self, app: &LambdaApp, messages: &[Message]) -> Result<(), Failed> {
@@ -64,7 +64,7 @@ impl Consumer for SourceDetection {
     }
 
     fn rebuild(&self, image: &Image) -> Result<Message, StoreError> {
-        sma_store::message_from_item(image)
+        sma_store_dynamodb::message_from_item(image)
     }
 
     /// One refresh per device, however many of its views the batch holds (a
@@ -111,7 +111,7 @@ impl Consumer for RealtimeFeed {
     }
 
     fn rebuild(&self, image: &Image) -> Result<TouchRecord, StoreError> {
-        sma_store::touch_from_item(image)
+        sma_store_dynamodb::touch_from_item(image)
     }
 
     /// One send for the whole batch (Segment's batch API packs it into few

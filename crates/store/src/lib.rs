@@ -1,32 +1,27 @@
-//! The storage port of sma, and its adapters.
+//! The storage port of sma: traits and the types they carry, nothing else.
 //!
 //! The port is three narrow traits: [`EventStore`] (raw Segment messages,
 //! idempotent by messageId), [`IdentityStore`] (anonymousId -> userId claims) and
 //! [`TouchStore`] (touches derived per device), with [`IntakeStore`] writing
-//! one body's share of all three as a unit. The adapters are
-//! [`SqliteStore`] (embedded, the local default) and the DynamoDB adapter (AWS).
-//! One contract test suite (`tests/contract`) runs unchanged against each.
+//! one body's share of all three as a unit. The adapters live in crates of their
+//! own: `sma-store-sqlite` (embedded, the local default) and
+//! `sma-store-dynamodb` (AWS). One contract test kit ([`testing`], behind the
+//! `testing` feature) runs unchanged against each.
 
-#[cfg(feature = "dynamodb")]
-mod dynamodb;
 mod error;
 mod identity;
 mod intake;
-#[cfg(feature = "sqlite")]
-mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod touch;
 
 use std::future::Future;
 
 use sma_spec::{IdentityLink, Message};
 
-#[cfg(feature = "dynamodb")]
-pub use dynamodb::{DynamoStore, Tables, message_from_item, touch_from_item};
 pub use error::StoreError;
 pub use identity::{Claim, Conflict, LinkOutcome};
 pub use intake::{Applied, Applying, DeriveTouches, Intake, IntakeStore, Intaken};
-#[cfg(feature = "sqlite")]
-pub use sqlite::SqliteStore;
 pub use touch::{DeviceTouches, Owner, Replaced, TouchJson, TouchRecord};
 
 /// Raw Segment messages.

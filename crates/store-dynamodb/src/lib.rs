@@ -1,0 +1,169 @@
+//! The DynamoDB adapter (the AWS shape): three tables, EVENTS, USER_MAP and
+//! ATTRIBUTION, each keyed by `pk`/`sk` strings, as `docs/deploy.md` ("DynamoDB key
+//! design") describes item by item.
+//!
+//! Reads are `GetItem` and `Query` only, never `Scan`. Writes that must happen once
+//! are conditional; retries of throttled requests are the SDK's (see
+//! [`DynamoStore::from_env`]), and this adapter adds the retries the SDK cannot
+//! see: cancelled transactions and unprocessed batch items.
+
+mod activity;
+mod events;
+mod identity;
+mod keys;
+mod request;
+mod tables;
+mod touches;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_sdk_dynamodb::Client;
+use aws_smithy_http_client::tls;
+
+use sma_store::IntakeStore;
+
+// The stream consumers' entry points: rebuild a message or touch from an image.
+pub use events::message_from_item;
+pub use touches::touch_from_item;
+
+/// Intake as four calls: DynamoDB has no transaction that spans a body's items
+/// (TransactWriteItems stops at 100), and on AWS the stream consumers, not
+/// intake, derive identity and touches.
+impl IntakeStore for DynamoStore {}
+
+/// Requests one call sends at a time (one Lambda invocation's share of the
+/// table's throughput; the SDK client multiplexes them over its connections).
+const CONCURRENT_REQUESTS: usize = 8;
+
+/// The names of the three tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables {
+    /// Raw events, idempotency markers, the activity index (EVENTS_TABLE).
+    pub events: String,
+    /// Identity claims and links (USER_MAP_TABLE).
+    pub user_map: String,
+    /// Touches per device (ATTRIBUTION_TABLE).
+    pub attribution: String,
+}
+
+impl Tables {
+    /// The names `template.yaml` gives the tables of a stack:
+    /// `<service>-<stage>-events`, `-user-map`, `-attribution`.
+    pub fn for_stack(service: &str, stage: &str) -> Tables {
+        Tables {
+            events: format!("{service}-{stage}-events"),
+            user_map: format!("{service}-{stage}-user-map"),
+            attribution: format!("{service}-{stage}-attribution"),
+        }
+    }
+}
+
+/// `(events, user_map, attribution)`, in that order.
+impl<E: Into<String>, U: Into<String>, A: Into<String>> From<(E, U, A)> for Tables {
+    fn from((events, user_map, attribution): (E, U, A)) -> Tables {
+        Tables {
+            events: events.into(),
+            user_map: user_map.into(),
+            attribution: attribution.into(),
+        }
+    }
+}
+
+/// The DynamoDB store: cheap to clone, all clones share one SDK client.
+#[derive(Clone)]
+pub struct DynamoStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    tables: Tables,
+    /// Raw event items expire this long after they were stored (the table's TTL
+    /// attribute `expires_at`); `None` keeps them.
+    events_ttl: Option<chrono::Duration>,
+    /// Months already entered in the activity registry by this process, so that a
+    /// month costs one registry write per process instead of one per event.
+    registered_months: Mutex<HashSet<String>>,
+}
+
+impl std::fmt::Debug for DynamoStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynamoStore")
+            .field("tables", &self.inner.tables)
+            .field("events_ttl", &self.inner.events_ttl)
+            .finish()
+    }
+}
+
+impl DynamoStore {
+    /// A store on `tables`, using `client` as configured by the caller (its retry
+    /// configuration governs retries of throttled requests).
+    pub fn new(client: Client, tables: impl Into<Tables>) -> DynamoStore {
+        DynamoStore {
+            inner: Arc::new(Inner {
+                client,
+                tables: tables.into(),
+                events_ttl: None,
+                registered_months: Mutex::default(),
+            }),
+        }
+    }
+
+    /// A store whose client is built once from the default AWS configuration
+    /// chain (environment, profile, container/instance role) for `region`; with
+    /// `endpoint` (DYNAMODB_ENDPOINT) it talks to that URL instead of AWS, e.g.
+    /// DynamoDB Local.
+    ///
+    /// Throttled requests (ProvisionedThroughputExceeded, ThrottlingException,
+    /// RequestLimitExceeded) and transient failures are retried by the SDK, up to
+    /// 5 attempts with jittered exponential backoff capped at 2 s; when they are
+    /// exhausted the call fails with [`sma_store::StoreError::Unavailable`].
+    pub async fn from_env(
+        region: impl Into<String>,
+        endpoint: Option<String>,
+        tables: impl Into<Tables>,
+    ) -> DynamoStore {
+        let retry = RetryConfig::standard()
+            .with_max_attempts(5)
+            .with_initial_backoff(Duration::from_millis(50))
+            .with_max_backoff(Duration::from_secs(2));
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.into()))
+            .http_client(https)
+            .retry_config(retry);
+        if let Some(url) = endpoint {
+            loader = loader.endpoint_url(url);
+        }
+        DynamoStore::new(Client::new(&loader.load().await), tables)
+    }
+
+    /// Raw events, their markers and index items written by this store expire
+    /// `days` days after they are stored (EVENTS_TTL_DAYS; 0 keeps them).
+    pub fn with_events_ttl_days(self, days: u32) -> DynamoStore {
+        DynamoStore {
+            inner: Arc::new(Inner {
+                client: self.inner.client.clone(),
+                tables: self.inner.tables.clone(),
+                events_ttl: (days > 0).then(|| chrono::Duration::days(i64::from(days))),
+                registered_months: Mutex::default(),
+            }),
+        }
+    }
+
+    pub fn tables(&self) -> &Tables {
+        &self.inner.tables
+    }
+
+    /// The SDK client, e.g. for a caller that reads the tables' streams.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+}

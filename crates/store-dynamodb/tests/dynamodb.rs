@@ -1,0 +1,386 @@
+//! The store contract against DynamoDB (DynamoDB Local in tests: the endpoint in
+//! `DYNAMODB_ENDPOINT`), plus what only the DynamoDB adapter has: the item
+//! attributes the stream filters match, and the capacity units that one page
+//! event, one identify and one conversion lookup consume.
+//!
+//! Every test creates its own three tables under a fresh name prefix, so the
+//! tests run in parallel on one DynamoDB Local.
+
+use sma_store::testing as contract;
+#[path = "dynamodb/metering.rs"]
+mod metering;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::{Client, Config};
+use chrono::{TimeZone, Utc};
+use serde_json::json;
+use sma_spec::Message;
+use sma_store::{EventStore, IdentityStore, Owner, TouchRecord, TouchStore};
+use sma_store_dynamodb::DynamoStore;
+
+use metering::{Meter, Usage};
+
+const HOW_TO_RUN: &str = "DYNAMODB_ENDPOINT is not set: the DynamoDB tests need DynamoDB Local \
+(or another DynamoDB endpoint). Run them with
+    scripts/dynamodb-local run cargo test -p sma-store-dynamodb
+or start it once with `scripts/dynamodb-local start`, then
+    eval \"$(scripts/dynamodb-local env)\" && cargo test -p sma-store-dynamodb";
+
+/// A client for the test endpoint with static fake credentials (DynamoDB Local
+/// accepts any), so no credential chain or instance metadata is consulted.
+fn client(meter: Option<&Meter>) -> Client {
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| panic!("{HOW_TO_RUN}"));
+    let credentials = Credentials::new("fakeMyKeyId", "fakeSecretAccessKey", None, None, "tests");
+    let mut config = Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials);
+    if let Some(meter) = meter {
+        config = config.interceptor(meter.clone());
+    }
+    Client::from_conf(config.build())
+}
+
+/// A store on three new, empty tables named as no other test (or earlier run on
+/// the same instance) names them.
+async fn store_with(meter: Option<&Meter>) -> DynamoStore {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let since_epoch = std::time::UNIX_EPOCH.elapsed().unwrap();
+    let prefix = format!(
+        "sma-test-{}-{}-{}",
+        std::process::id(),
+        since_epoch.as_micros(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let tables = (
+        format!("{prefix}-events"),
+        format!("{prefix}-user-map"),
+        format!("{prefix}-attribution"),
+    );
+    let store = DynamoStore::new(client(meter), tables);
+    store.create_tables().await.expect("create the tables");
+    store
+}
+
+async fn fresh() -> DynamoStore {
+    store_with(None).await
+}
+
+/// The contract, unchanged; the tests are named `dynamodb::<check>`.
+mod dynamodb {
+    use super::fresh;
+    use sma_store::contract_tests;
+
+    contract_tests!(fresh().await);
+}
+
+fn ids(messages: Vec<Message>) -> Vec<String> {
+    messages.into_iter().map(|m| m.message_id).collect()
+}
+
+#[tokio::test]
+async fn dynamodb_create_tables_is_idempotent() {
+    let store = fresh().await;
+    store
+        .put_events(&[contract::page("m1", "a1", 1)])
+        .await
+        .unwrap();
+    store.create_tables().await.unwrap();
+    assert_eq!(ids(store.device_events("a1").await.unwrap()), ["m1"]);
+}
+
+#[tokio::test]
+async fn dynamodb_event_items_carry_what_the_stream_filters_match() {
+    let store = fresh().await;
+    let identify = contract::message(json!({
+        "type": "identify", "messageId": "i1", "anonymousId": "a1", "userId": "u1",
+        "timestamp": contract::at(1).to_rfc3339()
+    }));
+    let blocked = contract::message(json!({
+        "type": "track", "messageId": "t1", "anonymousId": "anonymous", "userId": "u1",
+        "event": "Clicked", "timestamp": contract::at(2).to_rfc3339()
+    }));
+    store
+        .put_events(&[identify, blocked, contract::page("p1", "a1", 3)])
+        .await
+        .unwrap();
+    // Only tests scan: a whole (tiny) table.
+    let items: Vec<HashMap<String, AttributeValue>> = store
+        .client()
+        .scan()
+        .table_name(&store.tables().events)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut events: Vec<(&str, &str, bool)> = items
+        .iter()
+        .filter(|i| i.contains_key("type"))
+        .map(|i| {
+            let text = |name: &str| i[name].as_s().unwrap().as_str();
+            let linked = i["has_both_ids"] == AttributeValue::Bool(true);
+            (text("message_id"), text("type"), linked)
+        })
+        .collect();
+    events.sort();
+    assert_eq!(
+        events,
+        [
+            ("i1", "identify", true),
+            ("p1", "page", false),
+            ("t1", "track", false)
+        ],
+        "has_both_ids marks the events that link a device (a blocked id links nothing)"
+    );
+    // Markers and index items carry neither attribute: no stream filter passes them.
+    let others: Vec<_> = items.iter().filter(|i| !i.contains_key("type")).collect();
+    assert!(!others.is_empty());
+    assert!(others.iter().all(|i| !i.contains_key("has_both_ids")));
+}
+
+#[tokio::test]
+async fn dynamodb_user_events_include_their_events_on_a_device_someone_else_owns() {
+    let store = fresh().await;
+    let on_shared_device = contract::message(json!({
+        "type": "track", "messageId": "t1", "anonymousId": "shared", "userId": "u2",
+        "event": "Clicked", "timestamp": contract::at(5).to_rfc3339()
+    }));
+    store
+        .put_events(&[contract::page("p1", "shared", 1), on_shared_device])
+        .await
+        .unwrap();
+    assert_eq!(ids(store.user_events("u2", &[]).await.unwrap()), ["t1"]);
+    let owner_view = store.user_events("u1", &["shared".into()]).await.unwrap();
+    assert_eq!(ids(owner_view), ["p1", "t1"]);
+}
+
+#[tokio::test]
+async fn dynamodb_owners_span_months_and_open_ranges() {
+    let store = fresh().await;
+    let page_in = |id: &str, device: &str, month: u32| {
+        let at = Utc.with_ymd_and_hms(2024, month, 15, 12, 0, 0).unwrap();
+        contract::message(json!({
+            "type": "page", "messageId": id, "anonymousId": device, "timestamp": at.to_rfc3339()
+        }))
+    };
+    let pages = [
+        page_in("p1", "jan", 1),
+        page_in("p2", "mar", 3),
+        page_in("p3", "may", 5),
+    ];
+    store.put_events(&pages).await.unwrap();
+    let device = |d: &str| Owner::Device(d.into());
+    let feb = Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).unwrap();
+    let apr = Utc.with_ymd_and_hms(2024, 4, 1, 0, 0, 0).unwrap();
+    assert_eq!(
+        store.owners(Some(feb), None).await.unwrap(),
+        [device("mar"), device("may")]
+    );
+    assert_eq!(
+        store.owners(None, Some(apr)).await.unwrap(),
+        [device("jan"), device("mar")]
+    );
+    assert_eq!(store.owners(Some(apr), Some(feb)).await.unwrap(), []);
+}
+
+#[tokio::test]
+async fn dynamodb_concurrent_claims_on_one_device_settle_on_the_earliest() {
+    let store = fresh().await;
+    let claims = (0..6u32).map(|n| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let link = sma_spec::IdentityLink {
+                anonymous_id: "a1".into(),
+                user_id: format!("u{n}"),
+            };
+            store
+                .link(&link, contract::at(30 - n), &format!("i{n}"))
+                .await
+                .unwrap()
+        })
+    });
+    for claim in claims.collect::<Vec<_>>() {
+        claim.await.unwrap();
+    }
+    assert_eq!(store.user_of("a1").await.unwrap().as_deref(), Some("u5"));
+    assert_eq!(store.devices_of("u5").await.unwrap(), ["a1"]);
+    for n in 0..5 {
+        assert!(store.devices_of(&format!("u{n}")).await.unwrap().is_empty());
+    }
+    assert_eq!(store.conflicts_of("u5").await.unwrap().len(), 5);
+}
+
+/// A page as analytics.js sends it through a Webhooks destination (about 1.2 KB).
+fn realistic_page(id: &str, device: &str, user: Option<&str>, minute: u32) -> Message {
+    let mut page = json!({
+        "type": "page", "messageId": id, "anonymousId": device,
+        "timestamp": contract::at(minute).to_rfc3339(),
+        "receivedAt": contract::at(minute).to_rfc3339(),
+        "sentAt": contract::at(minute).to_rfc3339(),
+        "originalTimestamp": contract::at(minute).to_rfc3339(),
+        "channel": "client", "name": "Pricing", "version": 2,
+        "properties": {"path": "/pricing", "referrer": "https://www.google.com/", "search": "?utm_source=google&utm_medium=cpc&utm_campaign=spring",
+                       "title": "Pricing - Example", "url": "https://www.example.com/pricing?utm_source=google&utm_medium=cpc&utm_campaign=spring"},
+        "context": {
+            "ip": "203.0.113.7", "locale": "en-US", "timezone": "Europe/Berlin",
+            "library": {"name": "analytics.js", "version": "next-1.70.0"},
+            "userAgent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+            "userAgentData": {"brands": [{"brand": "Chromium", "version": "126"}], "mobile": false, "platform": "macOS"},
+            "campaign": {"source": "google", "medium": "cpc", "name": "spring"},
+            "page": {"path": "/pricing", "referrer": "https://www.google.com/", "search": "?utm_source=google&utm_medium=cpc&utm_campaign=spring",
+                     "title": "Pricing - Example", "url": "https://www.example.com/pricing?utm_source=google&utm_medium=cpc&utm_campaign=spring"}
+        },
+        "integrations": {}, "writeKey": "abcdefghijklmnopqrstuvwxyz012345"
+    });
+    if let Some(user) = user {
+        page["userId"] = json!(user);
+    }
+    contract::message(page)
+}
+
+/// A touch as the attribution crate derives it (about 0.5 KB stored).
+fn realistic_touch(device: &str, page: &Message) -> TouchRecord {
+    TouchRecord {
+        device: device.into(),
+        timestamp: page.timestamp,
+        message_id: page.message_id.clone(),
+        touch: json!({
+            "timestamp": page.timestamp, "device": device, "message_id": page.message_id,
+            "landing_page": page.url, "referrer": page.referrer,
+            "source": {"channel": "Paid Search", "source": "google", "medium": "cpc", "campaign": "spring",
+                       "term": null, "content": null, "referrer_host": "www.google.com",
+                       "click_id": null, "rule": "utm_medium cpc on a search engine"}
+        })
+        .into(),
+    }
+}
+
+/// Runs `step` and answers the capacity it consumed.
+async fn metered<F: Future<Output = ()>>(meter: &Meter, step: F) -> Usage {
+    meter.take();
+    step.await;
+    meter.take()
+}
+
+/// The pipeline of one page, metered: store it, link its device (an identified
+/// page re-asserts its link), replace the device's touches (with a new one when
+/// the page starts a touch).
+async fn page_pipeline(
+    store: &DynamoStore,
+    meter: &Meter,
+    page: Message,
+    starts_touch: bool,
+) -> Usage {
+    let device = page.anonymous_id.clone().unwrap();
+    let mut touches = store.device_touches(&device).await.unwrap();
+    if starts_touch {
+        touches.push(realistic_touch(&device, &page));
+    }
+    metered(meter, async {
+        assert_eq!(
+            store.put_events(std::slice::from_ref(&page)).await.unwrap(),
+            [true]
+        );
+        if let Some(link) = page.identity_link() {
+            store
+                .link(&link, page.timestamp, &page.message_id)
+                .await
+                .unwrap();
+        }
+        store.replace_touches(&device, &touches).await.unwrap();
+    })
+    .await
+}
+
+#[tokio::test]
+async fn dynamodb_capacity_of_a_page_event_an_identify_and_a_conversion_lookup() {
+    let meter = Meter::default();
+    let store = store_with(Some(&meter)).await;
+    let link = |device: &str| sma_spec::IdentityLink {
+        anonymous_id: device.into(),
+        user_id: "u1".into(),
+    };
+    // History of u1: two devices with nine pages each, one touch each, and an
+    // anonymous device; this also enters the month in the activity registry.
+    for device in ["a1", "a2", "a3"] {
+        let pages: Vec<Message> = (1..10)
+            .map(|n| realistic_page(&format!("{device}-{n}"), device, None, n))
+            .collect();
+        store.put_events(&pages).await.unwrap();
+        let touch = realistic_touch(device, &pages[0]);
+        store.replace_touches(device, &[touch]).await.unwrap();
+    }
+    store
+        .link(&link("a2"), contract::at(12), "i0")
+        .await
+        .unwrap();
+
+    let identify = contract::message(json!({
+        "type": "identify", "messageId": "i1", "anonymousId": "a1", "userId": "u1",
+        "timestamp": contract::at(20).to_rfc3339(), "traits": {"email": "ada@example.com", "plan": "pro"},
+        "context": {"library": {"name": "analytics.js", "version": "next-1.70.0"}}
+    }));
+    let identify_cost = metered(&meter, async {
+        store
+            .put_events(std::slice::from_ref(&identify))
+            .await
+            .unwrap();
+        let outcome = store
+            .link(&link("a1"), identify.timestamp, "i1")
+            .await
+            .unwrap();
+        assert_eq!(outcome, sma_store::LinkOutcome::Linked);
+    })
+    .await;
+
+    let anonymous = realistic_page("p1", "a3", None, 30);
+    let anonymous_touch = page_pipeline(&store, &meter, anonymous, true).await;
+    let identified = realistic_page("p2", "a1", Some("u1"), 31);
+    let identified_touch = page_pipeline(&store, &meter, identified, true).await;
+    let identified = realistic_page("p3", "a1", Some("u1"), 32);
+    let identified_plain = page_pipeline(&store, &meter, identified, false).await;
+
+    let lookup_cost = metered(&meter, async {
+        let devices = store.devices_of("u1").await.unwrap();
+        assert_eq!(devices, ["a1", "a2"]);
+        let events = store.user_events("u1", &devices).await.unwrap();
+        assert_eq!(events.len(), 9 + 9 + 3);
+        for device in &devices {
+            assert!(!store.device_touches(device).await.unwrap().is_empty());
+        }
+    })
+    .await;
+
+    let size = realistic_page("x", "a1", Some("u1"), 1).raw.len();
+    println!(
+        "capacity units, measured with ReturnConsumedCapacity=TOTAL (page JSON {size} bytes):"
+    );
+    for (what, usage) in [
+        ("identify (first link of a device)", identify_cost),
+        ("page, anonymous device, starts a touch", anonymous_touch),
+        ("page, identified, starts a touch", identified_touch),
+        ("page, identified, no new touch", identified_plain),
+        (
+            "conversion lookup (2 devices, 21 events, 3 touches)",
+            lookup_cost,
+        ),
+    ] {
+        println!("  {what:<52} {usage}");
+    }
+    // The billed figures docs/deploy.md states, as upper bounds.
+    assert!(identify_cost.within(10.0, 1.0), "{identify_cost}");
+    assert!(anonymous_touch.within(8.0, 1.0), "{anonymous_touch}");
+    assert!(identified_touch.within(9.0, 2.0), "{identified_touch}");
+    assert!(identified_plain.within(8.0, 2.0), "{identified_plain}");
+    assert!(lookup_cost.within(0.0, 6.0), "{lookup_cost}");
+}

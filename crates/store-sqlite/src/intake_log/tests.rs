@@ -1,0 +1,262 @@
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::DateTime;
+use sma_spec::{Message, MessageType};
+
+use super::{BACKLOG, record};
+use crate::SqliteStore;
+use sma_store::{EventStore, Intake, IntakeStore, StoreError, TouchRecord, TouchStore};
+
+fn page(id: &str, device: &str) -> Message {
+    let raw = format!(
+        r#"{{"type":"page","messageId":"{id}","anonymousId":"{device}","timestamp":"2024-03-01T09:00:00Z","context":{{"page":{{"url":"https://acme.io/?utm_source=news"}}}}}}"#
+    );
+    let at = DateTime::from_timestamp_millis(1_709_283_600_000).unwrap();
+    Message::from_stored(&raw, MessageType::Page, at).unwrap()
+}
+
+fn body(ids: &[&str], device: &str) -> Intake {
+    Intake {
+        messages: ids.iter().map(|id| page(id, device)).collect(),
+        claims: Vec::new(),
+        devices: vec![device.into()],
+    }
+}
+
+/// One touch per page view: enough to see that touches were derived.
+fn derive(history: &[Message]) -> Vec<TouchRecord> {
+    history
+        .iter()
+        .map(|m| TouchRecord {
+            device: m.anonymous_id.clone().unwrap_or_default(),
+            message_id: m.message_id.clone(),
+            timestamp: m.timestamp,
+            touch: serde_json::json!({"page": m.message_id}).into(),
+        })
+        .collect()
+}
+
+fn logged(path: &Path) -> SqliteStore {
+    let store = SqliteStore::open(path).unwrap();
+    store.start_intake_log(derive).unwrap();
+    store
+}
+
+/// Another process's write lock: nothing can be applied while it is held.
+fn lock(path: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    conn
+}
+
+fn log_files(dir: &Path) -> Vec<(String, u64)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().unwrap();
+            let number = name.strip_prefix("sma.db-intake.")?;
+            number.parse::<u64>().ok()?;
+            Some((name, e.metadata().unwrap().len()))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// What `kill -9` leaves: the files on disk while bodies were answered and
+/// not applied (another process held the lock). A server started on them
+/// applies those bodies before anything else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_answered_and_not_applied_are_applied_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let crashed = tempfile::tempdir().unwrap();
+    let store = logged(&dir.path().join("sma.db"));
+    let holder = lock(&dir.path().join("sma.db"));
+    let done = store
+        .intake(body(&["m1", "m2"], "a1"), derive)
+        .await
+        .unwrap();
+    assert_eq!(done.inserted, [true, true]);
+    let again = store
+        .intake(body(&["m2", "m3"], "a1"), derive)
+        .await
+        .unwrap();
+    assert_eq!(again.inserted, [false, true], "m2 waits in the log");
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        if !name.ends_with(".lock") && !name.ends_with("-shm") {
+            std::fs::copy(entry.path(), crashed.path().join(name)).unwrap();
+        }
+    }
+    assert_eq!(log_files(crashed.path()).len(), 1);
+
+    let restarted = logged(&crashed.path().join("sma.db"));
+    let ids: Vec<String> = restarted
+        .device_events("a1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message_id)
+        .collect();
+    assert_eq!(ids, ["m1", "m2", "m3"]);
+    assert_eq!(restarted.device_touches("a1").await.unwrap().len(), 3);
+    let left = log_files(crashed.path());
+    assert_eq!(
+        left,
+        [("sma.db-intake.1".to_owned(), 0)],
+        "the replayed file is gone"
+    );
+    drop(holder);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_cut_short_by_a_crash_is_skipped_and_the_ones_before_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = record::encode(&body(&["m1"], "a1"));
+    bytes.extend(record::encode(&body(&["m2"], "a1")));
+    let cut = record::encode(&body(&["m3"], "a1"));
+    bytes.extend(&cut[..cut.len() / 2]);
+    std::fs::write(dir.path().join("sma.db-intake.7"), bytes).unwrap();
+
+    let store = logged(&dir.path().join("sma.db"));
+    let events = store.device_events("a1").await.unwrap();
+    let ids: Vec<&str> = events.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids, ["m1", "m2"]);
+    assert_eq!(log_files(dir.path()), [("sma.db-intake.8".to_owned(), 0)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_backlog_is_unavailable_and_takes_bodies_again_once_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = logged(&dir.path().join("sma.db"));
+    let holder = lock(&dir.path().join("sma.db"));
+    let ids: Vec<String> = (0..BACKLOG).map(|i| format!("m{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    store.intake(body(&ids, "a1"), derive).await.unwrap();
+
+    let started = Instant::now();
+    let full = store
+        .intake(body(&["late"], "a1"), derive)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&full, StoreError::Unavailable(e) if e.contains("intake log is full")),
+        "{full}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(4500),
+        "{:?}",
+        started.elapsed()
+    );
+
+    holder.execute_batch("COMMIT").unwrap();
+    let late = store.intake(body(&["late"], "a1"), derive).await.unwrap();
+    assert_eq!(late.inserted, [true]);
+    late.applied.await.unwrap();
+    assert_eq!(store.device_events("a1").await.unwrap().len(), BACKLOG + 1);
+}
+
+/// Under writes that never pause the log never empties at once: it is cut
+/// into files, and each is deleted once everything in it is applied. (The
+/// lock keeps anything from being applied until the files are counted.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_cut_into_files_each_deleted_once_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = logged(&dir.path().join("sma.db"));
+    let holder = lock(&dir.path().join("sma.db"));
+    for i in 0..BACKLOG {
+        // Over 1 KiB a record: a few fill a 4 KiB test file.
+        let mut intake = body(&[], "a1");
+        let raw = format!(
+            r#"{{"type":"page","messageId":"m{i}","anonymousId":"a1","timestamp":"2024-03-01T09:00:00Z","properties":{{"padding":"{}"}}}}"#,
+            "x".repeat(1024)
+        );
+        let at = DateTime::from_timestamp_millis(1_709_283_600_000).unwrap();
+        intake.messages = vec![Message::from_stored(&raw, MessageType::Page, at).unwrap()];
+        store.intake(intake, derive).await.unwrap();
+    }
+    let files = log_files(dir.path());
+    assert!(files.len() >= 2, "{files:?}");
+    assert!(files.iter().all(|&(_, bytes)| bytes > 0), "{files:?}");
+    let current = files.last().unwrap().0.clone();
+
+    holder.execute_batch("COMMIT").unwrap();
+    store
+        .finish_intake_log(Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(log_files(dir.path()), [(current, 0)]);
+    assert_eq!(store.device_events("a1").await.unwrap().len(), BACKLOG);
+}
+
+#[test]
+fn a_second_server_on_the_same_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sma.db");
+    let _first = logged(&path);
+    let second = SqliteStore::open(&path).unwrap();
+    let refused = second.start_intake_log(derive).unwrap_err().to_string();
+    assert!(refused.contains("another sma serve"), "{refused}");
+}
+
+/// A body the database refuses for a reason other than being unavailable (here
+/// a corrupt row in the device's history) is kept in `<db>-intake.failed`,
+/// and its messageIds are free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_the_database_refuses_is_set_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sma.db");
+    let store = logged(&path);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO events (message_id, type, anonymous_id, ts, raw) VALUES ('bad', 'bogus', 'a1', 0, '{}')",
+            [],
+        )
+        .unwrap();
+
+    let done = store.intake(body(&["m1"], "a1"), derive).await.unwrap();
+    assert_eq!(done.inserted, [true]);
+    let refused = done.applied.await.unwrap_err();
+    assert!(matches!(refused, StoreError::Corrupt(_)), "{refused}");
+
+    let failed = std::fs::read(dir.path().join("sma.db-intake.failed")).unwrap();
+    let (records, rest) = record::split(&failed);
+    assert_eq!((records.len(), rest), (1, 0));
+    assert_eq!(
+        record::decode(records[0]).unwrap().messages,
+        [page("m1", "a1")]
+    );
+    let again = store.intake(body(&["m1"], "a1"), derive).await.unwrap();
+    assert_eq!(again.inserted, [true], "not stored, not pending");
+}
+
+/// A record that cannot be read back (a valid CRC around bad JSON) does not
+/// stop the server from starting: it is set aside, the others applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_that_cannot_be_read_is_set_aside_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = record::encode(&body(&["m1"], "a1"));
+    bytes.extend(record::frame(b"{\"messages\": 7}"));
+    bytes.extend(record::encode(&body(&["m2"], "a1")));
+    std::fs::write(dir.path().join("sma.db-intake.0"), bytes).unwrap();
+
+    let store = logged(&dir.path().join("sma.db"));
+    assert_eq!(store.device_events("a1").await.unwrap().len(), 2);
+    let failed = std::fs::read(dir.path().join("sma.db-intake.failed")).unwrap();
+    assert_eq!(record::split(&failed).0, [b"{\"messages\": 7}".as_slice()]);
+}
+
+#[tokio::test]
+async fn a_messageid_twice_in_one_body_is_new_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = logged(&dir.path().join("sma.db"));
+    let done = store
+        .intake(body(&["m1", "m1"], "a1"), derive)
+        .await
+        .unwrap();
+    assert_eq!(done.inserted, [true, false]);
+}

@@ -1,0 +1,74 @@
+//! The schema, versioned with `PRAGMA user_version`: each migration runs once, in
+//! order, in one transaction.
+
+use rusqlite::Connection;
+
+use crate::sql;
+use sma_store::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: raw events and identity claims.
+    "CREATE TABLE events (
+        message_id   TEXT PRIMARY KEY,
+        type         TEXT NOT NULL,
+        anonymous_id TEXT,
+        user_id      TEXT,
+        ts           INTEGER NOT NULL, -- epoch milliseconds
+        event        TEXT,             -- track name
+        url          TEXT,
+        referrer     TEXT,
+        raw          TEXT NOT NULL     -- the message as received
+    );
+    CREATE INDEX events_by_device ON events (anonymous_id, ts) WHERE anonymous_id IS NOT NULL;
+    CREATE INDEX events_by_user ON events (user_id, ts) WHERE user_id IS NOT NULL;
+    CREATE TABLE identity_claims (
+        anonymous_id TEXT NOT NULL,
+        user_id      TEXT NOT NULL,
+        claimed_at   INTEGER NOT NULL, -- epoch milliseconds of the earliest claiming event
+        message_id   TEXT NOT NULL,
+        PRIMARY KEY (anonymous_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX identity_claims_by_user ON identity_claims (user_id);",
+    // 2: derived touches, and a time index for reports.
+    "CREATE TABLE touches (
+        device     TEXT NOT NULL,
+        message_id TEXT NOT NULL,   -- the page that started the touch
+        ts         INTEGER NOT NULL, -- epoch milliseconds
+        touch      TEXT NOT NULL,    -- JSON
+        PRIMARY KEY (device, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX touches_by_time ON touches (device, ts);
+    CREATE INDEX events_by_time ON events (ts);",
+    // 3: a device's touches are found (and few enough to sort) through the
+    // primary key; the second index only cost every touch write a page.
+    "DROP INDEX IF EXISTS touches_by_time;",
+    // 4: the dictionaries raw messages are packed with ([`crate::engine::packing`]).
+    "CREATE TABLE raw_dictionaries (
+        id         INTEGER PRIMARY KEY,
+        dictionary BLOB NOT NULL -- zstd, trained on the events stored before it
+    );",
+    // 5: the page URL and referrer are read from the raw message; as columns
+    // they were written for every event and never read.
+    "ALTER TABLE events DROP COLUMN url;
+    ALTER TABLE events DROP COLUMN referrer;",
+];
+
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(sql)?;
+    if version > MIGRATIONS.len() as i64 {
+        return Err(StoreError::Backend(format!(
+            "database schema version {version} is newer than this sma ({}); upgrade sma",
+            MIGRATIONS.len()
+        )));
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction().map_err(sql)?;
+        tx.execute_batch(migration).map_err(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+    }
+    Ok(())
+}
