@@ -39,9 +39,8 @@ fn embedded_store(settings: &Settings) -> anyhow::Result<SqliteStore> {
 
 /// SQLite page cache of the writer in bulk commands: enough for the indexes a
 /// million-event import writes all over (about 130 MiB) and the touches, so
-/// each transaction finds their pages cached. In single runs of a
-/// million-event import on a noisy machine, 512 MiB was about a sixth faster
-/// than 256 and on par with 1 GiB.
+/// each transaction finds their pages cached; a smaller cache reads them back,
+/// a larger one gains nothing (measurements in docs/benchmarks.md).
 const BULK_CACHE_MIB: u32 = 512;
 
 /// A command that works on any store: [`on_configured_store`] runs it on the

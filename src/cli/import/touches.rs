@@ -27,10 +27,10 @@ use super::views::{self, Sources, View};
 
 /// Devices held for refresh at most by default: a device refreshed early and
 /// seen again is re-derived from the store (its events read back and parsed),
-/// which cost a million-event import a third of its speed at 50,000 (a fifth of
-/// its devices came back); at 150,000 peak memory is about 100 MiB higher. At
-/// 250,000 a million-event archive (190,000 devices) is refreshed once, at its
-/// end, which made it 4–10% faster at the same peak memory.
+/// which is slow, so a cap that an archive often reaches costs far more time
+/// than the memory it saves. At this cap a million-event archive (about
+/// 190,000 devices) is refreshed once, at its end; a lower cap saves some
+/// memory and loses much more speed (measurements in docs/benchmarks.md).
 pub const PENDING_CAP: usize = 250_000;
 /// Views held per device held, on average, before refreshing early.
 const VIEWS_PER_DEVICE: usize = 4;
@@ -38,8 +38,8 @@ const VIEWS_PER_DEVICE: usize = 4;
 const SLICE: usize = 2048;
 /// Slices being written while the next is derived: each is packed on a worker
 /// and then written. Enough that derivation goes on while the writer commits
-/// or, after the last events, builds the indexes put off. Peak memory moved by
-/// 16 MiB at most against 2 (single runs at 1,000,000 and 4,000,000 events).
+/// or, after the last events, builds the indexes put off; the slices waiting
+/// add little to peak memory (measured in docs/benchmarks.md).
 const IN_FLIGHT: usize = 16;
 
 /// What is known of a device since it was last refreshed.
