@@ -45,6 +45,7 @@ fn a_paid_click_through_an_ad_server_is_display() {
             "https://tpc.googlesyndication.com/sadbundle/1",
             "https://googleads.g.doubleclick.net/pagead/ads",
             "https://ad.doubleclick.net/ddm/clk/1",
+            "https://imasdk.googleapis.com/js/core/bridge3.html",
         ] {
             let s = visit(&format!("{id}=x"), Some(referrer));
             assert_eq!(s.channel, Channel::Display, "{id} from {referrer}");
