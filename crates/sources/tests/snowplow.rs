@@ -177,8 +177,8 @@ fn documented_domains() -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
-/// How one domain of their database fares with us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How one domain of their database fares with us, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Verdict {
     Strict,
     MappedOnly,
@@ -202,7 +202,7 @@ fn judge(medium: &str, domain: &str, config: &Config) -> (Verdict, Source) {
     readings
         .into_iter()
         .map(|s| (verdict(&s), s))
-        .min_by_key(|(v, _)| *v as u8)
+        .min_by_key(|(v, _)| *v)
         .expect("two readings")
 }
 
