@@ -37,6 +37,13 @@ pub(crate) struct ClickId {
     pub organic: bool,
 }
 
+impl ClickId {
+    /// True for the ids only an ad click carries: unambiguous paid evidence.
+    pub fn is_paid(&self) -> bool {
+        matches!(self.medium, "cpc" | "display")
+    }
+}
+
 const fn id(name: &'static str, source: &'static str, medium: &'static str) -> ClickId {
     ClickId {
         name,

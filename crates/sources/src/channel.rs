@@ -13,6 +13,8 @@ pub(crate) struct Facts<'a> {
     pub campaign: &'a str,
     /// Category of the source, when the source names a known platform.
     pub category: Option<Category>,
+    /// An unambiguous paid signal (a paid click id) stands in for a paid medium.
+    pub paid: bool,
 }
 
 /// GA4 paid medium: `^(.*cp.*|ppc|retargeting|paid.*)$`.
@@ -21,6 +23,12 @@ fn is_paid(medium: &str) -> bool {
         || medium == "ppc"
         || medium == "retargeting"
         || medium.starts_with("paid")
+}
+
+/// GA4 cross-network campaign: the name contains `cross-network`, whatever the
+/// source and medium. `campaign` is lowercased by the caller.
+pub(crate) fn is_cross_network(campaign: &str) -> bool {
+    campaign.contains("cross-network")
 }
 
 /// GA4 shopping campaign: `^(.*(([^a-df-z]|^)shop|shopping).*)$`.
@@ -41,11 +49,11 @@ fn is_email(value: &str) -> bool {
 /// The channel GA4 would assign, plus AI Assistant.
 pub(crate) fn classify(f: &Facts<'_>) -> Channel {
     let cat = f.category;
-    let paid = is_paid(f.medium);
+    let paid = f.paid || is_paid(f.medium);
     let shopping = cat == Some(Category::Shopping) || is_shopping_campaign(f.campaign);
     if f.source == "(direct)" && matches!(f.medium, "(none)" | "(not set)" | "") {
         Channel::Direct
-    } else if f.campaign.contains("cross-network") {
+    } else if is_cross_network(f.campaign) {
         Channel::CrossNetwork
     } else if shopping && paid {
         Channel::PaidShopping

@@ -3,6 +3,7 @@
 
 use crate::fx::Map;
 use crate::parse::split_url;
+use crate::screen::{Screened, SpamList, bot_kind};
 
 /// Built-in referral exclusions: payment, checkout, 3-D Secure and login hosts that
 /// send a visitor back to the site in the middle of a visit.
@@ -26,18 +27,22 @@ fn entry_host(entry: &str) -> Option<String> {
     split_url(entry).host.map(|h| h.into_owned())
 }
 
-/// Detection settings. [`Config::default`] has no internal domains and the built-in
-/// referral exclusions.
+/// Detection settings. [`Config::default`] has no internal domains, the built-in
+/// referral exclusions, the bot filter on and an empty referrer spam list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Each host matches itself and all of its subdomains; internal wins over excluded.
     hosts: Map<String, HostKind>,
+    filter_bots: bool,
+    spam: SpamList,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             hosts: Map::default(),
+            filter_bots: true,
+            spam: SpamList::default(),
         }
         .with_referral_exclusions(Config::default_referral_exclusions())
     }
@@ -82,6 +87,49 @@ impl Config {
     pub fn without_default_exclusions(mut self) -> Self {
         self.hosts.retain(|_, kind| *kind == HostKind::Internal);
         self
+    }
+
+    /// Turns the bot filter off: [`Config::screen`] then lets every user agent through
+    /// (for sites whose own monitoring must count, or to compare).
+    pub fn without_bot_filter(mut self) -> Self {
+        self.filter_bots = false;
+        self
+    }
+
+    /// True unless [`Config::without_bot_filter`] was applied.
+    pub fn filters_bots(&self) -> bool {
+        self.filter_bots
+    }
+
+    /// Adds a referrer spam list in the format of Matomo's community list
+    /// (`spammers.txt`: one host per line; each covers its subdomains).
+    pub fn with_referrer_spam_list(mut self, text: &str) -> Self {
+        self.spam.extend(text);
+        self
+    }
+
+    /// How many hosts the referrer spam list holds.
+    pub fn referrer_spam_hosts(&self) -> usize {
+        self.spam.len()
+    }
+
+    /// True when the host of `referrer` (a URL or a host) is on the spam list.
+    pub fn is_referrer_spam(&self, referrer: &str) -> bool {
+        self.spam.contains(referrer)
+    }
+
+    /// Why a page view with this `context.userAgent` and referrer must never start a
+    /// touch, or `None` when it may. A bot wins over spam: it is the likelier sender.
+    pub fn screen(&self, user_agent: Option<&str>, referrer: Option<&str>) -> Option<Screened> {
+        let bot = user_agent
+            .filter(|_| self.filter_bots)
+            .and_then(bot_kind)
+            .map(Screened::Bot);
+        bot.or_else(|| {
+            referrer
+                .filter(|r| self.is_referrer_spam(r))
+                .map(|_| Screened::ReferrerSpam)
+        })
     }
 
     /// True when `host` is one of the site's own domains (or a subdomain of one).

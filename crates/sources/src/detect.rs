@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 
 use crate::campaign::{Campaign, ClickId, UrlCampaign, scan};
-use crate::channel::{Facts, classify, of_referrer, referrer_medium, referrer_rule};
+use crate::channel::{
+    Facts, classify, is_cross_network, of_referrer, referrer_medium, referrer_rule,
+};
 use crate::config::{Config, HostKind};
 use crate::db::{Category, DB};
 use crate::domain::site;
@@ -210,9 +212,16 @@ fn from_campaign(
         .or(url.id.as_deref())
         .or(given(ctx.id));
     let click = url.click_id;
-    let referrer_term = match referral {
-        Referral::Known { term, .. } => term.as_deref(),
-        _ => None,
+    let (referrer_term, referrer_category) = match referral {
+        Referral::Known { term, platform, .. } => {
+            (term.as_deref(), Some(DB.platform(*platform).category))
+        }
+        _ => (None, None),
+    };
+    let signals = Signals {
+        click,
+        tagged_medium: medium.is_some(),
+        referrer: referrer_category,
     };
     let mut out = if source.is_some() || medium.is_some() {
         let rule = if url.source.is_some() || url.medium.is_some() {
@@ -225,7 +234,7 @@ fn from_campaign(
             source,
             medium.or(click.map(|c| c.medium)),
             name,
-            click.filter(|_| medium.is_none()),
+            &signals,
             rule.to_owned(),
         )
     } else if let Some(click) = click {
@@ -234,7 +243,7 @@ fn from_campaign(
             Some(source),
             Some(click.medium),
             name,
-            Some(click),
+            &signals,
             format!("click_id:{}", click.name),
         )
     } else {
@@ -251,6 +260,11 @@ fn from_campaign(
                 Origin::Campaign,
             ),
         };
+        // GA4 decides Cross-network on the name alone, before any referrer rule.
+        if is_cross_network(&name.to_lowercase()) {
+            s.channel = Channel::CrossNetwork;
+            s.rule = "utm:cross_network".to_owned();
+        }
         s.campaign = Some(name.to_owned());
         s
     };
@@ -283,27 +297,69 @@ fn organic_platform(click: &ClickId, referral: &Referral<'_>) -> Option<&'static
     }
 }
 
+/// What besides the campaign values bears on the channel.
+struct Signals<'a> {
+    /// The strongest click id on the page.
+    click: Option<&'a ClickId>,
+    /// The medium was tagged (utm or `context.campaign`), not implied by the click id.
+    tagged_medium: bool,
+    /// Category of the referrer's platform, when it is a known one.
+    referrer: Option<Category>,
+}
+
+/// Where an ad was shown, when the referrer of a paid click tells: a click from a
+/// video platform is a video ad, one through an ad server a display ad.
+fn placement(referrer: Option<Category>) -> Option<(Channel, Category)> {
+    match referrer? {
+        Category::Video => Some((Channel::PaidVideo, Category::Video)),
+        Category::Display => Some((Channel::Display, Category::Display)),
+        _ => None,
+    }
+}
+
 /// A Source whose channel the GA4 rules decide from campaign values.
 fn decided(
     source: Option<&str>,
     medium: Option<&str>,
     name: Option<&str>,
-    hint: Option<&ClickId>,
-    rule: String,
+    signals: &Signals<'_>,
+    mut rule: String,
 ) -> Source {
     let lower = |v: Option<&str>| v.map(|v| v.trim().to_lowercase()).unwrap_or_default();
     let (source_lc, medium_lc, name_lc) = (lower(source), lower(medium), lower(name));
     let category = source
         .and_then(|s| DB.lookup_name(s))
         .map(|p| DB.platform(p).category);
-    let channel = hint.and_then(|c| c.channel).unwrap_or_else(|| {
-        classify(&Facts {
-            source: &source_lc,
-            medium: &medium_lc,
-            campaign: &name_lc,
-            category,
-        })
-    });
+    let facts = Facts {
+        source: &source_lc,
+        medium: &medium_lc,
+        campaign: &name_lc,
+        category,
+        paid: false,
+    };
+    // The click id's own channel only stands in when no medium was tagged.
+    let implied = signals.click.filter(|_| !signals.tagged_medium);
+    let mut channel = implied
+        .and_then(|c| c.channel)
+        .unwrap_or_else(|| classify(&facts));
+    if let Some(click) = signals.click.filter(|c| c.is_paid()) {
+        // A paid click id is proof of an ad click: a tagged medium outside GA4's paid
+        // list (`pmax`, `organic`) must not turn it into organic traffic.
+        if channel.is_organic() {
+            channel = classify(&Facts {
+                paid: true,
+                ..facts
+            });
+            rule = format!("{rule}+click_id:{}", click.name);
+        }
+        if implied.is_some()
+            && channel != Channel::CrossNetwork
+            && let Some((placed, category)) = placement(signals.referrer)
+        {
+            channel = placed;
+            rule = format!("{rule}+{}", referrer_rule(category));
+        }
+    }
     let mut s = base(channel, rule, Origin::Campaign);
     s.source = source.map(|v| v.trim().to_owned());
     s.medium = medium.map(|v| v.trim().to_owned());

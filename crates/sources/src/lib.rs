@@ -8,6 +8,9 @@
 //! substring. Every [`Source`] says which rule decided it and carries the
 //! [`ruleset`] version.
 //!
+//! [`Config::screen`] tells the page views that must never start a touch: known bots
+//! by user agent ([`bot_kind`]) and referrer spam.
+//!
 //! ```
 //! use sma_sources::{detect, Channel, Config};
 //!
@@ -27,6 +30,7 @@ mod fx;
 mod known;
 mod parse;
 mod ruleset;
+mod screen;
 mod source;
 
 pub use campaign::Campaign;
@@ -34,4 +38,5 @@ pub use config::Config;
 pub use detect::{Visit, detect, detect_visit};
 pub use known::{KnownSource, known_source, known_sources};
 pub use ruleset::ruleset;
+pub use screen::{BotKind, Screened, bot_kind};
 pub use source::{Channel, Origin, Source};

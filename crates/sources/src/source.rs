@@ -104,6 +104,17 @@ impl Channel {
         }
     }
 
+    /// True for the organic channels GA4 gives unpaid traffic from a platform.
+    pub fn is_organic(self) -> bool {
+        matches!(
+            self,
+            Channel::OrganicShopping
+                | Channel::OrganicSocial
+                | Channel::OrganicVideo
+                | Channel::OrganicSearch
+        )
+    }
+
     /// Parses a GA4 label (case-insensitive), the inverse of [`Channel::as_str`].
     pub fn from_label(label: &str) -> Option<Channel> {
         Channel::ALL

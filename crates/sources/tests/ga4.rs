@@ -40,6 +40,50 @@ fn direct_and_cross_network() {
 }
 
 #[test]
+fn cross_network_is_decided_by_the_campaign_name_alone() {
+    let config = Config::default();
+    for (query, referrer) in [
+        ("utm_campaign=Cross-Network+Q3", None),
+        (
+            "utm_campaign=pmax_cross-network",
+            Some("https://www.youtube.com/"),
+        ),
+        ("utm_id=cross-network-42", Some("https://www.google.com/")),
+        (
+            "utm_campaign=cross-network&gclid=1",
+            Some("https://www.youtube.com/"),
+        ),
+        (
+            "utm_campaign=cross-network&utm_source=newsletter&utm_medium=email",
+            None,
+        ),
+    ] {
+        let url = format!("https://www.example.com/?{query}");
+        let s = detect(Some(&url), referrer, &config);
+        assert_eq!(
+            s.channel,
+            Channel::CrossNetwork,
+            "?{query} from {referrer:?}"
+        );
+        assert_eq!(s.origin, Origin::Campaign);
+    }
+    let s = detect(
+        Some("https://www.example.com/?utm_campaign=cross-network"),
+        Some("https://t.co/x"),
+        &config,
+    );
+    assert_eq!(
+        (s.rule.as_str(), s.source.as_deref(), s.campaign.as_deref()),
+        ("utm:cross_network", Some("twitter"), Some("cross-network"))
+    );
+    // Direct comes first in GA4's order.
+    assert_eq!(
+        channel_of("utm_source=(direct)&utm_medium=(none)&utm_campaign=cross-network"),
+        Channel::Direct
+    );
+}
+
+#[test]
 fn paid_channels_need_a_paid_medium() {
     use Channel::*;
     assert_cases(&[
