@@ -23,13 +23,13 @@ pub fn embedded_app(settings: Settings) -> anyhow::Result<App<SqliteStore>> {
 }
 
 /// The application on the embedded store at `SMA_DB`, answering intakes from
-/// the store's intake log (what the last run left in it applied first).
-pub fn serving_app(settings: Settings) -> anyhow::Result<App<SqliteStore>> {
-    let app = embedded_app(settings)?;
-    app.store
-        .start_intake_log(app.derive_touches())
-        .context("cannot start the intake log")?;
-    Ok(app)
+/// the intake log beside it (what the last run left in it applied first).
+pub async fn serving_app(settings: Settings) -> anyhow::Result<App<SqliteStore>> {
+    let db = settings.sma_db.clone();
+    embedded_app(settings)?
+        .with_intake_log(&db)
+        .await
+        .context("cannot start the intake log")
 }
 
 fn embedded_store(settings: &Settings) -> anyhow::Result<SqliteStore> {
@@ -47,6 +47,13 @@ const BULK_CACHE_MIB: u32 = 512;
 /// one `STORE` names.
 pub trait OnStore {
     type Output;
+
+    /// When the command is a bulk load: at most how long the embedded store
+    /// may hold its writes before committing them.
+    fn bulk(&self) -> Option<std::time::Duration> {
+        None
+    }
+
     fn run<S: Store>(
         self,
         runtime: &tokio::runtime::Runtime,
@@ -66,7 +73,23 @@ pub fn on_configured_store<C: OnStore>(
             // The commands run here write in bulk.
             let store = runtime
                 .block_on(embedded_store(&settings)?.with_write_cache_mib(BULK_CACHE_MIB))?;
-            command.run(runtime, &App::new(settings, store)?)
+            let Some(commit_every) = command.bulk() else {
+                return command.run(runtime, &App::new(settings, store)?);
+            };
+            runtime
+                .block_on(store.begin_bulk_load(commit_every))
+                .context("cannot begin the bulk load")?;
+            let done = App::new(settings, store.clone())
+                .map_err(anyhow::Error::from)
+                .and_then(|app| command.run(runtime, &app));
+            // Whatever became of the load: what it put off is done now rather
+            // than at the next open.
+            let ended = runtime
+                .block_on(store.end_bulk_load())
+                .context("cannot end the bulk load");
+            let done = done?;
+            ended?;
+            Ok(done)
         }
         StoreKind::Dynamodb => dynamodb(settings, runtime, command),
     }

@@ -6,6 +6,7 @@ mod detect;
 mod r#gen;
 mod import;
 mod logging;
+mod rebuild;
 mod report;
 mod serve;
 
@@ -35,6 +36,9 @@ enum Command {
     Report(report::Args),
     /// Re-send identify traits and "Source Identified" events for past touches.
     Backfill(backfill::Args),
+    /// Bring a store written by an earlier version up to date: session states,
+    /// touches, markers and the attribution ledger, derived from its events.
+    Rebuild(rebuild::Args),
 }
 
 impl Cli {
@@ -54,6 +58,7 @@ impl Cli {
             Command::Detect(args) => detect::run(args),
             Command::Report(args) => report::run(args),
             Command::Backfill(args) => backfill::run(args),
+            Command::Rebuild(args) => rebuild::run(args),
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

@@ -18,10 +18,10 @@ pub struct Args {
     /// inverse_j, participation, w_shaped, markov or shapley.
     #[arg(long, default_value = "last_non_direct")]
     model: String,
-    /// Conversions at or after this date (YYYY-MM-DD) or time (RFC 3339).
+    /// Conversions on or after this day (YYYY-MM-DD, UTC).
     #[arg(long)]
     from: Option<String>,
-    /// Conversions before this date or time.
+    /// Conversions before this day.
     #[arg(long)]
     to: Option<String>,
     #[arg(long, value_enum, default_value = "table")]

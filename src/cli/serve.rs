@@ -18,7 +18,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {address} (HOST, PORT)"))?;
     let local = listener.local_addr()?;
-    let app = context::serving_app(settings)?;
+    let app = context::serving_app(settings).await?;
     tracing::info!(db = %app.settings.sma_db.display(), "store opened");
     // The one line a person (and the end-to-end tests) read to find the server.
     println!("sma listening on http://{local}");
@@ -26,7 +26,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown())
         .await
         .context("server failed")?;
-    if let Err(e) = app.store.finish_intake_log(FINISH_WITHIN).await {
+    if let Err(e) = app.finish_intake_log(FINISH_WITHIN).await {
         tracing::warn!(error = %e, "stopping with bodies not yet applied: the next start applies them");
     }
     tracing::info!("stopped");

@@ -97,7 +97,7 @@ fn dynamodb_import_stores_what_sqlite_does_and_reimporting_adds_nothing() {
         "stored",
         "duplicates",
         "newTouches",
-        "devicesRefreshed",
+        "journeysSettled",
         "usersSeen",
     ] {
         assert_eq!(first[field], sqlite[field], "{field}");

@@ -1,14 +1,14 @@
-//! Intake: a body in, its messages stored once each, the pipeline run inline
-//! (in the store's transaction; under `sma serve` after the body is answered).
+//! Intake: a body in, its messages stored once each, and in the inline shape
+//! the pipeline run on them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::Utc;
 use serde::Serialize;
 use sma_spec::{
     BodyError, IdentityLink, Item, Message, MessageType, ParseOptions, Rejection, parse_body,
 };
-use sma_store::{Applying, Claim, Intake, LinkOutcome, Store, StoreError};
+use sma_store::{Claim, Store, StoreError};
 
 use crate::App;
 
@@ -65,90 +65,37 @@ impl<S: Store> App<S> {
         self.ingest_items(items).await
     }
 
-    /// Stores already-parsed items and, in the inline shape, runs the pipeline; the
-    /// summary accounts for every item. On AWS the pipeline runs from the EVENTS
+    /// Stores already-parsed items and, in the inline shape, runs the pipeline
+    /// on them before answering (so a client reads what it wrote); the summary
+    /// accounts for every item. On AWS the pipeline runs from the EVENTS
     /// table's stream instead (see [`App::streamed`]).
+    ///
+    /// The pipeline also runs for duplicates: its steps are idempotent, and a
+    /// delivery that failed half-way (stored, not yet derived) is completed by
+    /// the retry.
     pub async fn ingest_items(&self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
-        if !self.inline_pipeline {
-            return self.store_messages(items).await;
+        let (mut summary, messages) = split(items);
+        if let Some(logged) = self.log(&messages).await {
+            count_inserted(&logged?, &mut summary);
+            return Ok(summary);
         }
-        let (mut summary, messages) = split(items);
-        let claims = claims_of(&messages);
-        let devices = viewed_devices(&messages).into_iter().collect();
-        let done = self
-            .store
-            .intake(
-                Intake {
-                    messages,
-                    claims: claims.clone(),
-                    devices,
-                },
-                self.derive_touches(),
-            )
-            .await?;
-        count_inserted(&done.inserted, &mut summary);
-        self.spawn_after_applying(claims, done.applied);
-        Ok(summary)
-    }
-
-    /// The AWS shape's intake: the events only.
-    async fn store_messages(&self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
-        let (mut summary, messages) = split(items);
         count_inserted(&self.store.put_events(&messages).await?, &mut summary);
+        if self.inline_pipeline {
+            let processed = self.process(&messages).await?;
+            self.spawn_feed(processed.new_touches);
+        }
         Ok(summary)
     }
 
-    /// Stores the messages of `items`, each messageId once, and records their
-    /// identity links: the write half of intake, without touches. A bulk import
-    /// uses what it answers to derive touches without reading events back.
-    pub async fn store_linked(&self, items: Vec<Item>) -> Result<Stored, IngestError> {
-        let (mut summary, messages) = split(items);
-        let inserted = self.store.put_events(&messages).await?;
-        count_inserted(&inserted, &mut summary);
-        self.link_identities(&messages).await?;
-        Ok(Stored {
-            summary,
-            messages,
-            inserted,
-        })
-    }
-
-    /// Records the identity link each message asserts (the identity-map step),
-    /// all of them in one store call.
-    pub async fn link_identities(&self, messages: &[Message]) -> Result<(), StoreError> {
-        let claims = claims_of(messages);
-        let outcomes = self.store.link_all(&claims).await?;
-        warn_of_conflicts(&claims, &outcomes);
-        Ok(())
-    }
-}
-
-/// What [`App::store_linked`] stored.
-#[derive(Debug, Default)]
-pub struct Stored {
-    pub summary: IngestSummary,
-    /// The messages, each messageId once (new and duplicate alike).
-    pub messages: Vec<Message>,
-    /// Per message: whether it was stored now (false: already stored).
-    pub inserted: Vec<bool>,
-}
-
-impl<S: Store> App<S> {
-    /// What follows an intake's claims and touches, in the background: the
-    /// answer does not wait for it (the store may apply after answering), and a
-    /// slow or failing Segment must not hold up (or fail) the intake.
-    fn spawn_after_applying(&self, claims: Vec<Claim>, applying: Applying) {
+    /// Real-time mode: the new touches go to Segment in the background, so a
+    /// slow or failing Segment never holds up (or fails) the intake.
+    pub(crate) fn spawn_feed(&self, new_touches: Vec<sma_store::TouchRecord>) {
+        if !self.settings.realtime_feed || new_touches.is_empty() {
+            return;
+        }
         let app = self.clone();
         tokio::spawn(async move {
-            let applied = match applying.await {
-                Ok(applied) => applied,
-                Err(e) => return tracing::error!(error = %e, "intake not applied"),
-            };
-            warn_of_conflicts(&claims, &applied.links);
-            if !app.settings.realtime_feed || applied.new_touches.is_empty() {
-                return;
-            }
-            match app.feed_new_touches(&applied.new_touches).await {
+            match app.feed_new_touches(&new_touches).await {
                 Ok(report) if report.is_complete() => {
                     tracing::debug!(
                         sent = report.sent,
@@ -169,7 +116,7 @@ impl<S: Store> App<S> {
 /// evidence (what the store keeps of a link claimed again): an identified
 /// visitor's every event claims the same link, and a body or an import batch
 /// holds many of them.
-fn claims_of(messages: &[Message]) -> Vec<Claim> {
+pub(crate) fn claims_of(messages: &[Message]) -> Vec<Claim> {
     let mut claims: Vec<Claim> = Vec::new();
     let mut seen: HashMap<IdentityLink, usize> = HashMap::new();
     for m in messages {
@@ -197,31 +144,8 @@ fn claims_of(messages: &[Message]) -> Vec<Claim> {
     claims
 }
 
-fn warn_of_conflicts(claims: &[Claim], outcomes: &[LinkOutcome]) {
-    for (claim, outcome) in claims.iter().zip(outcomes) {
-        if let LinkOutcome::Conflict { owner } = outcome {
-            tracing::warn!(
-                anonymous_id = %claim.link.anonymous_id,
-                owner = %owner,
-                claimant = %claim.link.user_id,
-                "identity conflict: device already belongs to another user"
-            );
-        }
-    }
-}
-
-/// The devices with a page or screen view among `messages`: those whose
-/// touches a body can change.
-fn viewed_devices(messages: &[Message]) -> BTreeSet<String> {
-    messages
-        .iter()
-        .filter(|m| m.message_type.is_view())
-        .filter_map(|m| m.anonymous_id.clone())
-        .collect()
-}
-
 /// The messages of `items`, each messageId once, and the summary of the rest.
-fn split(items: Vec<Item>) -> (IngestSummary, Vec<Message>) {
+pub(crate) fn split(items: Vec<Item>) -> (IngestSummary, Vec<Message>) {
     let mut summary = IngestSummary::default();
     let mut messages = Vec::with_capacity(items.len());
     for item in items {
@@ -235,7 +159,7 @@ fn split(items: Vec<Item>) -> (IngestSummary, Vec<Message>) {
     (summary, messages)
 }
 
-fn count_inserted(inserted: &[bool], summary: &mut IngestSummary) {
+pub(crate) fn count_inserted(inserted: &[bool], summary: &mut IngestSummary) {
     let new = inserted.iter().filter(|&&new| new).count();
     summary.accepted += new;
     summary.duplicates += inserted.len() - new;

@@ -25,6 +25,7 @@ pub enum Subject {
 
 impl<S: Store> App<S> {
     pub(crate) async fn load(&self, subject: &Subject) -> Result<Loaded, StoreError> {
+        self.read_after_writes().await?;
         let (devices, events) = match subject {
             Subject::User(user) => {
                 let devices = self.store.devices_of(user).await?;

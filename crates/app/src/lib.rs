@@ -2,11 +2,14 @@
 //! storage port, the typed settings, and the one axum [`Router`](axum::Router) that
 //! serves every route locally (`sma serve`) and on Lambda (`lambda_http`).
 
+mod bulk;
 mod config;
 mod feed;
 mod http;
 mod ingest;
+mod intake_log;
 mod journey;
+mod pipeline;
 mod query;
 mod report;
 mod rules;
@@ -14,11 +17,13 @@ mod touches;
 
 use std::sync::Arc;
 
+pub use bulk::Bulk;
 pub use config::{SettingError, Settings, StoreKind};
 pub use feed::FeedError;
 pub use http::{MAX_HEADER_BYTES, MAX_URL_BYTES, router};
-pub use ingest::{IngestError, IngestSummary, Stored};
+pub use ingest::{IngestError, IngestSummary};
 pub use journey::Subject;
+pub use pipeline::Processed;
 pub use query::{Attribution, ConversionView, DeviceView, EventView, TouchView, UserView, iso};
 pub use report::{ReportRequest, ReportView, Total};
 pub use rules::Rules;
@@ -34,6 +39,8 @@ pub struct App<S> {
     /// Locally the pipeline runs right after intake; on AWS the stream consumers
     /// run it.
     inline_pipeline: bool,
+    /// Under `sma serve`: bodies are answered once logged and applied after.
+    intake_log: Option<Arc<sma_intake_log::IntakeLog<App<S>>>>,
 }
 
 impl<S: sma_store::Store> App<S> {
@@ -47,6 +54,7 @@ impl<S: sma_store::Store> App<S> {
             settings: Arc::new(settings),
             store,
             inline_pipeline: true,
+            intake_log: None,
         })
     }
 

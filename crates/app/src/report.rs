@@ -1,9 +1,15 @@
 //! `GET /api/report` and `sma report`: conversions and value per channel under one
-//! model, over every journey with activity in the period.
+//! model, read from the ledger's per-day totals, so a report costs the same
+//! however many users it covers.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use sma_attribution::{ChannelRow, ReportModel};
+use std::collections::BTreeMap;
+
+use sma_attribution::{
+    ChannelCredit, ChannelRow, Path, ReportModel, markov_credit, shapley_credit,
+};
+use sma_sources::Channel;
 use sma_store::{Store, StoreError};
 
 use crate::{App, iso};
@@ -19,8 +25,9 @@ pub struct ReportRequest {
 }
 
 impl ReportRequest {
-    /// Reads a model name and optional bounds (RFC 3339 times or `YYYY-MM-DD` dates,
-    /// a date meaning its midnight UTC). Errors name the bad part.
+    /// Reads a model name and optional bounds (`YYYY-MM-DD` dates, or RFC 3339
+    /// times at a UTC midnight: totals are kept per UTC day). Errors name the
+    /// bad part.
     pub fn parse(
         model: &str,
         from: Option<&str>,
@@ -44,7 +51,7 @@ impl ReportRequest {
 
 fn time(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
-    DateTime::parse_from_rfc3339(text)
+    let at = DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .or_else(|_| {
             NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -52,7 +59,33 @@ fn time(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
         })
         .map_err(|_| {
             format!("`{name}`: {text:?} is neither a date (YYYY-MM-DD) nor an RFC 3339 time")
-        })
+        })?;
+    if at.time() != chrono::NaiveTime::MIN {
+        return Err(format!(
+            "`{name}`: {text:?} is not a whole day; reports count whole UTC days (YYYY-MM-DD)"
+        ));
+    }
+    Ok(at)
+}
+
+/// The first and the day after the last that stores are asked about: years 1
+/// and 9999 sort as text in every adapter.
+fn first_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1, 1, 1).expect("a date")
+}
+
+fn end_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).expect("a date")
+}
+
+impl ReportRequest {
+    /// The report's days, `[from, to)`.
+    pub fn days(&self) -> (NaiveDate, NaiveDate) {
+        (
+            self.from.map_or_else(first_day, |t| t.date_naive()),
+            self.to.map_or_else(end_day, |t| t.date_naive()),
+        )
+    }
 }
 
 /// A report as the API and the CLI show it.
@@ -71,19 +104,65 @@ pub struct Total {
     pub value: f64,
 }
 
+/// Totals that deltas brought back to zero differ from it by rounding only.
+const ZERO: f64 = 1e-9;
+
 impl<S: Store> App<S> {
     pub async fn report(&self, request: &ReportRequest) -> Result<Vec<ChannelRow>, StoreError> {
-        let mut journeys = Vec::new();
-        for subject in self.subjects(request.from, request.to).await? {
-            journeys.push(self.load(&subject).await?.journey);
+        self.read_after_writes().await?;
+        let (from, to) = request.days();
+        let credits = match request.model {
+            ReportModel::Rule(model) => {
+                let mut per_channel: BTreeMap<Channel, ChannelCredit> = BTreeMap::new();
+                for total in self.store.credit_totals(model.as_str(), from, to).await? {
+                    let sum = per_channel.entry(channel(&total.channel)?).or_default();
+                    sum.conversions += total.conversions;
+                    sum.value += total.value;
+                }
+                per_channel
+            }
+            ReportModel::Markov => markov_credit(&self.paths(from, to).await?),
+            ReportModel::Shapley => shapley_credit(&self.paths(from, to).await?),
+        };
+        Ok(credits
+            .into_iter()
+            .filter(|(_, c)| c.conversions.abs() > ZERO || c.value.abs() > ZERO)
+            .map(|(channel, c)| ChannelRow {
+                channel,
+                conversions: c.conversions,
+                value: c.value,
+            })
+            .collect())
+    }
+
+    /// The journeys counted per path over `[from, to)`, one [`Path`] each, as
+    /// the data-driven models take them.
+    async fn paths(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Path>, StoreError> {
+        let mut paths = Vec::new();
+        for total in self.store.path_totals(from, to).await? {
+            let channels = total
+                .path
+                .iter()
+                .map(|c| channel(c))
+                .collect::<Result<Vec<_>, _>>()?;
+            let path = |converted: bool, value: f64| Path {
+                channels: channels.clone(),
+                converted,
+                value,
+            };
+            let each = if total.conversions > 0 {
+                total.value / total.conversions as f64
+            } else {
+                0.0
+            };
+            for _ in 0..total.conversions.max(0) {
+                paths.push(path(true, each));
+            }
+            for _ in 0..total.non_conversions.max(0) {
+                paths.push(path(false, 0.0));
+            }
         }
-        Ok(sma_attribution::report(
-            &journeys,
-            request.model,
-            request.from.map(|t| t.timestamp_millis()),
-            request.to.map(|t| t.timestamp_millis()),
-            &self.rules.models,
-        ))
+        Ok(paths)
     }
 
     pub async fn report_view(&self, request: &ReportRequest) -> Result<ReportView, StoreError> {
@@ -100,4 +179,8 @@ impl<S: Store> App<S> {
             total,
         })
     }
+}
+
+fn channel(label: &str) -> Result<Channel, StoreError> {
+    Channel::parse(label).ok_or_else(|| StoreError::Corrupt(format!("unknown channel {label:?}")))
 }

@@ -1,13 +1,11 @@
-//! Source detection and touches: every page view's source, and each device's touches
-//! re-derived from its whole history (so late and out-of-order events land right).
-
-use std::collections::BTreeSet;
+//! Source detection, and touches as the journeys read them back.
 
 use sma_attribution::{PageView, Touch};
 use sma_sources::{Campaign, Source, Visit};
 use sma_spec::Message;
-use sma_store::{Store, StoreError, TouchJson, TouchRecord};
+use sma_store::{Store, StoreError, TouchRecord};
 
+use crate::pipeline::time;
 use crate::{App, Rules};
 
 impl Rules {
@@ -44,74 +42,39 @@ impl Rules {
             source: self.detect(message),
         })
     }
-
-    /// The touches of a device's whole history of views, as stored.
-    pub fn touch_records(&self, views: &[PageView]) -> Vec<TouchRecord> {
-        sma_attribution::touches(views, &self.touches)
-            .iter()
-            .map(record)
-            .collect()
-    }
-
-    /// The touches of a device's whole history of messages, in time order.
-    pub fn history_touches(&self, history: &[Message]) -> Vec<TouchRecord> {
-        let views: Vec<PageView> = history.iter().filter_map(|m| self.page_view(m)).collect();
-        self.touch_records(&views)
-    }
 }
 
 impl<S: Store> App<S> {
-    /// The rule the store runs on a device's history (see [`Rules::history_touches`]).
-    pub fn derive_touches(&self) -> impl sma_store::DeriveTouches + use<S> {
-        let rules = std::sync::Arc::clone(&self.rules);
-        move |history: &[Message]| rules.history_touches(history)
-    }
-
-    /// Re-derives the touches of these devices from their whole history; answers
-    /// the touches that were not stored before (what real-time mode sends). One
-    /// read and one write for all of them.
-    pub async fn refresh_touches(
-        &self,
-        devices: &BTreeSet<String>,
-    ) -> Result<Vec<TouchRecord>, StoreError> {
-        if devices.is_empty() {
-            return Ok(Vec::new());
-        }
-        let devices: Vec<String> = devices.iter().cloned().collect();
-        let histories = self.store.devices_events(&devices).await?;
-        let sets: Vec<(String, Vec<TouchRecord>)> = devices
-            .into_iter()
-            .zip(histories)
-            .map(|(device, events)| {
-                let records = self.rules.history_touches(&events);
-                (device, records)
-            })
-            .collect();
-        self.store.replace_touches_of(&sets).await
-    }
-
     /// The stored touches of these devices, merged in time order.
     pub(crate) async fn touches_of(&self, devices: &[String]) -> Result<Vec<Touch>, StoreError> {
+        self.touches_between(devices, i64::MIN, i64::MAX).await
+    }
+
+    /// The touches of the devices started in `[from, to]` (epoch ms), merged in
+    /// time order.
+    pub(crate) async fn touches_between(
+        &self,
+        devices: &[String],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Touch>, StoreError> {
+        let (from, to) = (time(from), time(to.saturating_add(1)));
         let mut touches = Vec::new();
         for device in devices {
-            for stored in self.store.device_touches(device).await? {
+            for stored in self.store.device_touches_between(device, from, to).await? {
                 touches.push(touch(stored)?);
             }
         }
-        touches.sort_by(|a, b| {
-            (a.timestamp, &a.device, &a.message_id).cmp(&(b.timestamp, &b.device, &b.message_id))
-        });
+        in_journey_order(&mut touches);
         Ok(touches)
     }
 }
 
-fn record(touch: &Touch) -> TouchRecord {
-    TouchRecord {
-        device: touch.device.clone(),
-        timestamp: chrono::DateTime::from_timestamp_millis(touch.timestamp).unwrap_or_default(),
-        message_id: touch.message_id.clone(),
-        touch: TouchJson::new(touch).expect("touches serialise"),
-    }
+/// The order of a journey's touches over its devices: time, device, messageId.
+pub(crate) fn in_journey_order(touches: &mut [Touch]) {
+    touches.sort_by(|a, b| {
+        (a.timestamp, &a.device, &a.message_id).cmp(&(b.timestamp, &b.device, &b.message_id))
+    });
 }
 
 pub(crate) fn touch(record: TouchRecord) -> Result<Touch, StoreError> {

@@ -33,8 +33,9 @@ impl Period {
 impl Journey {
     /// The journey's paths: each conversion closes a converting path of the touches of
     /// its lookback window, and the touches after the last conversion (all of them when
-    /// there is none) form one non-converting path. Paths without touches are left out,
-    /// as no channel can be credited for them.
+    /// there is none) within the lookback before the latest of them form one
+    /// non-converting path. Paths without touches are left out, as no channel can be
+    /// credited for them.
     pub fn paths(&self, cfg: &ModelConfig) -> Vec<Path> {
         self.paths_in(cfg, Period::default())
     }
@@ -65,8 +66,12 @@ impl Journey {
         if let Some(last) = self.touches[rest.clone()].last()
             && period.contains(last.timestamp)
         {
+            // Within the lookback before the latest touch, as a conversion's.
+            let oldest = last.timestamp.saturating_sub(cfg.lookback_ms);
+            let start =
+                rest.start + self.touches[rest.clone()].partition_point(|t| t.timestamp < oldest);
             paths.push(Path {
-                channels: channels(rest),
+                channels: channels(start..rest.end),
                 converted: false,
                 value: 0.0,
             });

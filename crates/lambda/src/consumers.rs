@@ -2,8 +2,6 @@
 //! `identity-map` and `source-detection` on the EVENTS stream, `segment-feed`
 //! (real-time mode) on the ATTRIBUTION stream.
 
-use std::collections::BTreeSet;
-
 use sma_spec::Message;
 use sma_store::{StoreError, TouchRecord};
 
@@ -37,18 +35,26 @@ impl Consumer for IdentityMap {
         sma_store_dynamodb::message_from_item(image)
     }
 
+    /// One pass for the whole batch: the links, then the ledgers of the
+    /// journeys that gained or lost a device. Every step is idempotent, so a
+    /// failed batch is retried whole.
     async fn apply(&self, app: &LambdaApp, messages: &[Message]) -> Result<(), Failed> {
-        for (at, message) in messages.iter().enumerate() {
-            app.link_identities(std::slice::from_ref(message))
-                .await
-                .map_err(|e| Failed::new(at, e))?;
-        }
+        let processed = app
+            .link_messages(messages)
+            .await
+            .map_err(|e| Failed::new(0, e))?;
+        tracing::debug!(
+            links = processed.links.len(),
+            journeys = processed.journeys,
+            "identities linked"
+        );
         Ok(())
     }
 }
 
-/// source-detection: re-derives the touches of every device with a new page or
-/// screen view, from its whole history, into ATTRIBUTION.
+/// source-detection: folds each device's new events into its session state,
+/// stores the touches they start and the conversions and milestones they are,
+/// and settles the ledgers of the journeys they changed.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SourceDetection;
 
@@ -67,27 +73,18 @@ impl Consumer for SourceDetection {
         sma_store_dynamodb::message_from_item(image)
     }
 
-    /// One refresh per device, however many of its views the batch holds (a
-    /// refresh reads the device's whole history, which already has them all).
-    /// Devices go in the order of their first view, so when one fails, every
-    /// record before that view belongs to a device already refreshed.
+    /// One pass for the whole batch (a device's events in one fold). Every
+    /// step is idempotent, so a failed batch is retried whole.
     async fn apply(&self, app: &LambdaApp, messages: &[Message]) -> Result<(), Failed> {
-        let mut done = BTreeSet::new();
-        for (at, message) in messages.iter().enumerate() {
-            let Some(device) = message.anonymous_id.as_ref() else {
-                continue;
-            };
-            if !message.message_type.is_view() || done.contains(device) {
-                continue;
-            }
-            let one = BTreeSet::from([device.clone()]);
-            let new = app
-                .refresh_touches(&one)
-                .await
-                .map_err(|e| Failed::new(at, e))?;
-            tracing::debug!(device = %device, new_touches = new.len(), "touches refreshed");
-            done.extend(one);
-        }
+        let processed = app
+            .derive_messages(messages)
+            .await
+            .map_err(|e| Failed::new(0, e))?;
+        tracing::debug!(
+            new_touches = processed.new_touches.len(),
+            journeys = processed.journeys,
+            "touches derived"
+        );
         Ok(())
     }
 }

@@ -77,6 +77,11 @@ impl Channel {
         Channel::Internal,
     ];
 
+    /// The channel whose label ([`Channel::as_str`]) is `label`.
+    pub fn parse(label: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == label)
+    }
+
     /// The GA4 label, as serialised.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -2,16 +2,13 @@
 //!
 //! Two halves: the [`engine`] (the writer thread, checkpoints, packing of raw
 //! messages, bulk loads) that any table goes through, and the [`tables`] that
-//! hold events, identity claims and touches behind the port's traits. The
-//! [`intake_log`] sits in front of both, answering bodies before they are
-//! applied.
+//! hold events, identity claims, derivation states, markers and the ledger
+//! behind the port's traits.
 //!
 //! SQLite calls block. Reads run on tokio's blocking pool on one connection;
 //! writes go to the writer thread's own connection, which commits every write
 //! queued meanwhile in one transaction ([`engine::writer`]). In WAL mode reads do not
-//! wait for the writer; with the intake log started ([`intake_log`]), intake is
-//! answered before the writer applies it, and reads wait for what was answered
-//! before them.
+//! wait for the writer.
 //!
 //! Queries that bind a value in an `= ?` term and also sort write the parameter
 //! as `+?1`. With a bare `?1` the planner looks at the bound value while it
@@ -20,8 +17,6 @@
 //! parsing SQL. The unary plus changes nothing else; the index is still used.
 
 mod engine;
-mod intake;
-mod intake_log;
 mod tables;
 
 use engine::{bulk, checkpoint, packing, writer};
@@ -29,12 +24,12 @@ use tables::schema;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode};
 
-use sma_store::{DeriveTouches, StoreError};
+use sma_store::StoreError;
 
 /// SQLite's page cache per connection.
 const CACHE_KIB: i64 = 8 * 1024;
@@ -52,7 +47,8 @@ const STATEMENT_CACHE: usize = 64;
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     writer: Arc<writer::Writer>,
-    intake_log: Arc<OnceLock<Arc<intake_log::IntakeLog>>>,
+    /// Set while a bulk load has put off the device index.
+    devices_unindexed: Arc<AtomicBool>,
     dictionaries: Arc<packing::Dictionaries>,
     _checkpointer: Arc<checkpoint::Checkpointer>,
     path: Arc<PathBuf>,
@@ -94,7 +90,7 @@ impl SqliteStore {
                 Arc::clone(&dictionaries),
             )?),
             dictionaries,
-            intake_log: Arc::new(OnceLock::new()),
+            devices_unindexed: Arc::new(AtomicBool::new(false)),
             _checkpointer: Arc::new(checkpoint::Checkpointer::start(path, catch_up)?),
             path: Arc::new(path.to_path_buf()),
         })
@@ -108,27 +104,6 @@ impl SqliteStore {
         self.write(move |conn| conn.pragma_update(None, "cache_size", kib))
             .await?;
         Ok(self)
-    }
-
-    /// From now on answers each intake once it is in a log beside the
-    /// database (`<file>-intake.<n>`) and applies it after ([`intake_log`]);
-    /// first applies what an earlier run left there, with `derive` for their
-    /// touches. For a server: a 2xx no longer waits for a commit.
-    pub fn start_intake_log(&self, derive: impl DeriveTouches) -> Result<(), StoreError> {
-        let derive: intake::Derive = Arc::new(derive);
-        let log = intake_log::IntakeLog::start(&self.path, &self.writer, &derive)?;
-        self.intake_log
-            .set(Arc::new(log))
-            .map_err(|_| StoreError::Backend("the intake log is started already".into()))
-    }
-
-    /// Waits up to `within` until every body taken in is applied (a server's
-    /// last step; what is left stays in the log for the next start).
-    pub async fn finish_intake_log(&self, within: Duration) -> Result<(), StoreError> {
-        match self.intake_log.get() {
-            Some(log) => log.caught_up(within).await,
-            None => Ok(()),
-        }
     }
 
     /// Registers `sma_unpack(raw)` on a connection of one's own to a store's
@@ -161,9 +136,6 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        if let Some(log) = self.intake_log.get() {
-            log.read_after_writes().await?;
-        }
         self.writer.commit_for_read().await?;
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
@@ -215,19 +187,7 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Ends a write with a store error (the write's changes roll back); [`sql`]
-/// gives the error back. (`ToSqlConversionFailure` is the variant that carries
-/// any error without rusqlite's optional features.)
-fn abort_with(e: StoreError) -> rusqlite::Error {
-    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
-}
-
 fn sql(e: rusqlite::Error) -> StoreError {
-    if let rusqlite::Error::ToSqlConversionFailure(inner) = &e
-        && let Some(e) = inner.downcast_ref::<StoreError>()
-    {
-        return e.clone();
-    }
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
             StoreError::Unavailable(format!("database is locked by another connection: {e}"))
@@ -276,13 +236,20 @@ mod tests {
         let dictionaries = std::sync::Arc::new(super::engine::packing::Dictionaries::default());
         dictionaries.register(&conn).unwrap();
         super::tables::schema::migrate(&mut conn).unwrap();
-        for sql in [
-            super::tables::events::DEVICE_ROWS,
-            super::tables::identity::OWNER,
+        for (sql, bounds) in [
+            (super::tables::events::DEVICE_ROWS, true),
+            (super::tables::identity::OWNER, false),
         ] {
             for id in ["a", "b", "c", "d"] {
                 let mut stmt = conn.prepare_cached(sql).unwrap();
-                assert_eq!(stmt.query_map([id], |_| Ok(())).unwrap().count(), 0);
+                let found = if bounds {
+                    stmt.query_map(rusqlite::params![id, 0, i64::MAX], |_| Ok(()))
+                        .unwrap()
+                        .count()
+                } else {
+                    stmt.query_map([id], |_| Ok(())).unwrap().count()
+                };
+                assert_eq!(found, 0);
             }
             let stmt = conn.prepare_cached(sql).unwrap();
             assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{sql}");

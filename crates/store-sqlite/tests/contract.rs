@@ -11,21 +11,6 @@ fn fresh() -> SqliteStore {
 
 sma_store::contract_tests!(fresh());
 
-/// The same contract with the intake log started, as `sma serve` runs the store.
-mod with_intake_log {
-    use super::SqliteStore;
-
-    fn fresh() -> SqliteStore {
-        let store = super::fresh();
-        store
-            .start_intake_log(|_: &[sma_spec::Message]| Vec::new())
-            .unwrap();
-        store
-    }
-
-    sma_store::contract_tests!(fresh());
-}
-
 #[tokio::test]
 async fn data_survives_reopening_the_file() {
     use sma_store::{EventStore, IdentityStore};

@@ -5,8 +5,11 @@ use sma_spec::IdentityLink;
 /// What recording one identity claim did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkOutcome {
-    /// The device now belongs to this user (a first claim, or an earlier one).
+    /// The device now belongs to this user: its first claim.
     Linked,
+    /// The device now belongs to this user, whose claim is earlier than that
+    /// of `previous`, its owner until now.
+    TakenOver { previous: String },
     /// The device already belonged to this user.
     Unchanged,
     /// The device belongs to another user; the claim is kept as a conflict.

@@ -1,28 +1,47 @@
 //! The storage port of sma: traits and the types they carry, nothing else.
 //!
-//! The port is three narrow traits: [`EventStore`] (raw Segment messages,
-//! idempotent by messageId), [`IdentityStore`] (anonymousId -> userId claims) and
-//! [`TouchStore`] (touches derived per device), with [`IntakeStore`] writing
-//! one body's share of all three as a unit. The adapters live in crates of their
-//! own: `sma-store-sqlite` (embedded, the local default) and
-//! `sma-store-dynamodb` (AWS). One contract test kit ([`testing`], behind the
-//! `testing` feature) runs unchanged against each.
+//! Five narrow traits, each a kind of data: [`EventStore`] (raw Segment
+//! messages, idempotent by messageId), [`IdentityStore`] (anonymousId -> userId
+//! claims), [`TouchStore`] (each device's derivation state and touches),
+//! [`MarkerStore`] (conversions and milestones) and [`LedgerStore`] (credits per
+//! conversion and the totals reports read). The store is passive: it runs no
+//! domain rule. What must not be lost to a concurrent writer is written
+//! conditionally on the version read ([`Versioned`]), the same on every
+//! adapter.
+//!
+//! The adapters live in crates of their own: `sma-store-sqlite` (embedded, the
+//! local default) and `sma-store-dynamodb` (AWS). Behind the `testing`
+//! feature: one contract test kit ([`testing`]) that runs unchanged against
+//! each, and [`memory::MemoryStore`], which passes it too, for tests of the
+//! application.
 
+mod device;
 mod error;
 mod identity;
-mod intake;
+mod json;
+mod ledger;
+mod marker;
+#[cfg(feature = "testing")]
+pub mod memory;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod touch;
 
 use std::future::Future;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use sma_spec::{IdentityLink, Message};
 
+pub use device::{DeviceChange, Versioned};
 pub use error::StoreError;
 pub use identity::{Claim, Conflict, LinkOutcome};
-pub use intake::{Applied, Applying, DeriveTouches, Intake, IntakeStore, Intaken};
-pub use touch::{DeviceTouches, Owner, Replaced, TouchJson, TouchRecord};
+pub use json::Json;
+pub use ledger::{
+    ConversionLedger, CreditDelta, CreditRow, CreditTotal, JourneyLedger, LedgerChange,
+    LedgerEntry, LedgerKey, OpenPath, PathDelta, PathTotal,
+};
+pub use marker::{Marker, MarkerKind};
+pub use touch::{Owner, TouchRecord};
 
 /// Raw Segment messages.
 pub trait EventStore: Send + Sync {
@@ -34,27 +53,27 @@ pub trait EventStore: Send + Sync {
         messages: &[Message],
     ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
 
+    /// Per message, in order, whether its messageId is stored already: what a
+    /// queue in front of the store answers before it stores.
+    fn known(
+        &self,
+        messages: &[Message],
+    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
+
     /// The messages of one device (anonymousId), in time order.
     fn device_events(
         &self,
         anonymous_id: &str,
     ) -> impl Future<Output = Result<Vec<Message>, StoreError>> + Send;
 
-    /// The messages of each of several devices, as [`EventStore::device_events`]
-    /// answers them, in the order of `anonymous_ids`. Adapters that can read them
-    /// together (one call into the database) do.
-    fn devices_events(
+    /// The messages of one device with a time in `[from, to)`, in time order:
+    /// the part of a history a late event can change.
+    fn device_events_between(
         &self,
-        anonymous_ids: &[String],
-    ) -> impl Future<Output = Result<Vec<Vec<Message>>, StoreError>> + Send {
-        async move {
-            let mut all = Vec::with_capacity(anonymous_ids.len());
-            for id in anonymous_ids {
-                all.push(self.device_events(id).await?);
-            }
-            Ok(all)
-        }
-    }
+        anonymous_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Message>, StoreError>> + Send;
 
     /// The messages of a user: those carrying the userId and those of the given
     /// devices, in time order, each once.
@@ -65,42 +84,12 @@ pub trait EventStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<Message>, StoreError>> + Send;
 
     /// Every device (anonymousId) and every userId with a message in `[from, to)`
-    /// (unbounded where `None`), each once, sorted: the journeys a report covers.
+    /// (unbounded where `None`), each once, sorted.
     fn owners(
         &self,
-        from: Option<chrono::DateTime<chrono::Utc>>,
-        to: Option<chrono::DateTime<chrono::Utc>>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
     ) -> impl Future<Output = Result<Vec<Owner>, StoreError>> + Send;
-
-    /// A bulk load (an import) begins: the store may put off upkeep that serves
-    /// only reads the load itself does not make, and catch up on it in
-    /// [`EventStore::end_bulk_load`] (or, should the load never end, when it
-    /// is next opened). It may also commit the load's writes in fewer, larger
-    /// transactions than one per call, at least every `commit_every`: a call
-    /// then answers once applied, a kill can lose what was answered since the
-    /// last commit (an idempotent load run again restores it), and the end
-    /// answers whether everything was committed. Reads still see every write
-    /// answered before them. By default nothing changes.
-    fn begin_bulk_load(
-        &self,
-        commit_every: std::time::Duration,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        let _ = commit_every;
-        async { Ok(()) }
-    }
-
-    /// A bulk load has stored all its events (it writes only touches from now
-    /// on): upkeep put off for events may be caught up now, beside the load's
-    /// remaining work, rather than at its end. By default nothing happens.
-    fn bulk_events_stored(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
-        async { Ok(()) }
-    }
-
-    /// Ends a bulk load: what [`EventStore::begin_bulk_load`] put off is done,
-    /// and every write of the load is committed (or the error says it was not).
-    fn end_bulk_load(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
-        async { Ok(()) }
-    }
 }
 
 /// The identity map: which user each device belongs to.
@@ -113,13 +102,13 @@ pub trait IdentityStore: Send + Sync {
     fn link(
         &self,
         link: &IdentityLink,
-        at: chrono::DateTime<chrono::Utc>,
+        at: DateTime<Utc>,
         message_id: &str,
     ) -> impl Future<Output = Result<LinkOutcome, StoreError>> + Send;
 
     /// Records several claims, in order, as [`IdentityStore::link`] would one by
     /// one; answers their outcomes in the same order. Adapters that can write
-    /// them together (one transaction) do, which is what a bulk import needs.
+    /// them together (one transaction) do.
     fn link_all(
         &self,
         claims: &[Claim],
@@ -145,6 +134,36 @@ pub trait IdentityStore: Send + Sync {
         user_id: &str,
     ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 
+    /// [`IdentityStore::user_of`] for several devices, in the order asked.
+    /// Adapters that can read them together do.
+    fn users_of(
+        &self,
+        anonymous_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<Option<String>>, StoreError>> + Send {
+        async move {
+            let mut users = Vec::with_capacity(anonymous_ids.len());
+            for id in anonymous_ids {
+                users.push(self.user_of(id).await?);
+            }
+            Ok(users)
+        }
+    }
+
+    /// [`IdentityStore::devices_of`] for several users, in the order asked.
+    /// Adapters that can read them together do.
+    fn devices_of_users(
+        &self,
+        user_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<Vec<String>>, StoreError>> + Send {
+        async move {
+            let mut devices = Vec::with_capacity(user_ids.len());
+            for id in user_ids {
+                devices.push(self.devices_of(id).await?);
+            }
+            Ok(devices)
+        }
+    }
+
     /// Conflicting claims that involve this user: devices it claimed that belong to
     /// someone else, and claims by others on its devices.
     fn conflicts_of(
@@ -153,64 +172,121 @@ pub trait IdentityStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<Conflict>, StoreError>> + Send;
 }
 
-/// Derived touches, per device (the ATTRIBUTION table on AWS).
-///
-/// Touches are recomputed from a device's whole history, so a late event can move
-/// or remove one: the store replaces a device's set and reports which are new.
+/// Each device's touch derivation: the state it left (the ATTRIBUTION table
+/// on AWS holds both) and the touches it derived.
 pub trait TouchStore: Send + Sync {
-    /// Replaces the touches of `device` with `touches`; answers those whose
-    /// messageId was not stored for it before (in the given order).
-    fn replace_touches(
+    /// The stored state of each device, in the order asked (`None`: none yet).
+    fn device_states(
         &self,
-        device: &str,
-        touches: &[TouchRecord],
-    ) -> impl Future<Output = Result<Vec<TouchRecord>, StoreError>> + Send;
+        devices: &[String],
+    ) -> impl Future<Output = Result<Vec<Option<Versioned<Json>>>, StoreError>> + Send;
 
-    /// Replaces the touches of several devices, as [`TouchStore::replace_touches`]
-    /// would one by one; answers the new touches of all of them. Adapters that
-    /// can write them together (one transaction) do.
-    fn replace_touches_of(
+    /// Applies each change whose device state is still at the version it
+    /// names, each as a unit; answers per change, in order, whether it was
+    /// applied (false: another writer got there first; read and derive again).
+    fn commit_devices(
         &self,
-        sets: &[(String, Vec<TouchRecord>)],
-    ) -> impl Future<Output = Result<Vec<TouchRecord>, StoreError>> + Send {
-        async move {
-            let mut new = Vec::new();
-            for (device, touches) in sets {
-                new.extend(self.replace_touches(device, touches).await?);
-            }
-            Ok(new)
-        }
-    }
-
-    /// Replaces the touches of each device whose stored event count is exactly
-    /// the count the caller derived them from (so they were derived from the
-    /// device's whole history), in one go; the others are left untouched and
-    /// named in the answer, for the caller to refresh from the store.
-    ///
-    /// A bulk import derives touches from the events it stored itself, without
-    /// reading them back. The default replaces nothing: an adapter without a
-    /// cheap, consistent count leaves every device to the caller's refresh.
-    fn replace_touches_where_complete(
-        &self,
-        sets: &[DeviceTouches],
-    ) -> impl Future<Output = Result<Replaced, StoreError>> + Send {
-        let incomplete = sets.iter().map(|s| s.device.clone()).collect();
-        async move {
-            Ok(Replaced {
-                new_touches: 0,
-                incomplete,
-            })
-        }
-    }
+        changes: &[DeviceChange],
+    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
 
     /// The touches of a device, in time order.
     fn device_touches(
         &self,
         device: &str,
     ) -> impl Future<Output = Result<Vec<TouchRecord>, StoreError>> + Send;
+
+    /// The touches of a device started in `[from, to)`, in time order.
+    fn device_touches_between(
+        &self,
+        device: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<TouchRecord>, StoreError>> + Send;
+
+    /// [`TouchStore::device_touches_between`] for several (device, from, to),
+    /// in the order asked. Adapters that can read them together do.
+    fn touches_between(
+        &self,
+        ranges: &[(String, DateTime<Utc>, DateTime<Utc>)],
+    ) -> impl Future<Output = Result<Vec<Vec<TouchRecord>>, StoreError>> + Send {
+        async move {
+            let mut touches = Vec::with_capacity(ranges.len());
+            for (device, from, to) in ranges {
+                touches.push(self.device_touches_between(device, *from, *to).await?);
+            }
+            Ok(touches)
+        }
+    }
+}
+
+/// Conversions and milestones, by carrier and time.
+pub trait MarkerStore: Send + Sync {
+    /// Stores markers, idempotently by messageId.
+    fn put_markers(
+        &self,
+        markers: &[Marker],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The markers of any of `carriers` with a time in `[from, to)`, in
+    /// `(timestamp, messageId)` order.
+    fn markers_of(
+        &self,
+        carriers: &[Owner],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Marker>, StoreError>> + Send;
+}
+
+/// The attribution ledger: per-conversion credits, per-journey open paths, and
+/// the per-day totals they add up to.
+pub trait LedgerStore: Send + Sync {
+    /// The stored ledger of each conversion (by messageId), in the order asked.
+    fn conversion_ledgers(
+        &self,
+        conversions: &[String],
+    ) -> impl Future<Output = Result<Vec<Option<Versioned<ConversionLedger>>>, StoreError>> + Send;
+
+    /// The stored ledger of each journey, in the order asked.
+    fn journey_ledgers(
+        &self,
+        owners: &[Owner],
+    ) -> impl Future<Output = Result<Vec<Option<Versioned<JourneyLedger>>>, StoreError>> + Send;
+
+    /// Applies each change whose entry is still at the version it names: the
+    /// entry replaced and its deltas added to the totals, as a unit. Answers
+    /// per change, in order, whether it was applied.
+    fn commit_ledger(
+        &self,
+        changes: &[LedgerChange],
+    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
+
+    /// What `model` credits each (day, channel, campaign) with a day in
+    /// `[from, to)`, in (day, channel, campaign) order. A total that deltas
+    /// brought back to (about) zero may be listed or left out.
+    fn credit_totals(
+        &self,
+        model: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<CreditTotal>, StoreError>> + Send;
+
+    /// The journeys counted on each (day, path) with a day in `[from, to)`, in
+    /// (day, path) order. A total that deltas brought back to zero may be
+    /// listed or left out.
+    fn path_totals(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<PathTotal>, StoreError>> + Send;
 }
 
 /// Everything the application needs from a store.
-pub trait Store: IntakeStore + Clone + 'static {}
+pub trait Store:
+    EventStore + IdentityStore + TouchStore + MarkerStore + LedgerStore + Clone + 'static
+{
+}
 
-impl<T: IntakeStore + Clone + 'static> Store for T {}
+impl<T> Store for T where
+    T: EventStore + IdentityStore + TouchStore + MarkerStore + LedgerStore + Clone + 'static
+{
+}

@@ -2,12 +2,11 @@
 //! cut into batches for the store. It runs on its own thread, so reading,
 //! decompressing and parsing overlap with the store's writes.
 
-use std::sync::mpsc::SyncSender;
-
 use chrono::{DateTime, Utc};
 use foldhash::HashSet;
 use sma_archive::{ReadError, Record, Source};
 use sma_spec::{Item, ParseOptions, parse_body};
+use tokio::sync::mpsc::Sender;
 
 use super::progress::{Progress, Unit};
 use super::summary::ReadTally;
@@ -24,7 +23,7 @@ pub struct ReadPlan {
 
 /// Reads everything, sending full batches of messages to `out`. Answers what it
 /// read; stops early (without error) when the receiving side has gone away.
-pub fn read_all(plan: ReadPlan, out: SyncSender<Vec<Item>>) -> ReadTally {
+pub fn read_all(plan: ReadPlan, out: Sender<Vec<Item>>) -> ReadTally {
     let total: Option<u64> = plan.sources.iter().map(Source::size).sum();
     let mut reader = Reader {
         tally: ReadTally::default(),
@@ -55,7 +54,7 @@ struct Reader {
     users: HashSet<String>,
     batch: Vec<Item>,
     size: usize,
-    out: SyncSender<Vec<Item>>,
+    out: Sender<Vec<Item>>,
     options: ParseOptions,
     progress: Progress,
     /// Bytes of the inputs finished so far.
@@ -151,6 +150,6 @@ impl Reader {
             return true;
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.size));
-        self.out.send(batch).is_ok()
+        self.out.blocking_send(batch).is_ok()
     }
 }

@@ -96,9 +96,8 @@ pub struct Summary {
     /// Files (or parts of files) that could not be read.
     pub problem_count: u64,
     pub problems: Vec<Example>,
-    /// Device touch refreshes (a device refreshed mid-way and again at the end,
-    /// in a very large import, counts twice).
-    pub devices_refreshed: u64,
+    /// Journeys whose ledger the import brought up to date.
+    pub journeys_settled: u64,
     /// Touches derived now that were not stored before.
     pub new_touches: u64,
     pub users_seen: usize,
@@ -121,7 +120,7 @@ impl Summary {
             rejections,
             problem_count: read.problem_count,
             problems: read.problems,
-            devices_refreshed: 0,
+            journeys_settled: 0,
             new_touches: 0,
             users_seen: read.users,
             seconds,
@@ -168,8 +167,8 @@ impl Summary {
         }
         let _ = writeln!(
             out,
-            "  devices refreshed {}, new touches {}, users seen {}",
-            self.devices_refreshed, self.new_touches, self.users_seen
+            "  new touches {}, journeys settled {}, users seen {}",
+            self.new_touches, self.journeys_settled, self.users_seen
         );
         out
     }

@@ -1,15 +1,16 @@
 //! Bulk loads: an import into an empty store builds the indexes of `events`
-//! once, when all its events are stored (while its last touches are derived) or
-//! at its end, instead of inserting into them event by event. Their keys land
-//! all over each index, so every transaction of the load rewrote most of their
-//! pages through the WAL; built afterwards each is one sort, on worker threads
-//! ([`sorting_in_parallel`]). The load's own
-//! reads by device (the count in a touch write) need `events_by_device`: the
-//! first of them builds it ([`index_devices`]), and events stored after that
-//! go into it one by one.
+//! once, at its end, instead of inserting into them event by event. Their keys
+//! land all over each index, so every transaction of the load rewrote most of
+//! their pages through the WAL; built afterwards each is one sort, on worker
+//! threads ([`sorting_in_parallel`]). The load's own reads of a device's
+//! events (rare: a late event) need `events_by_device`: the first of them
+//! builds it, and events stored after that go into it one by one.
 //!
 //! A load that never ends (killed) leaves the indexes missing: every open puts
 //! them back ([`ensure_indexes`]), so at worst reads are slow until then.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
@@ -34,31 +35,60 @@ const DEFERRABLE: [(&str, &str); 3] = [
 ];
 
 impl SqliteStore {
-    /// Puts off the deferrable indexes when the store holds no events yet;
-    /// answers whether it did.
-    pub(crate) async fn defer_indexes(&self) -> Result<bool, StoreError> {
-        self.write(|tx| {
-            let empty = tx
-                .query_row("SELECT 1 FROM events LIMIT 1", [], |_| Ok(()))
-                .optional()?
-                .is_none();
-            if empty {
-                for (name, _) in DEFERRABLE {
-                    tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
+    /// A bulk load (an import) begins: when the store holds no events yet, the
+    /// indexes of `events` are put off until [`SqliteStore::end_bulk_load`]
+    /// (or, should the load never end, the next open); and the writer commits
+    /// at most every `commit_every` rather than every write, so a kill can lose
+    /// what was answered since the last commit (an idempotent load run again
+    /// restores it). Reads still see every write answered before them.
+    pub async fn begin_bulk_load(&self, commit_every: Duration) -> Result<(), StoreError> {
+        let deferred = self
+            .write(|tx| {
+                let empty = tx
+                    .query_row("SELECT 1 FROM events LIMIT 1", [], |_| Ok(()))
+                    .optional()?
+                    .is_none();
+                if empty {
+                    for (name, _) in DEFERRABLE {
+                        tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
+                    }
                 }
-            }
-            Ok(empty)
-        })
-        .await
+                Ok(empty)
+            })
+            .await?;
+        self.devices_unindexed.store(deferred, Ordering::Release);
+        tracing::debug!(deferred, ?commit_every, "bulk load");
+        self.writer.bulk(Some(commit_every)).await
     }
 
-    /// Builds the deferrable indexes that are missing, in the writer's next
-    /// transaction.
-    pub(crate) async fn build_indexes(&self) -> Result<(), StoreError> {
+    /// Ends a bulk load: the indexes it put off are built, and every write of
+    /// the load is committed (or the error says it was not).
+    pub async fn end_bulk_load(&self) -> Result<(), StoreError> {
+        let built = self
+            .write(|tx| {
+                missing(tx)?
+                    .into_iter()
+                    .try_for_each(|(_, sql)| build(tx, sql))
+            })
+            .await;
+        self.devices_unindexed.store(false, Ordering::Release);
+        // Ends bulk mode whatever became of the indexes: what it holds is committed.
+        let ended = self.writer.bulk(None).await;
+        built.and(ended)
+    }
+
+    /// Before a read by device: builds `events_by_device` if a bulk load put
+    /// it off.
+    pub(crate) async fn index_devices(&self) -> Result<(), StoreError> {
+        if !self.devices_unindexed.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
         self.write(|tx| {
-            missing(tx)?
-                .into_iter()
-                .try_for_each(|(_, sql)| build(tx, sql))
+            let (name, sql) = DEFERRABLE[0];
+            if exists(tx, name)? {
+                return Ok(());
+            }
+            build(tx, sql)
         })
         .await
     }
@@ -125,16 +155,6 @@ fn exists(conn: &Connection, index: &str) -> rusqlite::Result<bool> {
     .map(|found| found.is_some())
 }
 
-/// In the writer's transaction, before a read by device: builds
-/// `events_by_device` if a bulk load put it off (once there, a no-op).
-pub(crate) fn index_devices(tx: &Connection) -> rusqlite::Result<()> {
-    let (name, sql) = DEFERRABLE[0];
-    if exists(tx, name)? {
-        return Ok(());
-    }
-    build(tx, sql)
-}
-
 /// At open: builds the deferrable indexes a bulk load that never ended left
 /// missing. Only a missing index takes the write lock; when another process
 /// holds it (the load itself, still running), the store opens without, and
@@ -158,7 +178,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
     use sma_spec::{Message, MessageType};
 
-    use sma_store::{DeviceTouches, EventStore, TouchStore};
+    use sma_store::EventStore;
 
     use crate::SqliteStore;
 
@@ -202,21 +222,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_indexes_put_off_are_built_once_the_loads_events_are_stored() {
-        let (_dir, path, store) = loading(std::time::Duration::from_secs(600)).await;
-        store.put_events(&[message("m1")]).await.unwrap();
-        store.bulk_events_stored().await.unwrap();
-        // Still in bulk mode: the build is in the open transaction, which a
-        // read commits.
-        assert_eq!(store.user_events("u", &[]).await.unwrap().len(), 1);
-        assert_eq!(indexes(&path), ALL);
-        store.put_events(&[message("m2")]).await.unwrap();
-        store.end_bulk_load().await.unwrap();
-        assert_eq!(indexes(&path), ALL);
-        assert_eq!(store.user_events("u", &[]).await.unwrap().len(), 2);
-    }
-
-    #[tokio::test]
     async fn a_store_with_events_keeps_its_indexes() {
         let (_dir, path, store) = crate::scratch_store();
         store.put_events(&[message("m1")]).await.unwrap();
@@ -256,7 +261,7 @@ mod tests {
         let before = sort_settings(&store).await;
         let events: Vec<Message> = (0..2_000).map(|n| message(&format!("m{n}"))).collect();
         store.put_events(&events).await.unwrap();
-        store.bulk_events_stored().await.unwrap();
+        store.index_devices().await.unwrap();
         // Memory for temporary data, no sorting threads, the cache it had.
         assert_eq!(before.1, 2);
         assert_eq!(sort_settings(&store).await, before);
@@ -300,29 +305,14 @@ mod tests {
         assert_eq!(temp, 2, "temp_store put back");
     }
 
-    fn set(device: &str, events: u64) -> DeviceTouches {
-        DeviceTouches {
-            device: device.into(),
-            events,
-            touches: Vec::new(),
-        }
-    }
-
     #[tokio::test]
-    async fn a_touch_write_of_the_load_builds_the_device_index_it_counts_by() {
+    async fn a_read_by_device_during_the_load_builds_the_device_index() {
         let (_dir, path, store) = loading(std::time::Duration::from_secs(600)).await;
         store
             .put_events(&[message("m1"), message("m2")])
             .await
             .unwrap();
-        let replaced = store
-            .replace_touches_where_complete(&[set("a", 2), set("b", 0), set("c", 1)])
-            .await
-            .unwrap();
-        // "a" holds the two events counted; "c" holds none, not one.
-        assert_eq!(replaced.incomplete, ["c"]);
-        // A read commits the open transaction, index and all.
-        store.device_events("a").await.unwrap();
+        assert_eq!(store.device_events("a").await.unwrap().len(), 2);
         assert_eq!(indexes(&path), ["events_by_device"]);
         // Events stored after it go into it.
         store.put_events(&[message("m3")]).await.unwrap();

@@ -16,7 +16,7 @@ pub(crate) struct Row {
 const SELECT: &str = "SELECT type, ts, sma_unpack(raw), message_id FROM events";
 /// `+?1`, not `?1`: see the module documentation of [`super`].
 pub(crate) const DEVICE_ROWS: &str = "SELECT type, ts, sma_unpack(raw), message_id FROM events
-     WHERE anonymous_id = +?1 ORDER BY ts, message_id";
+     WHERE anonymous_id = +?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts, message_id";
 
 impl EventStore for SqliteStore {
     async fn put_events(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
@@ -30,24 +30,27 @@ impl EventStore for SqliteStore {
             .await
     }
 
-    async fn device_events(&self, anonymous_id: &str) -> Result<Vec<Message>, StoreError> {
-        let mut all = self.devices_events(&[anonymous_id.to_owned()]).await?;
-        Ok(all.pop().unwrap_or_default())
+    async fn known(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
+        let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
+        self.run(move |conn| {
+            let mut stored = conn.prepare_cached("SELECT 1 FROM events WHERE message_id = ?1")?;
+            ids.iter().map(|id| stored.exists([id])).collect()
+        })
+        .await
     }
 
-    async fn devices_events(
+    async fn device_events(&self, anonymous_id: &str) -> Result<Vec<Message>, StoreError> {
+        self.events_between(anonymous_id, i64::MIN, i64::MAX).await
+    }
+
+    async fn device_events_between(
         &self,
-        anonymous_ids: &[String],
-    ) -> Result<Vec<Vec<Message>>, StoreError> {
-        let ids = anonymous_ids.to_vec();
-        let rows = self
-            .run(move |conn| {
-                ids.iter()
-                    .map(|id| device_rows(conn, id))
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .await?;
-        rows.into_iter().map(rebuild).collect()
+        anonymous_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.events_between(anonymous_id, from.timestamp_millis(), to.timestamp_millis())
+            .await
     }
 
     async fn user_events(
@@ -100,22 +103,24 @@ impl EventStore for SqliteStore {
         })
         .await
     }
+}
 
-    async fn begin_bulk_load(&self, commit_every: std::time::Duration) -> Result<(), StoreError> {
-        let deferred = self.defer_indexes().await?;
-        tracing::debug!(deferred, ?commit_every, "bulk load");
-        self.writer.bulk(Some(commit_every)).await
-    }
-
-    async fn bulk_events_stored(&self) -> Result<(), StoreError> {
-        self.build_indexes().await
-    }
-
-    async fn end_bulk_load(&self) -> Result<(), StoreError> {
-        let built = self.build_indexes().await;
-        // Ends bulk mode whatever became of the indexes: what it holds is committed.
-        let ended = self.writer.bulk(None).await;
-        built.and(ended)
+impl SqliteStore {
+    async fn events_between(
+        &self,
+        anonymous_id: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Message>, StoreError> {
+        self.index_devices().await?;
+        let id = anonymous_id.to_owned();
+        let rows = self
+            .run(move |conn| {
+                let mut stmt = conn.prepare_cached(DEVICE_ROWS)?;
+                collect(stmt.query_map(params![id, from, to], row)?)
+            })
+            .await?;
+        rebuild(rows)
     }
 }
 
@@ -129,20 +134,6 @@ struct Columns<'a> {
     event: Option<&'a str>,
     /// Text is packed by `sma_pack` once there is a dictionary.
     raw: ValueRef<'a>,
-}
-
-impl<'a> Columns<'a> {
-    fn of(m: &'a Message, raw: ValueRef<'a>) -> Self {
-        Columns {
-            message_id: &m.message_id,
-            message_type: m.message_type.as_str(),
-            anonymous_id: m.anonymous_id.as_deref(),
-            user_id: m.user_id.as_deref(),
-            ts: m.timestamp.timestamp_millis(),
-            event: m.event.as_deref(),
-            raw,
-        }
-    }
 }
 
 /// An event made ready for the writer by the caller: its columns copied (not
@@ -191,17 +182,6 @@ impl NewRow {
     }
 }
 
-/// Inserts messages inside the writer's transaction; answers, per message,
-/// whether it was new.
-pub(crate) fn insert(tx: &Connection, messages: &[Message]) -> rusqlite::Result<Vec<bool>> {
-    insert_columns(
-        tx,
-        messages
-            .iter()
-            .map(|m| Columns::of(m, ValueRef::Text(m.raw.as_bytes()))),
-    )
-}
-
 fn insert_columns<'a>(
     tx: &Connection,
     rows: impl Iterator<Item = Columns<'a>>,
@@ -236,12 +216,6 @@ fn insert_columns<'a>(
     .collect()
 }
 
-/// The stored rows of one device, in time order.
-pub(crate) fn device_rows(conn: &Connection, anonymous_id: &str) -> rusqlite::Result<Vec<Row>> {
-    let mut stmt = conn.prepare_cached(DEVICE_ROWS)?;
-    collect(stmt.query_map([anonymous_id], row)?)
-}
-
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
         message_type: r.get(0)?,
@@ -254,7 +228,7 @@ fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<T>>) -> rusqlite::Resu
     rows.collect()
 }
 
-pub(crate) fn rebuild(rows: Vec<Row>) -> Result<Vec<Message>, StoreError> {
+fn rebuild(rows: Vec<Row>) -> Result<Vec<Message>, StoreError> {
     rows.into_iter()
         .map(|r| {
             let message_type = MessageType::parse(&r.message_type)

@@ -42,7 +42,23 @@ impl IdentityStore for SqliteStore {
     }
 
     async fn devices_of(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
-        let user = user_id.to_owned();
+        let mut all = self.devices_of_users(&[user_id.to_owned()]).await?;
+        Ok(all.pop().unwrap_or_default())
+    }
+
+    async fn users_of(&self, anonymous_ids: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        let ids = anonymous_ids.to_vec();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(OWNER)?;
+            ids.iter()
+                .map(|id| stmt.query_row([id], |r| r.get(0)).optional())
+                .collect()
+        })
+        .await
+    }
+
+    async fn devices_of_users(&self, user_ids: &[String]) -> Result<Vec<Vec<String>>, StoreError> {
+        let users = user_ids.to_vec();
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT c.anonymous_id FROM identity_claims c
@@ -52,7 +68,10 @@ impl IdentityStore for SqliteStore {
                      AND (e.claimed_at, e.message_id) < (c.claimed_at, c.message_id))
                  ORDER BY c.anonymous_id",
             )?;
-            stmt.query_map([user], |r| r.get(0))?.collect()
+            users
+                .iter()
+                .map(|user| stmt.query_map([user], |r| r.get(0))?.collect())
+                .collect()
         })
         .await
     }
@@ -112,7 +131,8 @@ pub(crate) fn record(tx: &Connection, claim: &Claim) -> rusqlite::Result<LinkOut
     let after: String = owner.query_row([anon], |r| r.get(0))?;
     Ok(match (before, after) {
         (Some(b), a) if b == a && &a == user => LinkOutcome::Unchanged,
-        (_, a) if &a == user => LinkOutcome::Linked,
-        (_, owner) => LinkOutcome::Conflict { owner },
+        (_, owner) if &owner != user => LinkOutcome::Conflict { owner },
+        (Some(previous), _) => LinkOutcome::TakenOver { previous },
+        (None, _) => LinkOutcome::Linked,
     })
 }

@@ -51,6 +51,71 @@ const MIGRATIONS: &[&str] = &[
     // they were written for every event and never read.
     "ALTER TABLE events DROP COLUMN url;
     ALTER TABLE events DROP COLUMN referrer;",
+    // 6: the attribution ledger. Each device's derivation state (touches are
+    // derived from it view by view, not from the whole history); conversions
+    // and milestones by carrier; each conversion's credits, one row per
+    // credited touch; each journey's open path; and the per-day totals that
+    // reports read, kept by differences. Versions make concurrent writers
+    // conditional: a change applies only over the version it was derived from.
+    // A store of an earlier version is brought up to date by `sma rebuild`.
+    "CREATE TABLE device_states (
+        device  TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        state   TEXT NOT NULL     -- JSON, the domain's
+    ) WITHOUT ROWID;
+    CREATE TABLE markers (
+        message_id TEXT PRIMARY KEY,
+        carrier    TEXT NOT NULL,   -- 'dev:<anonymousId>' or 'usr:<userId>'
+        kind       TEXT NOT NULL,   -- conversion, lead, opportunity
+        ts         INTEGER NOT NULL,
+        event      TEXT NOT NULL,
+        value      REAL
+    ) WITHOUT ROWID;
+    CREATE INDEX markers_by_carrier ON markers (carrier, ts);
+    CREATE TABLE conversions (
+        message_id TEXT PRIMARY KEY,
+        version    INTEGER NOT NULL,
+        owner      TEXT NOT NULL,   -- 'dev:<anonymousId>' or 'usr:<userId>'
+        event      TEXT NOT NULL,
+        ts         INTEGER NOT NULL,
+        value      REAL NOT NULL,
+        path       TEXT NOT NULL    -- JSON array of channels
+    ) WITHOUT ROWID;
+    CREATE TABLE credits (
+        conversion TEXT NOT NULL,
+        device     TEXT NOT NULL,
+        touch      TEXT NOT NULL,   -- messageId of the page that started it
+        ts         INTEGER NOT NULL,
+        channel    TEXT NOT NULL,
+        source     TEXT,
+        medium     TEXT,
+        campaign   TEXT,
+        credits    TEXT NOT NULL,   -- JSON object: model -> credit
+        PRIMARY KEY (conversion, device, touch)
+    ) WITHOUT ROWID;
+    CREATE TABLE journeys (
+        owner     TEXT PRIMARY KEY, -- 'dev:<anonymousId>' or 'usr:<userId>'
+        version   INTEGER NOT NULL,
+        open_day  TEXT,             -- YYYY-MM-DD of the open path's last touch
+        open_path TEXT              -- JSON array of channels
+    ) WITHOUT ROWID;
+    CREATE TABLE credit_totals (
+        model       TEXT NOT NULL,
+        day         TEXT NOT NULL,  -- YYYY-MM-DD (UTC)
+        channel     TEXT NOT NULL,
+        campaign    TEXT NOT NULL,  -- '' when none
+        conversions REAL NOT NULL,
+        value       REAL NOT NULL,
+        PRIMARY KEY (model, day, channel, campaign)
+    ) WITHOUT ROWID;
+    CREATE TABLE path_totals (
+        day             TEXT NOT NULL,
+        path            TEXT NOT NULL, -- JSON array of channels
+        conversions     INTEGER NOT NULL,
+        non_conversions INTEGER NOT NULL,
+        value           REAL NOT NULL,
+        PRIMARY KEY (day, path)
+    ) WITHOUT ROWID;",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

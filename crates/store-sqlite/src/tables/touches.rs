@@ -1,151 +1,175 @@
-use std::collections::{HashMap, HashSet};
+//! Each device's derivation: its state (`device_states`, versioned) and the
+//! touches it derived (`touches`), changed together in one transaction.
 
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{SqliteStore, sql};
-use sma_store::{DeviceTouches, Replaced, StoreError, TouchJson, TouchRecord, TouchStore};
+use sma_store::{DeviceChange, Json, StoreError, TouchRecord, TouchStore, Versioned};
 
 impl TouchStore for SqliteStore {
-    async fn replace_touches(
+    async fn device_states(
         &self,
-        device: &str,
-        touches: &[TouchRecord],
-    ) -> Result<Vec<TouchRecord>, StoreError> {
-        self.replace_touches_of(&[(device.to_owned(), touches.to_vec())])
-            .await
-    }
-
-    async fn replace_touches_of(
-        &self,
-        sets: &[(String, Vec<TouchRecord>)],
-    ) -> Result<Vec<TouchRecord>, StoreError> {
-        let sets = sets
-            .iter()
-            .map(|(device, touches)| Ok((device.clone(), self.rows(touches)?, touches.clone())))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        self.write(move |tx| {
-            let mut new = Vec::new();
-            for (device, rows, touches) in sets {
-                let before = replace(tx, &device, &rows)?;
-                new.extend(
-                    touches
-                        .into_iter()
-                        .filter(|t| !before.contains(&t.message_id)),
-                );
-            }
-            Ok(new)
+        devices: &[String],
+    ) -> Result<Vec<Option<Versioned<Json>>>, StoreError> {
+        let devices = devices.to_vec();
+        self.run(move |conn| {
+            let mut stmt =
+                conn.prepare_cached("SELECT version, state FROM device_states WHERE device = ?1")?;
+            devices
+                .iter()
+                .map(|device| {
+                    stmt.query_row([device], |r| {
+                        Ok(Versioned {
+                            version: r.get::<_, i64>(0)? as u64,
+                            value: Json::stored(r.get(1)?),
+                        })
+                    })
+                    .optional()
+                })
+                .collect()
         })
         .await
     }
 
-    async fn replace_touches_where_complete(
-        &self,
-        sets: &[DeviceTouches],
-    ) -> Result<Replaced, StoreError> {
-        let sets = sets
+    async fn commit_devices(&self, changes: &[DeviceChange]) -> Result<Vec<bool>, StoreError> {
+        // Packed here, on the caller's thread, not on the writer's.
+        let changes = changes
             .iter()
-            .map(|set| Ok((set.device.clone(), set.events, self.rows(&set.touches)?)))
+            .map(|change| Ok((change.clone(), self.rows(&change.put)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
-        // Counting and replacing in one write: no event can land in between and
-        // make a set stale.
         self.write(move |tx| {
-            crate::engine::bulk::index_devices(tx)?;
-            let mut replaced = Replaced::default();
-            for (device, events, rows) in &sets {
-                let stored: i64 = tx
-                    .prepare_cached("SELECT count(*) FROM events WHERE anonymous_id = ?1")?
-                    .query_row([device], |r| r.get(0))?;
-                if u64::try_from(stored).ok() != Some(*events) {
-                    replaced.incomplete.push(device.clone());
-                    continue;
-                }
-                let before = replace(tx, device, rows)?;
-                replaced.new_touches += rows
-                    .iter()
-                    .filter(|t| !before.contains(&t.message_id))
-                    .count() as u64;
-            }
-            Ok(replaced)
+            changes
+                .iter()
+                .map(|(change, rows)| commit(tx, change, rows))
+                .collect()
         })
         .await
     }
 
     async fn device_touches(&self, device: &str) -> Result<Vec<TouchRecord>, StoreError> {
-        let key = device.to_owned();
-        let rows: Vec<(String, i64, String)> = self
+        self.touches_in(vec![(device.to_owned(), i64::MIN, i64::MAX)])
+            .await
+            .map(|mut all| all.pop().unwrap_or_default())
+    }
+
+    async fn device_touches_between(
+        &self,
+        device: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<TouchRecord>, StoreError> {
+        let range = (
+            device.to_owned(),
+            from.timestamp_millis(),
+            to.timestamp_millis(),
+        );
+        self.touches_in(vec![range])
+            .await
+            .map(|mut all| all.pop().unwrap_or_default())
+    }
+
+    async fn touches_between(
+        &self,
+        ranges: &[(String, DateTime<Utc>, DateTime<Utc>)],
+    ) -> Result<Vec<Vec<TouchRecord>>, StoreError> {
+        let ranges = ranges
+            .iter()
+            .map(|(d, from, to)| (d.clone(), from.timestamp_millis(), to.timestamp_millis()))
+            .collect();
+        self.touches_in(ranges).await
+    }
+}
+
+impl SqliteStore {
+    /// The touches of each (device, from, to) of `ranges` (epoch ms, `[from, to)`).
+    async fn touches_in(
+        &self,
+        ranges: Vec<(String, i64, i64)>,
+    ) -> Result<Vec<Vec<TouchRecord>>, StoreError> {
+        type Rows = Vec<(String, i64, String)>;
+        let (devices, rows): (Vec<String>, Vec<Rows>) = self
             .run(move |conn| {
                 let mut stmt = conn.prepare_cached(
                     "SELECT message_id, ts, sma_unpack(touch) FROM touches
-                     WHERE device = +?1 ORDER BY ts, message_id",
+                     WHERE device = +?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts, message_id",
                 )?;
-                stmt.query_map([&key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                    .collect()
+                let mut all = Vec::with_capacity(ranges.len());
+                for (device, from, to) in &ranges {
+                    let rows: Rows = stmt
+                        .query_map(params![device, from, to], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                        })?
+                        .collect::<rusqlite::Result<_>>()?;
+                    all.push(rows);
+                }
+                Ok(ranges.into_iter().map(|r| r.0).zip(all).unzip())
             })
             .await?;
-        rows.into_iter()
-            .map(|(message_id, ts, touch)| {
-                Ok(TouchRecord {
-                    device: device.to_owned(),
-                    timestamp: DateTime::from_timestamp_millis(ts)
-                        .ok_or_else(|| StoreError::Corrupt(format!("touch time {ts}")))?,
-                    message_id,
-                    touch: TouchJson::stored(touch),
+        devices
+            .into_iter()
+            .zip(rows)
+            .map(|(device, rows)| {
+                rows.into_iter()
+                    .map(|(message_id, ts, touch)| {
+                        Ok(TouchRecord {
+                            device: device.clone(),
+                            timestamp: DateTime::from_timestamp_millis(ts)
+                                .ok_or_else(|| StoreError::Corrupt(format!("touch time {ts}")))?,
+                            message_id,
+                            touch: Json::stored(touch),
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn rows(&self, touches: &[TouchRecord]) -> Result<Vec<Row>, StoreError> {
+        touches
+            .iter()
+            .map(|t| {
+                Ok(Row {
+                    message_id: t.message_id.clone(),
+                    ts: t.timestamp.timestamp_millis(),
+                    packed: self.dictionaries.pack(t.touch.as_str()).map_err(sql)?,
+                    json: t.touch.as_str().to_owned(),
                 })
             })
             .collect()
     }
 }
 
-/// A touch as the writer stores it: serialised (and packed, once there is a
-/// dictionary) by the caller, off the writer's thread.
-pub(crate) struct Row {
+/// A touch as the writer stores it: packed, once there is a dictionary, by the
+/// caller, off the writer's thread.
+struct Row {
     message_id: String,
     ts: i64,
     json: String,
     packed: Option<Vec<u8>>,
 }
 
-impl SqliteStore {
-    fn rows(&self, touches: &[TouchRecord]) -> Result<Vec<Row>, StoreError> {
-        let mut rows = unpacked_rows(touches);
-        for row in &mut rows {
-            row.packed = self.dictionaries.pack(&row.json).map_err(sql)?;
-        }
-        Ok(rows)
+/// Applies one change if the device's state is still the version it names.
+fn commit(tx: &Connection, change: &DeviceChange, rows: &[Row]) -> rusqlite::Result<bool> {
+    let stored: Option<i64> = tx
+        .prepare_cached("SELECT version FROM device_states WHERE device = ?1")?
+        .query_row([&change.device], |r| r.get(0))
+        .optional()?;
+    if stored.map(|v| v as u64) != change.expected {
+        return Ok(false);
     }
-}
-
-/// [`Row`]s serialised on the writer's thread (by an intake it applies; the
-/// insert packs them).
-pub(crate) fn unpacked_rows(touches: &[TouchRecord]) -> Vec<Row> {
-    touches
-        .iter()
-        .map(|t| Row {
-            message_id: t.message_id.clone(),
-            ts: t.timestamp.timestamp_millis(),
-            json: t.touch.as_str().to_owned(),
-            packed: None,
-        })
-        .collect()
-}
-
-/// Replaces the touches of `device` inside the writer's transaction; answers the
-/// messageIds it had before. Only what changed is written: a page view mostly
-/// re-derives the touches already stored, and rewriting them all dirtied the
-/// device's pages for nothing.
-pub(crate) fn replace(
-    tx: &Connection,
-    device: &str,
-    touches: &[Row],
-) -> rusqlite::Result<HashSet<String>> {
-    let mut stale: HashMap<String, (i64, String)> = tx
-        .prepare_cached("SELECT message_id, ts, sma_unpack(touch) FROM touches WHERE device = ?1")?
-        .query_map([device], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
-        .collect::<rusqlite::Result<_>>()?;
-    let before: HashSet<String> = stale.keys().cloned().collect();
-    // As for events: a value packed already skips `sma_pack`.
+    let version = stored.unwrap_or(0) + 1;
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO device_states (device, version, state) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![change.device, version, change.state.as_str()])?;
+    let mut delete =
+        tx.prepare_cached("DELETE FROM touches WHERE device = ?1 AND message_id = ?2")?;
+    for message_id in &change.remove {
+        delete.execute([&change.device, message_id])?;
+    }
+    // A value packed already is stored as it is: `sma_pack` would only copy it.
     let mut pack = tx.prepare_cached(
         "INSERT OR REPLACE INTO touches (device, message_id, ts, touch)
          VALUES (?1, ?2, ?3, sma_pack(?4))",
@@ -154,22 +178,13 @@ pub(crate) fn replace(
         "INSERT OR REPLACE INTO touches (device, message_id, ts, touch)
          VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for t in touches {
-        let unchanged = matches!(stale.remove(&t.message_id),
-            Some((old_ts, old)) if old_ts == t.ts && old == t.json);
-        if !unchanged {
-            let (insert, touch) = match &t.packed {
-                Some(blob) => (&mut packed, ValueRef::Blob(blob)),
-                None => (&mut pack, ValueRef::Text(t.json.as_bytes())),
-            };
-            let touch = ToSqlOutput::Borrowed(touch);
-            insert.execute(params![device, t.message_id, t.ts, touch])?;
-        }
+    for row in rows {
+        let (insert, touch) = match &row.packed {
+            Some(blob) => (&mut packed, ValueRef::Blob(blob)),
+            None => (&mut pack, ValueRef::Text(row.json.as_bytes())),
+        };
+        let touch = ToSqlOutput::Borrowed(touch);
+        insert.execute(params![change.device, row.message_id, row.ts, touch])?;
     }
-    let mut delete =
-        tx.prepare_cached("DELETE FROM touches WHERE device = ?1 AND message_id = ?2")?;
-    for message_id in stale.keys() {
-        delete.execute([device, message_id])?;
-    }
-    Ok(before)
+    Ok(true)
 }

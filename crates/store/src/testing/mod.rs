@@ -4,15 +4,17 @@
 //!
 //! Each check takes a fresh, empty store.
 
-use crate::{Conflict, LinkOutcome, Owner, Store, TouchRecord};
+use crate::{Claim, Conflict, LinkOutcome, Owner, Store};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 use sma_spec::{IdentityLink, Item, Message, ParseOptions, parse_body};
 
-mod bulk;
-mod intake;
-pub use bulk::*;
-pub use intake::*;
+mod derivation;
+mod ledger;
+mod markers;
+pub use derivation::*;
+pub use ledger::*;
+pub use markers::*;
 
 pub fn at(minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 3, 1, 9, minute, 0).unwrap()
@@ -74,6 +76,11 @@ pub async fn stores_events_once_by_message_id(store: impl Store) {
     );
     let events = store.device_events("a1").await.unwrap();
     assert_eq!(ids(&events), ["m2", "m3", "m1"], "time order");
+    let known = store
+        .known(&[page("m3", "a1", 4), page("m4", "a1", 4)])
+        .await
+        .unwrap();
+    assert_eq!(known, [true, false]);
 }
 
 pub async fn round_trips_messages_exactly(store: impl Store) {
@@ -133,6 +140,16 @@ pub async fn links_devices_and_records_conflicts(store: impl Store) {
     assert_eq!(store.user_of("a3").await.unwrap(), None);
     assert_eq!(store.devices_of("u1").await.unwrap(), ["a1", "a2"]);
     assert!(store.devices_of("u2").await.unwrap().is_empty());
+    let devices = ["a1".to_owned(), "a3".to_owned(), "a2".to_owned()];
+    assert_eq!(
+        store.users_of(&devices).await.unwrap(),
+        [Some("u1".to_owned()), None, Some("u1".to_owned())]
+    );
+    let users = ["u2".to_owned(), "u1".to_owned()];
+    assert_eq!(
+        store.devices_of_users(&users).await.unwrap(),
+        [vec![], vec!["a1".to_owned(), "a2".to_owned()]]
+    );
     let expected = vec![Conflict {
         anonymous_id: "a1".into(),
         owner: "u1".into(),
@@ -149,7 +166,9 @@ pub async fn earliest_claim_wins_whatever_the_arrival_order(store: impl Store) {
     store.link(&link("a1", "late"), at(20), "i2").await.unwrap();
     assert_eq!(
         store.link(&link("a1", "early"), at(5), "i1").await.unwrap(),
-        LinkOutcome::Linked
+        LinkOutcome::TakenOver {
+            previous: "late".into()
+        }
     );
     assert_eq!(store.user_of("a1").await.unwrap().as_deref(), Some("early"));
     assert_eq!(
@@ -162,109 +181,6 @@ pub async fn earliest_claim_wins_whatever_the_arrival_order(store: impl Store) {
         (conflicts[0].owner.as_str(), conflicts[0].claimant.as_str()),
         ("early", "late")
     );
-}
-
-/// Runs every check, each on a fresh store from `fresh`.
-#[macro_export]
-macro_rules! contract_tests {
-    ($fresh:expr) => {
-        #[tokio::test]
-        async fn stores_events_once_by_message_id() {
-            $crate::testing::stores_events_once_by_message_id($fresh).await;
-        }
-        #[tokio::test]
-        async fn round_trips_messages_exactly() {
-            $crate::testing::round_trips_messages_exactly($fresh).await;
-        }
-        #[tokio::test]
-        async fn user_events_merge_devices_and_user_id() {
-            $crate::testing::user_events_merge_devices_and_user_id($fresh).await;
-        }
-        #[tokio::test]
-        async fn links_devices_and_records_conflicts() {
-            $crate::testing::links_devices_and_records_conflicts($fresh).await;
-        }
-        #[tokio::test]
-        async fn replaces_touches_and_reports_new_ones() {
-            $crate::testing::replaces_touches_and_reports_new_ones($fresh).await;
-        }
-        #[tokio::test]
-        async fn links_several_claims_in_order() {
-            $crate::testing::links_several_claims_in_order($fresh).await;
-        }
-        #[tokio::test]
-        async fn takes_a_body_in_one_intake_and_its_retry_changes_nothing() {
-            $crate::testing::takes_a_body_in_one_intake_and_its_retry_changes_nothing($fresh).await;
-        }
-        #[tokio::test]
-        async fn intake_without_devices_derives_nothing() {
-            $crate::testing::intake_without_devices_derives_nothing($fresh).await;
-        }
-        #[tokio::test]
-        async fn replaces_touches_only_where_every_event_was_seen() {
-            $crate::testing::replaces_touches_only_where_every_event_was_seen($fresh).await;
-        }
-        #[tokio::test]
-        async fn lists_owners_active_in_a_range() {
-            $crate::testing::lists_owners_active_in_a_range($fresh).await;
-        }
-        #[tokio::test]
-        async fn earliest_claim_wins_whatever_the_arrival_order() {
-            $crate::testing::earliest_claim_wins_whatever_the_arrival_order($fresh).await;
-        }
-    };
-}
-
-pub fn touch(device: &str, id: &str, minute: u32) -> TouchRecord {
-    TouchRecord {
-        device: device.into(),
-        timestamp: at(minute),
-        message_id: id.into(),
-        touch: json!({"channel": "Organic Search", "message_id": id}).into(),
-    }
-}
-
-pub async fn replaces_touches_and_reports_new_ones(store: impl Store) {
-    let first = store
-        .replace_touches("a1", &[touch("a1", "p2", 2), touch("a1", "p1", 1)])
-        .await
-        .unwrap();
-    assert_eq!(first.len(), 2);
-    assert_eq!(
-        store.device_touches("a1").await.unwrap(),
-        vec![touch("a1", "p1", 1), touch("a1", "p2", 2)]
-    );
-    let again = store
-        .replace_touches("a1", &[touch("a1", "p1", 1), touch("a1", "p3", 3)])
-        .await
-        .unwrap();
-    assert_eq!(
-        again,
-        vec![touch("a1", "p3", 3)],
-        "only the touch not stored before is new"
-    );
-    assert_eq!(
-        store.device_touches("a1").await.unwrap(),
-        vec![touch("a1", "p1", 1), touch("a1", "p3", 3)],
-        "a touch that is no longer derived is gone"
-    );
-    // The same pages, re-derived differently (a later history changed them).
-    let mut changed = touch("a1", "p1", 1);
-    changed.touch = json!({"channel": "Paid Search", "message_id": "p1"}).into();
-    let moved = touch("a1", "p3", 4);
-    let again = store
-        .replace_touches("a1", &[changed.clone(), moved.clone()])
-        .await
-        .unwrap();
-    assert!(again.is_empty(), "nothing new: {again:?}");
-    assert_eq!(
-        store.device_touches("a1").await.unwrap(),
-        vec![changed, moved],
-        "a touch derived anew replaces the stored one"
-    );
-    assert!(store.device_touches("a2").await.unwrap().is_empty());
-    assert!(store.replace_touches("a1", &[]).await.unwrap().is_empty());
-    assert!(store.device_touches("a1").await.unwrap().is_empty());
 }
 
 pub async fn lists_owners_active_in_a_range(store: impl Store) {
@@ -293,4 +209,70 @@ pub async fn lists_owners_active_in_a_range(store: impl Store) {
         [Owner::Device("a2".into()), Owner::User("u1".into())],
         "[from, to)"
     );
+}
+
+fn claim(anon: &str, user: &str, minute: u32, id: &str) -> Claim {
+    Claim {
+        link: IdentityLink {
+            anonymous_id: anon.into(),
+            user_id: user.into(),
+        },
+        at: at(minute),
+        message_id: id.into(),
+    }
+}
+
+pub async fn links_several_claims_in_order(store: impl Store) {
+    let outcomes = store
+        .link_all(&[
+            claim("a1", "u1", 5, "i1"),
+            claim("a1", "u1", 6, "i2"),
+            claim("a1", "u2", 7, "i3"),
+            claim("a2", "u2", 8, "i4"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            LinkOutcome::Linked,
+            LinkOutcome::Unchanged,
+            LinkOutcome::Conflict { owner: "u1".into() },
+            LinkOutcome::Linked,
+        ]
+    );
+    assert_eq!(store.user_of("a1").await.unwrap().as_deref(), Some("u1"));
+    assert_eq!(store.devices_of("u2").await.unwrap(), ["a2"]);
+    assert!(store.link_all(&[]).await.unwrap().is_empty());
+}
+
+/// Runs every check, each on a fresh store from `fresh`.
+#[macro_export]
+macro_rules! contract_tests {
+    ($fresh:expr) => {
+        $crate::contract_tests!(@each $fresh;
+            stores_events_once_by_message_id,
+            round_trips_messages_exactly,
+            user_events_merge_devices_and_user_id,
+            links_devices_and_records_conflicts,
+            links_several_claims_in_order,
+            earliest_claim_wins_whatever_the_arrival_order,
+            lists_owners_active_in_a_range,
+            writes_device_states_only_over_the_version_read,
+            a_touch_put_again_replaces_the_stored_one,
+            reads_a_devices_events_and_touches_in_a_range,
+            reads_markers_by_carrier_and_time,
+            replaces_ledger_entries_only_over_the_version_read,
+            keeps_journey_ledgers_by_owner,
+            sums_totals_by_model_day_channel_and_campaign,
+        );
+    };
+    (@each $fresh:expr; $($check:ident,)*) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                $crate::testing::$check($fresh).await;
+            }
+        )*
+    };
 }

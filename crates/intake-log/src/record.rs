@@ -1,14 +1,13 @@
-//! One intake as the log keeps it: a length, a CRC-32 and the intake as JSON
-//! (each message as received, with the type and time it was stored under).
-//! The CRC finds a record whose writing a crash cut short.
+//! One body as the log keeps it: a length, a CRC-32 and its messages as JSON
+//! (each as received, with the type and time it is stored under). The CRC
+//! finds a record whose writing a crash cut short.
 
 use std::borrow::Cow;
 
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
-use sma_spec::{IdentityLink, Message, MessageType};
-
-use sma_store::{Claim, Intake, StoreError};
+use sma_spec::{Message, MessageType};
+use sma_store::StoreError;
 
 /// Bytes before a record's payload: its length and its CRC-32, little-endian.
 const HEADER: usize = 8;
@@ -17,10 +16,6 @@ const HEADER: usize = 8;
 struct Record<'a> {
     #[serde(borrow)]
     messages: Vec<LoggedMessage<'a>>,
-    #[serde(borrow)]
-    claims: Vec<LoggedClaim<'a>>,
-    #[serde(borrow)]
-    devices: Vec<Cow<'a, str>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -33,23 +28,10 @@ struct LoggedMessage<'a> {
     raw: Cow<'a, str>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct LoggedClaim<'a> {
-    #[serde(borrow)]
-    anonymous_id: Cow<'a, str>,
-    #[serde(borrow)]
-    user_id: Cow<'a, str>,
-    /// Epoch milliseconds.
-    at: i64,
-    #[serde(borrow)]
-    message_id: Cow<'a, str>,
-}
-
-/// `intake` as one record, header included.
-pub(super) fn encode(intake: &Intake) -> Vec<u8> {
+/// A body's messages as one record, header included.
+pub(super) fn encode(messages: &[Message]) -> Vec<u8> {
     let record = Record {
-        messages: intake
-            .messages
+        messages: messages
             .iter()
             .map(|m| LoggedMessage {
                 r#type: m.message_type.as_str().into(),
@@ -57,17 +39,6 @@ pub(super) fn encode(intake: &Intake) -> Vec<u8> {
                 raw: m.raw.as_str().into(),
             })
             .collect(),
-        claims: intake
-            .claims
-            .iter()
-            .map(|c| LoggedClaim {
-                anonymous_id: c.link.anonymous_id.as_str().into(),
-                user_id: c.link.user_id.as_str().into(),
-                at: c.at.timestamp_millis(),
-                message_id: c.message_id.as_str().into(),
-            })
-            .collect(),
-        devices: intake.devices.iter().map(|d| d.as_str().into()).collect(),
     };
     let mut bytes = vec![0; HEADER];
     serde_json::to_writer(&mut bytes, &record).expect("strings and numbers serialise");
@@ -110,82 +81,46 @@ pub(super) fn split(bytes: &[u8]) -> (Vec<&[u8]>, usize) {
     (records, rest.len())
 }
 
-/// The intake a record's payload holds.
-pub(super) fn decode(payload: &[u8]) -> Result<Intake, StoreError> {
+/// The messages a record's payload holds.
+pub(super) fn decode(payload: &[u8]) -> Result<Vec<Message>, StoreError> {
     let corrupt = |e: String| StoreError::Corrupt(format!("intake log record: {e}"));
     let record: Record<'_> = serde_json::from_slice(payload).map_err(|e| corrupt(e.to_string()))?;
-    let millis = |ms: i64| {
-        DateTime::from_timestamp_millis(ms)
-            .ok_or_else(|| corrupt(format!("time {ms} out of range")))
-    };
-    let messages = record
+    record
         .messages
         .iter()
         .map(|m| {
             let message_type = MessageType::parse(&m.r#type)
                 .ok_or_else(|| corrupt(format!("unknown type {:?}", m.r#type)))?;
-            Message::from_stored(&m.raw, message_type, millis(m.ts)?)
-                .map_err(|e| corrupt(e.to_string()))
+            let at = DateTime::from_timestamp_millis(m.ts)
+                .ok_or_else(|| corrupt(format!("time {} out of range", m.ts)))?;
+            Message::from_stored(&m.raw, message_type, at).map_err(|e| corrupt(e.to_string()))
         })
-        .collect::<Result<_, _>>()?;
-    let claims = record
-        .claims
-        .into_iter()
-        .map(|c| {
-            Ok(Claim {
-                link: IdentityLink {
-                    anonymous_id: c.anonymous_id.into_owned(),
-                    user_id: c.user_id.into_owned(),
-                },
-                at: millis(c.at)?,
-                message_id: c.message_id.into_owned(),
-            })
-        })
-        .collect::<Result<_, StoreError>>()?;
-    Ok(Intake {
-        messages,
-        claims,
-        devices: record.devices.into_iter().map(Cow::into_owned).collect(),
-    })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn intake() -> Intake {
+    fn body() -> Vec<Message> {
         let raw = r#"{"type":"page","messageId":"m1","anonymousId":"a1","timestamp":"2024-03-01T09:00:00Z","context":{"page":{"url":"https://acme.io/?utm_source=x\u00e9"}}}"#;
         let at = DateTime::from_timestamp_millis(1_709_283_600_000).unwrap();
-        Intake {
-            messages: vec![Message::from_stored(raw, MessageType::Page, at).unwrap()],
-            claims: vec![Claim {
-                link: IdentityLink {
-                    anonymous_id: "a1".into(),
-                    user_id: "u \"1\"".into(),
-                },
-                at,
-                message_id: "i1".into(),
-            }],
-            devices: vec!["a1".into()],
-        }
+        vec![Message::from_stored(raw, MessageType::Page, at).unwrap()]
     }
 
     #[test]
-    fn an_intake_comes_back_as_it_was_logged() {
-        let bytes = encode(&intake());
+    fn a_body_comes_back_as_it_was_logged() {
+        let bytes = encode(&body());
         let (records, rest) = split(&bytes);
         assert_eq!((records.len(), rest), (1, 0));
-        let back = decode(records[0]).unwrap();
-        assert_eq!(back.messages, intake().messages);
-        assert_eq!(back.claims, intake().claims);
-        assert_eq!(back.devices, intake().devices);
+        assert_eq!(decode(records[0]).unwrap(), body());
     }
 
     /// A crash can cut the last record anywhere: the records before it are
     /// read, and the cut one is counted as what follows.
     #[test]
     fn a_record_cut_short_ends_the_log_where_it_starts() {
-        let one = encode(&intake());
+        let one = encode(&body());
         let mut bytes = one.repeat(2);
         for cut in 1..one.len() {
             let (records, rest) = split(&bytes[..one.len() + cut]);

@@ -1,0 +1,86 @@
+//! Many messages through the one pipeline: `sma import` (archives, batch by
+//! batch) and `sma rebuild` (a store written by an earlier version, device by
+//! device). Both store, link and derive as the batches come and settle the
+//! ledgers of the journeys they touched once, at the end, rather than once per
+//! batch: an import mostly writes journeys that each span many batches.
+
+use sma_spec::{Item, Message};
+use sma_store::{Owner, Store, StoreError};
+
+use crate::ingest::{count_inserted, split};
+use crate::pipeline::{Dirty, Scope};
+use crate::{App, IngestError, IngestSummary};
+
+/// A bulk load in progress.
+pub struct Bulk<'a, S> {
+    app: &'a App<S>,
+    dirty: Dirty,
+    /// Touches derived that were not stored before.
+    pub new_touches: u64,
+}
+
+impl<S: Store> App<S> {
+    /// Starts a bulk load; nothing is settled until [`Bulk::finish`].
+    pub fn bulk(&self) -> Bulk<'_, S> {
+        Bulk {
+            app: self,
+            dirty: Dirty::default(),
+            new_touches: 0,
+        }
+    }
+}
+
+impl<S: Store> Bulk<'_, S> {
+    /// Stores a batch of an import, records its links and derives its
+    /// devices' touches.
+    pub async fn add(&mut self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
+        let (mut summary, messages) = split(items);
+        count_inserted(&self.app.store.put_events(&messages).await?, &mut summary);
+        self.run(&messages, false).await?;
+        Ok(summary)
+    }
+
+    async fn run(&mut self, messages: &[Message], anew: bool) -> Result<(), StoreError> {
+        self.app.link(messages, &mut self.dirty).await?;
+        let new = if anew {
+            self.app.rederive_devices(messages, &mut self.dirty).await?
+        } else {
+            self.app.derive_devices(messages, &mut self.dirty).await?
+        };
+        self.app.mark(messages, &mut self.dirty).await?;
+        self.new_touches += new.len() as u64;
+        Ok(())
+    }
+
+    /// Derives again, from everything stored, the devices and users of
+    /// `owners`: what a store written by an earlier version holds without
+    /// session state or markers. Their ledgers are settled by
+    /// [`App::settle_journeys`].
+    pub async fn rederive(&mut self, owners: &[Owner]) -> Result<(), StoreError> {
+        let mut messages: Vec<Message> = Vec::new();
+        for owner in owners {
+            messages.extend(match owner {
+                Owner::Device(device) => self.app.store.device_events(device).await?,
+                Owner::User(user) => self.app.store.user_events(user, &[]).await?,
+            });
+        }
+        self.run(&messages, true).await
+    }
+
+    /// Settles the ledger of every journey the load touched; answers how many.
+    pub async fn finish(self) -> Result<usize, StoreError> {
+        self.app.settle(self.dirty).await
+    }
+}
+
+impl<S: Store> App<S> {
+    /// Settles the ledgers of these journeys in full (every conversion
+    /// credited anew); a device that belongs to a user is its user's journey.
+    pub async fn settle_journeys(&self, owners: &[Owner]) -> Result<usize, StoreError> {
+        let mut dirty = Dirty::default();
+        for owner in owners {
+            dirty.mark(owner.clone(), Scope::All);
+        }
+        self.settle(dirty).await
+    }
+}

@@ -1,0 +1,342 @@
+//! Settling journeys' ledgers: each affected conversion credited anew over its
+//! journey's touches, each open path found again, and each stored entry
+//! replaced with the difference added to the totals, over the version read.
+//! Journeys are settled many at a time, each store call covering them all, so
+//! a body or an import batch costs a handful of calls, not a handful per
+//! journey.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sma_attribution::{Milestones, SessionState, Touch};
+use sma_store::{
+    ConversionLedger, JourneyLedger, LedgerChange, LedgerEntry, Marker, MarkerKind, Owner, Store,
+    StoreError,
+};
+
+use super::credits::{Counted, conversion_ledger, credit_deltas, open_path, path_deltas};
+use super::devices::time;
+use super::{Dirty, Scope};
+use crate::App;
+
+/// How often journeys are settled again after losing to a concurrent writer.
+const ATTEMPTS: usize = 8;
+/// Journeys settled by one round of store calls, at most.
+const CHUNK: usize = 2_000;
+
+/// What settling one journey reads, before its entries are computed.
+struct Plan {
+    owner: Owner,
+    scope: Scope,
+    devices: Vec<String>,
+    markers: Vec<Marker>,
+    /// The conversions to credit (indices into `markers`).
+    due: Vec<usize>,
+    /// The touches it looks at: `[from, to]`, epoch ms.
+    range: Option<(i64, i64)>,
+}
+
+impl<S: Store> App<S> {
+    /// Brings the ledger of every journey in `dirty` up to date; answers how
+    /// many journeys it settled. A device's changes belong to its user's
+    /// journey when it has one; a device that has just been linked leaves a
+    /// journey of its own behind, whose open path is taken off the totals.
+    pub(crate) async fn settle(&self, dirty: Dirty) -> Result<usize, StoreError> {
+        let devices: Vec<String> = dirty
+            .owners
+            .keys()
+            .filter_map(|o| match o {
+                Owner::Device(d) => Some(d.clone()),
+                Owner::User(_) => None,
+            })
+            .collect();
+        let users: HashMap<String, Option<String>> = devices
+            .iter()
+            .cloned()
+            .zip(self.store.users_of(&devices).await?)
+            .collect();
+        let mut journeys: BTreeMap<Owner, Scope> = BTreeMap::new();
+        let mut linked = Vec::new();
+        for (owner, scope) in dirty.owners {
+            let owner = match owner {
+                Owner::Device(device) => match &users[&device] {
+                    Some(user) => {
+                        if scope == Scope::All {
+                            linked.push(Owner::Device(device));
+                        }
+                        Owner::User(user.clone())
+                    }
+                    None => Owner::Device(device),
+                },
+                user => user,
+            };
+            journeys.entry(owner).or_default().widen(scope);
+        }
+        let settled = journeys.len();
+        let mut pending: Vec<(Owner, Scope)> = linked
+            .into_iter()
+            .map(|device| (device, Scope::Closed))
+            .chain(journeys)
+            .collect();
+        for _ in 0..ATTEMPTS {
+            if pending.is_empty() {
+                return Ok(settled);
+            }
+            let mut stale = Vec::new();
+            for chunk in pending.chunks(CHUNK) {
+                stale.extend(self.settle_chunk(chunk).await?);
+            }
+            pending = stale;
+        }
+        Err(StoreError::Unavailable(
+            "the ledger kept changing under settling".into(),
+        ))
+    }
+
+    /// One attempt at settling some journeys; answers those that lost to a
+    /// concurrent writer (an entry changed after it was read).
+    async fn settle_chunk(
+        &self,
+        journeys: &[(Owner, Scope)],
+    ) -> Result<Vec<(Owner, Scope)>, StoreError> {
+        let mut plans = self.plan(journeys).await?;
+        let devices: Vec<String> = plans.iter().flat_map(|p| p.devices.clone()).collect();
+        let last_touches = self.last_touches(&devices).await?;
+        let cfg = &self.rules.models;
+        for plan in &mut plans {
+            let latest = plan.devices.iter().filter_map(|d| last_touches[d]).max();
+            let mut ranges: Vec<(i64, i64)> = plan
+                .due
+                .iter()
+                .map(|&i| {
+                    let at = plan.markers[i].timestamp.timestamp_millis();
+                    (at.saturating_sub(cfg.lookback_ms), at)
+                })
+                .collect();
+            ranges.extend(latest.map(|t| (t.saturating_sub(cfg.lookback_ms), t)));
+            plan.range = ranges
+                .iter()
+                .map(|r| r.0)
+                .min()
+                .zip(ranges.iter().map(|r| r.1).max());
+        }
+        let touches = self.plan_touches(&plans).await?;
+
+        let ids: Vec<String> = plans
+            .iter()
+            .flat_map(|p| p.due.iter().map(|&i| p.markers[i].message_id.clone()))
+            .collect();
+        let mut stored_conversions = self.store.conversion_ledgers(&ids).await?.into_iter();
+        let owners: Vec<Owner> = plans.iter().map(|p| p.owner.clone()).collect();
+        let stored_journeys = self.store.journey_ledgers(&owners).await?;
+
+        let mut changes = Vec::new();
+        let mut whose = Vec::new();
+        for ((index, plan), (touches, stored)) in plans
+            .iter()
+            .enumerate()
+            .zip(touches.iter().zip(stored_journeys))
+        {
+            let mut add = |change| {
+                changes.push(change);
+                whose.push(index);
+            };
+            if plan.scope == Scope::Closed {
+                let closed = stored.as_ref().and_then(|s| s.value.open_path.as_ref());
+                if let Some(open) = closed {
+                    add(LedgerChange {
+                        entry: LedgerEntry::Journey(plan.owner.clone(), JourneyLedger::default()),
+                        expected: stored.as_ref().map(|s| s.version),
+                        credits: Vec::new(),
+                        paths: path_deltas(Some(Counted::open(open)), None),
+                    });
+                }
+                continue;
+            }
+            let milestones = Milestones {
+                lead: times(&plan.markers, MarkerKind::Lead),
+                opportunity: times(&plan.markers, MarkerKind::Opportunity),
+            };
+            for &i in &plan.due {
+                let stored = stored_conversions.next().expect("one answer per id");
+                let marker = &plan.markers[i];
+                let new = conversion_ledger(&plan.owner, marker, touches, &milestones, cfg);
+                let old: Option<&ConversionLedger> = stored.as_ref().map(|s| &s.value);
+                if old == Some(&new) {
+                    continue;
+                }
+                add(LedgerChange {
+                    credits: credit_deltas(old, &new),
+                    paths: path_deltas(
+                        old.and_then(Counted::conversion),
+                        Counted::conversion(&new),
+                    ),
+                    expected: stored.as_ref().map(|s| s.version),
+                    entry: LedgerEntry::Conversion(new),
+                });
+            }
+            let last_conversion = times(&plan.markers, MarkerKind::Conversion)
+                .into_iter()
+                .max();
+            let open = open_path(touches, last_conversion, cfg);
+            let old = stored.as_ref().and_then(|s| s.value.open_path.clone());
+            if stored.is_none() || old != open {
+                add(LedgerChange {
+                    paths: path_deltas(
+                        old.as_ref().map(Counted::open),
+                        open.as_ref().map(Counted::open),
+                    ),
+                    expected: stored.as_ref().map(|s| s.version),
+                    entry: LedgerEntry::Journey(
+                        plan.owner.clone(),
+                        JourneyLedger { open_path: open },
+                    ),
+                    credits: Vec::new(),
+                });
+            }
+        }
+        let applied = if changes.is_empty() {
+            Vec::new()
+        } else {
+            self.store.commit_ledger(&changes).await?
+        };
+        let mut stale: Vec<usize> = whose
+            .into_iter()
+            .zip(applied)
+            .filter(|&(_, applied)| !applied)
+            .map(|(index, _)| index)
+            .collect();
+        stale.dedup();
+        Ok(stale.into_iter().map(|i| journeys[i].clone()).collect())
+    }
+
+    /// Each journey's devices and markers, and the conversions to credit.
+    async fn plan(&self, journeys: &[(Owner, Scope)]) -> Result<Vec<Plan>, StoreError> {
+        let users: Vec<String> = journeys
+            .iter()
+            .filter_map(|(o, s)| match o {
+                Owner::User(u) if *s != Scope::Closed => Some(u.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut devices_of_users = self.store.devices_of_users(&users).await?.into_iter();
+        let mut plans: Vec<Plan> = journeys
+            .iter()
+            .map(|(owner, scope)| {
+                let devices = match (owner, scope) {
+                    (_, Scope::Closed) => Vec::new(),
+                    (Owner::User(_), _) => devices_of_users.next().expect("one answer per user"),
+                    (Owner::Device(d), _) => vec![d.clone()],
+                };
+                Plan {
+                    owner: owner.clone(),
+                    scope: scope.clone(),
+                    devices,
+                    markers: Vec::new(),
+                    due: Vec::new(),
+                    range: None,
+                }
+            })
+            .collect();
+        let carriers_of = |plan: &Plan| {
+            let mut carriers: Vec<Owner> =
+                plan.devices.iter().cloned().map(Owner::Device).collect();
+            if let (Owner::User(_), false) = (&plan.owner, plan.scope == Scope::Closed) {
+                carriers.push(plan.owner.clone());
+            }
+            carriers
+        };
+        let carriers: Vec<Owner> = plans.iter().flat_map(carriers_of).collect();
+        let mut by_carrier: HashMap<Owner, Vec<Marker>> = HashMap::new();
+        for marker in self
+            .store
+            .markers_of(&carriers, time(i64::MIN), time(i64::MAX))
+            .await?
+        {
+            by_carrier
+                .entry(marker.carrier.clone())
+                .or_default()
+                .push(marker);
+        }
+        for plan in &mut plans {
+            for carrier in carriers_of(plan) {
+                plan.markers
+                    .extend(by_carrier.remove(&carrier).unwrap_or_default());
+            }
+            plan.markers
+                .sort_by(|a, b| (a.timestamp, &a.message_id).cmp(&(b.timestamp, &b.message_id)));
+            plan.due = plan
+                .markers
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.kind == MarkerKind::Conversion)
+                .filter(|(_, m)| plan.scope.covers(m.timestamp.timestamp_millis()))
+                .map(|(i, _)| i)
+                .collect();
+        }
+        Ok(plans)
+    }
+
+    /// The time of each device's latest touch.
+    async fn last_touches(
+        &self,
+        devices: &[String],
+    ) -> Result<HashMap<String, Option<i64>>, StoreError> {
+        let states = self.store.device_states(devices).await?;
+        devices
+            .iter()
+            .zip(states)
+            .map(|(device, state)| {
+                let latest = match state {
+                    Some(state) => {
+                        state
+                            .value
+                            .parse::<SessionState>()
+                            .map_err(|e| {
+                                StoreError::Corrupt(format!("session state of {device}: {e}"))
+                            })?
+                            .last_touch
+                    }
+                    None => None,
+                };
+                Ok((device.clone(), latest))
+            })
+            .collect()
+    }
+
+    /// Each plan's touches over its range, all its devices merged in time order.
+    async fn plan_touches(&self, plans: &[Plan]) -> Result<Vec<Vec<Touch>>, StoreError> {
+        let ranges: Vec<(String, _, _)> = plans
+            .iter()
+            .filter_map(|p| p.range.map(|r| (p, r)))
+            .flat_map(|(p, (from, to))| {
+                p.devices
+                    .iter()
+                    .map(move |d| (d.clone(), time(from), time(to.saturating_add(1))))
+            })
+            .collect();
+        let mut read = self.store.touches_between(&ranges).await?.into_iter();
+        plans
+            .iter()
+            .map(|plan| {
+                let mut touches = Vec::new();
+                if plan.range.is_some() {
+                    for _ in &plan.devices {
+                        for record in read.next().expect("one answer per range") {
+                            touches.push(crate::touches::touch(record)?);
+                        }
+                    }
+                }
+                crate::touches::in_journey_order(&mut touches);
+                Ok(touches)
+            })
+            .collect()
+    }
+}
+
+fn times(markers: &[Marker], kind: MarkerKind) -> Vec<i64> {
+    markers
+        .iter()
+        .filter(|m| m.kind == kind)
+        .map(|m| m.timestamp.timestamp_millis())
+        .collect()
+}

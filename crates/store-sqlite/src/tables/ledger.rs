@@ -1,0 +1,283 @@
+//! The ledger's entries: each conversion (`conversions`, with one `credits`
+//! row per credited touch) and each journey's open path (`journeys`), replaced
+//! over the version read, with their deltas to the totals in the same
+//! transaction.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{from_json, owner_key, owner_of_key, totals};
+use crate::SqliteStore;
+use sma_store::{
+    ConversionLedger, CreditRow, JourneyLedger, LedgerChange, LedgerEntry, LedgerStore, OpenPath,
+    Owner, PathTotal, StoreError, Versioned,
+};
+
+/// A conversion row as read, before its credit rows join it.
+type ConversionRow = (i64, String, String, i64, f64, String);
+/// A journey row as read: version, open day, open path.
+type JourneyRow = (i64, Option<String>, Option<String>);
+/// A credit row as read.
+type CreditColumns = (
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+impl LedgerStore for SqliteStore {
+    async fn conversion_ledgers(
+        &self,
+        conversions: &[String],
+    ) -> Result<Vec<Option<Versioned<ConversionLedger>>>, StoreError> {
+        let ids = conversions.to_vec();
+        let rows: Vec<Option<(ConversionRow, Vec<CreditColumns>)>> = self
+            .run(move |conn| ids.iter().map(|id| read_conversion(conn, id)).collect())
+            .await?;
+        conversions
+            .iter()
+            .zip(rows)
+            .map(|(id, row)| row.map(|row| conversion(id, row)).transpose())
+            .collect()
+    }
+
+    async fn journey_ledgers(
+        &self,
+        owners: &[Owner],
+    ) -> Result<Vec<Option<Versioned<JourneyLedger>>>, StoreError> {
+        let keys: Vec<String> = owners.iter().map(owner_key).collect();
+        let rows: Vec<Option<JourneyRow>> = self
+            .run(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT version, open_day, open_path FROM journeys WHERE owner = ?1",
+                )?;
+                keys.iter()
+                    .map(|k| {
+                        stmt.query_row([k], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                            .optional()
+                    })
+                    .collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|row| row.map(journey).transpose())
+            .collect()
+    }
+
+    async fn commit_ledger(&self, changes: &[LedgerChange]) -> Result<Vec<bool>, StoreError> {
+        let changes = changes.to_vec();
+        self.write(move |tx| changes.iter().map(|c| commit(tx, c)).collect())
+            .await
+    }
+
+    async fn credit_totals(
+        &self,
+        model: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<sma_store::CreditTotal>, StoreError> {
+        let model = model.to_owned();
+        self.run(move |conn| totals::credits(conn, &model, from, to))
+            .await
+    }
+
+    async fn path_totals(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<PathTotal>, StoreError> {
+        self.run(move |conn| totals::paths(conn, from, to)).await
+    }
+}
+
+fn read_conversion(
+    conn: &Connection,
+    id: &str,
+) -> rusqlite::Result<Option<(ConversionRow, Vec<CreditColumns>)>> {
+    let head = conn
+        .prepare_cached(
+            "SELECT version, owner, event, ts, value, path FROM conversions WHERE message_id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .optional()?;
+    let Some(head) = head else {
+        return Ok(None);
+    };
+    let rows = conn
+        .prepare_cached(
+            "SELECT device, touch, ts, channel, source, medium, campaign, credits FROM credits
+             WHERE conversion = ?1 ORDER BY ts, device, touch",
+        )?
+        .query_map([id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some((head, rows)))
+}
+
+fn time(ms: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("ledger time {ms}")))
+}
+
+fn conversion(
+    id: &str,
+    ((version, owner, event, ts, value, path), rows): (ConversionRow, Vec<CreditColumns>),
+) -> Result<Versioned<ConversionLedger>, StoreError> {
+    let rows = rows
+        .into_iter()
+        .map(
+            |(device, touch, ts, channel, source, medium, campaign, credits)| {
+                Ok(CreditRow {
+                    device,
+                    touch,
+                    timestamp: time(ts)?,
+                    channel,
+                    source,
+                    medium,
+                    campaign,
+                    credits: from_json::<BTreeMap<String, f64>>("credits", &credits)?,
+                })
+            },
+        )
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Versioned {
+        version: version as u64,
+        value: ConversionLedger {
+            conversion: id.to_owned(),
+            owner: owner_of_key(&owner)?,
+            event,
+            timestamp: time(ts)?,
+            value,
+            path: from_json("conversion path", &path)?,
+            rows,
+        },
+    })
+}
+
+fn journey((version, day, path): JourneyRow) -> Result<Versioned<JourneyLedger>, StoreError> {
+    let open_path = match (day, path) {
+        (Some(day), Some(path)) => Some(OpenPath {
+            day: totals::day_of(&day)?,
+            channels: from_json("open path", &path)?,
+        }),
+        _ => None,
+    };
+    Ok(Versioned {
+        version: version as u64,
+        value: JourneyLedger { open_path },
+    })
+}
+
+/// Applies one change if its entry is still at the version it names.
+fn commit(tx: &Connection, change: &LedgerChange) -> rusqlite::Result<bool> {
+    let stored = stored_version(tx, &change.entry)?;
+    if stored.map(|v| v as u64) != change.expected {
+        return Ok(false);
+    }
+    let version = stored.unwrap_or(0) + 1;
+    match &change.entry {
+        LedgerEntry::Conversion(c) => write_conversion(tx, c, version)?,
+        LedgerEntry::Journey(owner, j) => write_journey(tx, owner, j, version)?,
+    }
+    totals::apply(tx, &change.credits, &change.paths)?;
+    Ok(true)
+}
+
+fn stored_version(tx: &Connection, entry: &LedgerEntry) -> rusqlite::Result<Option<i64>> {
+    let (sql, key) = match entry {
+        LedgerEntry::Conversion(c) => (
+            "SELECT version FROM conversions WHERE message_id = ?1",
+            c.conversion.clone(),
+        ),
+        LedgerEntry::Journey(owner, _) => (
+            "SELECT version FROM journeys WHERE owner = ?1",
+            owner_key(owner),
+        ),
+    };
+    tx.prepare_cached(sql)?
+        .query_row([key], |r| r.get(0))
+        .optional()
+}
+
+fn write_conversion(tx: &Connection, c: &ConversionLedger, version: i64) -> rusqlite::Result<()> {
+    let path = serde_json::to_string(&c.path).expect("strings serialise");
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO conversions (message_id, version, owner, event, ts, value, path)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        c.conversion,
+        version,
+        owner_key(&c.owner),
+        c.event,
+        c.timestamp.timestamp_millis(),
+        c.value,
+        path
+    ])?;
+    tx.prepare_cached("DELETE FROM credits WHERE conversion = ?1")?
+        .execute([&c.conversion])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO credits (conversion, device, touch, ts, channel, source, medium, campaign, credits)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for row in &c.rows {
+        let credits = serde_json::to_string(&row.credits).expect("credits serialise");
+        insert.execute(params![
+            c.conversion,
+            row.device,
+            row.touch,
+            row.timestamp.timestamp_millis(),
+            row.channel,
+            row.source,
+            row.medium,
+            row.campaign,
+            credits
+        ])?;
+    }
+    Ok(())
+}
+
+fn write_journey(
+    tx: &Connection,
+    owner: &Owner,
+    journey: &JourneyLedger,
+    version: i64,
+) -> rusqlite::Result<()> {
+    let (day, path) = match &journey.open_path {
+        Some(open) => (
+            Some(open.day.to_string()),
+            Some(serde_json::to_string(&open.channels).expect("strings serialise")),
+        ),
+        None => (None, None),
+    };
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO journeys (owner, version, open_day, open_path) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![owner_key(owner), version, day, path])?;
+    Ok(())
+}

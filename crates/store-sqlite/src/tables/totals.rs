@@ -1,0 +1,123 @@
+//! The per-day totals reports read: what each model credits a (day, channel,
+//! campaign), and how many journeys each (day, channel path) counts. Only ever
+//! moved by the deltas of ledger changes.
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, params};
+
+use super::from_json;
+use sma_store::{CreditDelta, CreditTotal, PathDelta, PathTotal, StoreError};
+
+/// Adds deltas to the totals, inside the writer's transaction.
+pub(crate) fn apply(
+    tx: &Connection,
+    credits: &[CreditDelta],
+    paths: &[PathDelta],
+) -> rusqlite::Result<()> {
+    let mut credit = tx.prepare_cached(
+        "INSERT INTO credit_totals (model, day, channel, campaign, conversions, value)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (model, day, channel, campaign) DO UPDATE SET
+           conversions = conversions + excluded.conversions, value = value + excluded.value",
+    )?;
+    for d in credits {
+        let campaign = d.campaign.as_deref().unwrap_or("");
+        credit.execute(params![
+            d.model,
+            d.day.to_string(),
+            d.channel,
+            campaign,
+            d.conversions,
+            d.value
+        ])?;
+    }
+    let mut path = tx.prepare_cached(
+        "INSERT INTO path_totals (day, path, conversions, non_conversions, value)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (day, path) DO UPDATE SET
+           conversions = conversions + excluded.conversions,
+           non_conversions = non_conversions + excluded.non_conversions,
+           value = value + excluded.value",
+    )?;
+    for d in paths {
+        let channels = serde_json::to_string(&d.path).expect("strings serialise");
+        path.execute(params![
+            d.day.to_string(),
+            channels,
+            d.conversions,
+            d.non_conversions,
+            d.value
+        ])?;
+    }
+    Ok(())
+}
+
+/// What `model` credits each (day, channel, campaign) of `[from, to)`.
+pub(crate) fn credits(
+    conn: &Connection,
+    model: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<Vec<CreditTotal>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, channel, campaign, conversions, value FROM credit_totals
+         WHERE model = ?1 AND day >= ?2 AND day < ?3 ORDER BY day, channel, campaign",
+    )?;
+    stmt.query_map(params![model, from.to_string(), to.to_string()], |r| {
+        let day: String = r.get(0)?;
+        let campaign: String = r.get(2)?;
+        Ok(CreditTotal {
+            day: day_column(&day)?,
+            channel: r.get(1)?,
+            campaign: (!campaign.is_empty()).then_some(campaign),
+            conversions: r.get(3)?,
+            value: r.get(4)?,
+        })
+    })?
+    .collect()
+}
+
+/// The journeys counted on each (day, path) of `[from, to)`, in (day, path)
+/// order.
+pub(crate) fn paths(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<Vec<PathTotal>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, path, conversions, non_conversions, value FROM path_totals
+         WHERE day >= ?1 AND day < ?2 AND (conversions <> 0 OR non_conversions <> 0)
+         ORDER BY day, path",
+    )?;
+    stmt.query_map(params![from.to_string(), to.to_string()], |r| {
+        let day: String = r.get(0)?;
+        let path: String = r.get(1)?;
+        Ok(PathTotal {
+            day: day_column(&day)?,
+            path: from_json("path total", &path).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
+            })?,
+            conversions: r.get(2)?,
+            non_conversions: r.get(3)?,
+            value: r.get(4)?,
+        })
+    })?
+    .collect::<rusqlite::Result<Vec<PathTotal>>>()
+    .map(|mut totals| {
+        // JSON text sorts `["A","B"]` before `["A"]`; paths sort as lists.
+        totals.sort_by(|a, b| (a.day, &a.path).cmp(&(b.day, &b.path)));
+        totals
+    })
+}
+
+/// A day read in a row: a malformed one fails the read like any bad column.
+fn day_column(text: &str) -> rusqlite::Result<NaiveDate> {
+    day_of(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+pub(crate) fn day_of(text: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("day {text:?}: {e}")))
+}

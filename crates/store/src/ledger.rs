@@ -1,0 +1,133 @@
+//! The attribution ledger: each conversion's credits as last computed, each
+//! journey's open (not yet converting) path, and the totals kept from them by
+//! differences, per day, which reports read instead of journeys.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Owner;
+
+/// The credit of one touch towards one conversion, under every rule model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreditRow {
+    pub device: String,
+    /// messageId of the page that started the touch.
+    pub touch: String,
+    pub timestamp: DateTime<Utc>,
+    pub channel: String,
+    pub source: Option<String>,
+    pub medium: Option<String>,
+    pub campaign: Option<String>,
+    /// Model name -> credit (value credit = credit x the conversion's value).
+    pub credits: BTreeMap<String, f64>,
+}
+
+/// A conversion as the ledger last credited it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversionLedger {
+    /// The conversion's messageId.
+    pub conversion: String,
+    /// Whose journey it was credited over.
+    pub owner: Owner,
+    pub event: String,
+    pub timestamp: DateTime<Utc>,
+    /// The conversion's value (0 when it names none).
+    pub value: f64,
+    /// The channels of its touches in time order, as the data-driven models see it.
+    pub path: Vec<String>,
+    /// One row per credited touch, in time order.
+    pub rows: Vec<CreditRow>,
+}
+
+/// What the ledger keeps of a journey besides its conversions: its open path,
+/// the touches after its last conversion, placed by the day of the last one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JourneyLedger {
+    pub open_path: Option<OpenPath>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenPath {
+    pub day: NaiveDate,
+    pub channels: Vec<String>,
+}
+
+/// Which ledger entry a change replaces.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum LedgerKey {
+    /// A conversion, by messageId.
+    Conversion(String),
+    /// A journey, by its owner.
+    Journey(Owner),
+}
+
+/// A ledger entry's new value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum LedgerEntry {
+    Conversion(ConversionLedger),
+    Journey(Owner, JourneyLedger),
+}
+
+impl LedgerEntry {
+    pub fn key(&self) -> LedgerKey {
+        match self {
+            LedgerEntry::Conversion(c) => LedgerKey::Conversion(c.conversion.clone()),
+            LedgerEntry::Journey(owner, _) => LedgerKey::Journey(owner.clone()),
+        }
+    }
+}
+
+/// One entry replaced and the totals moved by the difference, together or not
+/// at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerChange {
+    pub entry: LedgerEntry,
+    /// The version read (`None`: no entry was stored): the change applies only
+    /// if it is still the stored one.
+    pub expected: Option<u64>,
+    pub credits: Vec<CreditDelta>,
+    pub paths: Vec<PathDelta>,
+}
+
+/// A change of what one model credits a (day, channel, campaign).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreditDelta {
+    pub day: NaiveDate,
+    pub model: String,
+    pub channel: String,
+    pub campaign: Option<String>,
+    pub conversions: f64,
+    pub value: f64,
+}
+
+/// A change of the journeys counted on a (day, channel path).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathDelta {
+    pub day: NaiveDate,
+    pub path: Vec<String>,
+    pub conversions: i64,
+    pub non_conversions: i64,
+    pub value: f64,
+}
+
+/// What one model credits a (day, channel, campaign) in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreditTotal {
+    pub day: NaiveDate,
+    pub channel: String,
+    pub campaign: Option<String>,
+    pub conversions: f64,
+    pub value: f64,
+}
+
+/// The journeys counted on a (day, channel path) in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathTotal {
+    pub day: NaiveDate,
+    pub path: Vec<String>,
+    pub conversions: i64,
+    pub non_conversions: i64,
+    pub value: f64,
+}

@@ -1,0 +1,253 @@
+//! The ledger: entries replaced over the version read, totals moved by the
+//! deltas of the changes that were applied, and nothing else.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::{
+    ConversionLedger, CreditDelta, CreditRow, CreditTotal, JourneyLedger, LedgerChange,
+    LedgerEntry, LedgerKey, OpenPath, Owner, PathDelta, PathTotal, Store,
+};
+
+use super::at;
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 3, d).unwrap()
+}
+
+fn conversion(id: &str, channel: &str, credit: f64) -> ConversionLedger {
+    ConversionLedger {
+        conversion: id.into(),
+        owner: Owner::User("u1".into()),
+        event: "Signed Up".into(),
+        timestamp: at(30),
+        value: 10.0,
+        path: vec![channel.into()],
+        rows: vec![CreditRow {
+            device: "a1".into(),
+            touch: "p1".into(),
+            timestamp: at(1),
+            channel: channel.into(),
+            source: Some("google".into()),
+            medium: None,
+            campaign: Some("spring".into()),
+            credits: BTreeMap::from([("linear".into(), credit), ("first".into(), 1.0)]),
+        }],
+    }
+}
+
+fn credit(d: u32, model: &str, channel: &str, conversions: f64) -> CreditDelta {
+    CreditDelta {
+        day: day(d),
+        model: model.into(),
+        channel: channel.into(),
+        campaign: None,
+        conversions,
+        value: conversions * 10.0,
+    }
+}
+
+fn path(d: u32, channels: &[&str], conversions: i64, non_conversions: i64) -> PathDelta {
+    PathDelta {
+        day: day(d),
+        path: channels.iter().map(|c| c.to_string()).collect(),
+        conversions,
+        non_conversions,
+        value: conversions as f64 * 10.0,
+    }
+}
+
+fn total(d: u32, channel: &str, conversions: f64) -> CreditTotal {
+    CreditTotal {
+        day: day(d),
+        channel: channel.into(),
+        campaign: None,
+        conversions,
+        value: conversions * 10.0,
+    }
+}
+
+fn near(a: &[CreditTotal], b: &[CreditTotal]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            (x.day, &x.channel, &x.campaign) == (y.day, &y.channel, &y.campaign)
+                && (x.conversions - y.conversions).abs() < 1e-9
+                && (x.value - y.value).abs() < 1e-9
+        })
+}
+
+pub async fn replaces_ledger_entries_only_over_the_version_read(store: impl Store) {
+    let ids = ["c1".to_owned(), "c2".to_owned()];
+    assert_eq!(store.conversion_ledgers(&ids).await.unwrap(), [None, None]);
+    let first = LedgerChange {
+        entry: LedgerEntry::Conversion(conversion("c1", "Email", 1.0)),
+        expected: None,
+        credits: vec![credit(1, "linear", "Email", 1.0)],
+        paths: vec![path(1, &["Email"], 1, 0)],
+    };
+    assert_eq!(first.entry.key(), LedgerKey::Conversion("c1".into()));
+    assert_eq!(
+        store
+            .commit_ledger(std::slice::from_ref(&first))
+            .await
+            .unwrap(),
+        [true]
+    );
+    // The same change again names a version that is gone: not applied, so
+    // the totals do not move twice.
+    assert_eq!(store.commit_ledger(&[first]).await.unwrap(), [false]);
+    let stored = store.conversion_ledgers(&ids).await.unwrap();
+    let c1 = stored[0].as_ref().expect("stored");
+    assert_eq!(
+        (c1.version, &c1.value),
+        (1, &conversion("c1", "Email", 1.0))
+    );
+    assert_eq!(stored[1], None);
+
+    // Credited anew: old minus new moves the totals.
+    let moved = LedgerChange {
+        entry: LedgerEntry::Conversion(conversion("c1", "Referral", 1.0)),
+        expected: Some(1),
+        credits: vec![
+            credit(1, "linear", "Email", -1.0),
+            credit(1, "linear", "Referral", 1.0),
+        ],
+        paths: vec![path(1, &["Email"], -1, 0), path(1, &["Referral"], 1, 0)],
+    };
+    assert_eq!(store.commit_ledger(&[moved]).await.unwrap(), [true]);
+    let totals = store.credit_totals("linear", day(1), day(2)).await.unwrap();
+    let totals: Vec<CreditTotal> = totals
+        .into_iter()
+        .filter(|t| t.conversions.abs() > 1e-9 || t.value.abs() > 1e-9)
+        .collect();
+    assert!(near(&totals, &[total(1, "Referral", 1.0)]), "{totals:?}");
+    let paths: Vec<PathTotal> = store
+        .path_totals(day(1), day(2))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.conversions != 0 || p.non_conversions != 0)
+        .collect();
+    assert_eq!(paths.len(), 1);
+    assert_eq!(
+        (paths[0].path.as_slice(), paths[0].conversions),
+        (&["Referral".to_owned()][..], 1)
+    );
+    assert_eq!(
+        store.conversion_ledgers(&ids).await.unwrap()[0]
+            .as_ref()
+            .map(|c| c.version),
+        Some(2)
+    );
+}
+
+pub async fn keeps_journey_ledgers_by_owner(store: impl Store) {
+    let owners = [Owner::Device("a1".into()), Owner::User("a1".into())];
+    assert_eq!(store.journey_ledgers(&owners).await.unwrap(), [None, None]);
+    let open = JourneyLedger {
+        open_path: Some(OpenPath {
+            day: day(3),
+            channels: vec!["Direct".into(), "Email".into()],
+        }),
+    };
+    let change = LedgerChange {
+        entry: LedgerEntry::Journey(owners[0].clone(), open.clone()),
+        expected: None,
+        credits: Vec::new(),
+        paths: vec![path(3, &["Direct", "Email"], 0, 1)],
+    };
+    assert_eq!(change.entry.key(), LedgerKey::Journey(owners[0].clone()));
+    assert_eq!(store.commit_ledger(&[change]).await.unwrap(), [true]);
+    let stored = store.journey_ledgers(&owners).await.unwrap();
+    assert_eq!(
+        stored[0].as_ref().map(|j| (j.version, &j.value)),
+        Some((1, &open))
+    );
+    assert_eq!(
+        stored[1], None,
+        "a device and a user of the same id are two journeys"
+    );
+    let closed = LedgerChange {
+        entry: LedgerEntry::Journey(owners[0].clone(), JourneyLedger::default()),
+        expected: Some(1),
+        credits: Vec::new(),
+        paths: vec![path(3, &["Direct", "Email"], 0, -1)],
+    };
+    assert_eq!(store.commit_ledger(&[closed]).await.unwrap(), [true]);
+    let left: Vec<PathTotal> = store
+        .path_totals(day(1), day(9))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.conversions != 0 || p.non_conversions != 0)
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+pub async fn sums_totals_by_model_day_channel_and_campaign(store: impl Store) {
+    let mut spring = credit(2, "linear", "Email", 0.5);
+    spring.campaign = Some("spring".into());
+    let changes = [
+        LedgerChange {
+            entry: LedgerEntry::Conversion(conversion("c1", "Email", 0.5)),
+            expected: None,
+            credits: vec![
+                credit(1, "linear", "Email", 0.5),
+                credit(1, "linear", "Direct", 0.5),
+                credit(1, "first", "Email", 1.0),
+            ],
+            paths: vec![path(1, &["Email", "Direct"], 1, 0)],
+        },
+        LedgerChange {
+            entry: LedgerEntry::Conversion(conversion("c2", "Email", 0.5)),
+            expected: None,
+            credits: vec![
+                credit(1, "linear", "Email", 0.25),
+                spring.clone(),
+                credit(5, "linear", "Email", 1.0),
+            ],
+            paths: vec![
+                path(1, &["Email", "Direct"], 1, 0),
+                path(5, &["Email"], 1, 0),
+            ],
+        },
+    ];
+    assert_eq!(store.commit_ledger(&changes).await.unwrap(), [true, true]);
+    let linear = store.credit_totals("linear", day(1), day(5)).await.unwrap();
+    let mut expected = vec![
+        total(1, "Direct", 0.5),
+        total(1, "Email", 0.75),
+        total(2, "Email", 0.5),
+    ];
+    expected[2].campaign = Some("spring".into());
+    assert!(near(&linear, &expected), "{linear:?}");
+    let first = store.credit_totals("first", day(1), day(9)).await.unwrap();
+    assert!(near(&first, &[total(1, "Email", 1.0)]), "{first:?}");
+    assert!(
+        store
+            .credit_totals("w_shaped", day(1), day(9))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let paths = store.path_totals(day(1), day(9)).await.unwrap();
+    let summary: Vec<(NaiveDate, Vec<String>, i64, i64, f64)> = paths
+        .into_iter()
+        .map(|p| (p.day, p.path, p.conversions, p.non_conversions, p.value))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                day(1),
+                vec!["Email".to_owned(), "Direct".to_owned()],
+                2,
+                0,
+                20.0
+            ),
+            (day(5), vec!["Email".to_owned()], 1, 0, 10.0),
+        ]
+    );
+}
