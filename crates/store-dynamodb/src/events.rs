@@ -59,6 +59,19 @@ impl EventStore for DynamoStore {
             .collect())
     }
 
+    async fn known(&self, _messages: &[Message]) -> Result<Vec<bool>, StoreError> {
+        Err(StoreError::Backend("not implemented yet".into()))
+    }
+
+    async fn device_events_between(
+        &self,
+        _anonymous_id: &str,
+        _from: DateTime<Utc>,
+        _to: DateTime<Utc>,
+    ) -> Result<Vec<Message>, StoreError> {
+        Err(StoreError::Backend("not implemented yet".into()))
+    }
+
     async fn device_events(&self, anonymous_id: &str) -> Result<Vec<Message>, StoreError> {
         let items = self.owner_events(keys::device_pk(anonymous_id)).await?;
         items.iter().map(message_from_item).collect()

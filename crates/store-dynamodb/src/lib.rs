@@ -11,6 +11,8 @@ mod activity;
 mod events;
 mod identity;
 mod keys;
+mod ledger;
+mod markers;
 mod request;
 mod tables;
 mod touches;
@@ -23,16 +25,9 @@ use aws_config::retry::RetryConfig;
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::tls;
 
-use sma_store::IntakeStore;
-
 // The stream consumers' entry points: rebuild a message or touch from an image.
 pub use events::message_from_item;
 pub use touches::touch_from_item;
-
-/// Intake as four calls: DynamoDB has no transaction that spans a body's items
-/// (TransactWriteItems stops at 100), and on AWS the stream consumers, not
-/// intake, derive identity and touches.
-impl IntakeStore for DynamoStore {}
 
 /// Requests one call sends at a time (one Lambda invocation's share of the
 /// table's throughput; the SDK client multiplexes them over its connections).

@@ -11,56 +11,32 @@ use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRe
 
 use super::DynamoStore;
 use super::keys::{self, Item, ItemBuilder, get_s};
-use sma_store::{StoreError, TouchJson, TouchRecord, TouchStore};
+use sma_store::{Json, StoreError, TouchRecord, TouchStore};
 
 const TOUCH_PREFIX: &str = "touch#";
 
 impl TouchStore for DynamoStore {
-    async fn replace_touches(
+    async fn device_states(
         &self,
-        device: &str,
-        touches: &[TouchRecord],
+        _devices: &[String],
+    ) -> Result<Vec<Option<sma_store::Versioned<Json>>>, StoreError> {
+        Err(StoreError::Backend("not implemented yet".into()))
+    }
+
+    async fn commit_devices(
+        &self,
+        _changes: &[sma_store::DeviceChange],
+    ) -> Result<Vec<bool>, StoreError> {
+        Err(StoreError::Backend("not implemented yet".into()))
+    }
+
+    async fn device_touches_between(
+        &self,
+        _device: &str,
+        _from: chrono::DateTime<chrono::Utc>,
+        _to: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<TouchRecord>, StoreError> {
-        // Strongly consistent: "new" must be judged against the latest set.
-        let stored: HashMap<String, Item> = self
-            .touch_items(device, true)
-            .await?
-            .into_iter()
-            .map(|item| Ok((get_s(&item, "sk")?.to_owned(), item)))
-            .collect::<Result<_, StoreError>>()?;
-        let before: HashSet<&str> = stored
-            .values()
-            .map(|item| get_s(item, "message_id"))
-            .collect::<Result<_, _>>()?;
-        // One touch per messageId, the last given winning, as in the embedded store.
-        let mut wanted: HashMap<&str, Item> = HashMap::new();
-        for touch in touches {
-            wanted.insert(touch.message_id.as_str(), touch_item(device, touch));
-        }
-        let wanted: HashMap<String, Item> = wanted
-            .into_values()
-            .map(|item| Ok((get_s(&item, "sk")?.to_owned(), item)))
-            .collect::<Result<_, StoreError>>()?;
-        let mut writes = Vec::new();
-        for (sk, item) in &wanted {
-            if stored.get(sk) != Some(item) {
-                let put = PutRequest::builder().set_item(Some(item.clone())).build();
-                let put = put.map_err(|e| StoreError::Backend(e.to_string()))?;
-                writes.push(WriteRequest::builder().put_request(put).build());
-            }
-        }
-        for sk in stored.keys().filter(|sk| !wanted.contains_key(*sk)) {
-            let key = keys::key(keys::device_pk(device), sk.as_str());
-            let delete = DeleteRequest::builder().set_key(Some(key)).build();
-            let delete = delete.map_err(|e| StoreError::Backend(e.to_string()))?;
-            writes.push(WriteRequest::builder().delete_request(delete).build());
-        }
-        self.batch_write(&self.tables().attribution, writes).await?;
-        Ok(touches
-            .iter()
-            .filter(|t| !before.contains(t.message_id.as_str()))
-            .cloned()
-            .collect())
+        Err(StoreError::Backend("not implemented yet".into()))
     }
 
     async fn device_touches(&self, device: &str) -> Result<Vec<TouchRecord>, StoreError> {
@@ -107,7 +83,7 @@ pub fn touch_from_item(item: &HashMap<String, AttributeValue>) -> Result<TouchRe
         device: get_s(item, "device")?.to_owned(),
         timestamp: keys::parse_ts(get_s(item, "timestamp")?)?,
         message_id: get_s(item, "message_id")?.to_owned(),
-        touch: TouchJson::stored(get_s(item, "touch")?.to_owned()),
+        touch: Json::stored(get_s(item, "touch")?.to_owned()),
     })
 }
 
