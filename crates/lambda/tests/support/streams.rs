@@ -131,9 +131,13 @@ pub fn identity_map_filter(record: &Value) -> bool {
             || record["dynamodb"]["NewImage"]["has_both_ids"]["BOOL"] == json!(true))
 }
 
-/// SourceDetectionFunction: INSERTs of page and screen views.
+/// SourceDetectionFunction: INSERTs of event items (every message type).
 pub fn source_detection_filter(record: &Value) -> bool {
-    inserted(record) && matches!(new_image_s(record, "type"), Some("page" | "screen"))
+    inserted(record)
+        && matches!(
+            new_image_s(record, "type"),
+            Some("page" | "screen" | "track" | "identify" | "alias" | "group")
+        )
 }
 
 /// SegmentFeedFunction's AttributionStream: INSERTs of touches.
