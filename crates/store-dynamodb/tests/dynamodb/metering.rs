@@ -18,8 +18,8 @@ use aws_sdk_dynamodb::config::interceptors::{
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::operation::{
-    batch_write_item as bw, delete_item as di, get_item as gi, put_item as pi, query as q,
-    transact_write_items as tw, update_item as ui,
+    batch_get_item as bg, batch_write_item as bw, delete_item as di, get_item as gi,
+    put_item as pi, query as q, transact_write_items as tw, update_item as ui,
 };
 use aws_sdk_dynamodb::types::{AttributeValue, ConsumedCapacity, ReturnConsumedCapacity};
 
@@ -105,6 +105,7 @@ impl Intercept for Meter {
         }
         ask!(
             gi::GetItemInput,
+            bg::BatchGetItemInput,
             q::QueryInput,
             pi::PutItemInput,
             ui::UpdateItemInput,
@@ -138,6 +139,8 @@ impl Intercept for Meter {
         };
         let (kind, units) = if let Some(o) = out.downcast_ref::<gi::GetItemOutput>() {
             (Kind::Read, total(&o.consumed_capacity))
+        } else if let Some(o) = out.downcast_ref::<bg::BatchGetItemOutput>() {
+            (Kind::Read, total(o.consumed_capacity.iter().flatten()))
         } else if let Some(o) = out.downcast_ref::<q::QueryOutput>() {
             (Kind::Read, total(&o.consumed_capacity))
         } else if let Some(o) = out.downcast_ref::<pi::PutItemOutput>() {
