@@ -40,6 +40,8 @@ const SHARDS: u64 = 16;
 /// Index items outlive the events they index by this much: an owner's item
 /// is written again at most a day after an event of it (see [`Indexed`]).
 const TTL_MARGIN: chrono::Duration = chrono::Duration::days(1);
+/// A part of one day, `[lo, hi)`.
+type Window = (DateTime<Utc>, DateTime<Utc>);
 /// Entries [`Indexed`] keeps before it starts afresh, bounding its memory.
 const INDEXED_CAPACITY: usize = 100_000;
 
@@ -231,7 +233,7 @@ impl DynamoStore {
             .try_collect()
             .await?;
         let mut owners = BTreeSet::new();
-        let mut edges: HashMap<Owner, Vec<(DateTime<Utc>, DateTime<Utc>)>> = HashMap::new();
+        let mut edges: HashMap<Owner, Vec<Window>> = HashMap::new();
         for (day, day_owners) in found {
             let start = day.and_time(chrono::NaiveTime::MIN).and_utc();
             let end = start + Days::new(1);

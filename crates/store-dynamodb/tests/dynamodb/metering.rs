@@ -6,7 +6,7 @@
 //! not transactions (it reports e.g. 4 units for a transaction of three 100-byte
 //! items) nor empty reads (0, where DynamoDB bills the minimum). So the meter also
 //! keeps the billed figure: each transactional write at 2 units per started KB of
-//! its item (sizes taken from the request), and an empty read at 1 unit (the
+//! its item (sizes taken from the request; an update at 2, a lower bound), and an empty read at 1 unit (the
 //! minimum of a strongly consistent read; an upper bound for an eventual one).
 
 use std::collections::HashMap;
@@ -117,9 +117,11 @@ impl Intercept for Meter {
             let billed: usize = tx
                 .transact_items()
                 .iter()
-                .map(|t| match (t.put(), t.delete()) {
-                    (Some(put), _) => 2 * item_size(put.item()).div_ceil(1024),
-                    (None, Some(_)) => 2,
+                .map(|t| match (t.put(), t.delete(), t.update()) {
+                    (Some(put), _, _) => 2 * item_size(put.item()).div_ceil(1024),
+                    // An update is billed on the size of the whole item, which
+                    // the request does not show: 2 is a lower bound.
+                    (None, Some(_), _) | (None, None, Some(_)) => 2,
                     _ => 0,
                 })
                 .sum();
