@@ -9,7 +9,8 @@ use sma_store::{
 };
 
 use super::metering::Meter;
-use super::{metered, store_with};
+use super::pages::metered;
+use super::store_with;
 
 const MODELS: [&str; 10] = [
     "first",
