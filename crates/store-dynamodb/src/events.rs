@@ -9,14 +9,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use sma_spec::{Message, MessageType};
 
-use super::activity::{REF_PREFIX, index_items};
+use super::activity::REF_PREFIX;
 use super::keys::{self, Item, ItemBuilder, get_s, opt_s};
-use super::request::{TransactError, sdk_error};
+use super::request::{TransactError, key_of, sdk_error};
+use super::write::{self, Condition};
 use super::{CONCURRENT_REQUESTS, DynamoStore};
 use sma_store::{EventStore, Owner, StoreError};
 
@@ -35,8 +36,6 @@ impl EventStore for DynamoStore {
             .zip(&first)
             .filter_map(|(m, &f)| f.then_some(m))
             .collect();
-        self.register_months(unique.iter().map(|m| keys::month(m.timestamp)))
-            .await?;
         let writes: Vec<_> = unique
             .iter()
             .map(|m| self.store_event(m, now, expires_at))
@@ -47,11 +46,7 @@ impl EventStore for DynamoStore {
             .await?;
         // Index items are written for duplicates too: their keys are deterministic,
         // and a delivery interrupted after its transaction is completed by the retry.
-        let index = unique
-            .iter()
-            .flat_map(|m| index_items(m, expires_at))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.batch_write(&self.tables().events, index).await?;
+        self.index(&unique, expires_at).await?;
         let mut stored = stored.into_iter();
         Ok(first
             .into_iter()
@@ -59,17 +54,44 @@ impl EventStore for DynamoStore {
             .collect())
     }
 
-    async fn known(&self, _messages: &[Message]) -> Result<Vec<bool>, StoreError> {
-        Err(StoreError::Backend("not implemented yet".into()))
+    /// One BatchGetItem of the idempotency items, eventually consistent: a
+    /// message stored a moment ago may read as unknown, which only means
+    /// `put_events` is asked and finds it stored.
+    async fn known(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
+        let keys = messages.iter().map(|m| idempotency_key(&m.message_id));
+        let found = self.batch_get(&self.tables().events, keys, false).await?;
+        messages
+            .iter()
+            .map(|m| Ok(found.contains_key(&key_of(&idempotency_key(&m.message_id))?)))
+            .collect()
     }
 
     async fn device_events_between(
         &self,
-        _anonymous_id: &str,
-        _from: DateTime<Utc>,
-        _to: DateTime<Utc>,
+        anonymous_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
     ) -> Result<Vec<Message>, StoreError> {
-        Err(StoreError::Backend("not implemented yet".into()))
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        // Consistent: a late event re-reads the history just stored around it.
+        // `<ts>#<messageId>` sorts after `<ts>`: BETWEEN is [from, to) here.
+        let query = self
+            .client()
+            .query()
+            .table_name(&self.tables().events)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :lo AND :hi")
+            .expression_attribute_values(":pk", keys::s(keys::device_pk(anonymous_id)))
+            .expression_attribute_values(":lo", keys::s(keys::ts(from)))
+            .expression_attribute_values(":hi", keys::s(keys::ts(to)))
+            .consistent_read(true);
+        self.query_all(query)
+            .await?
+            .iter()
+            .filter(|item| opt_s(item, "sk").is_some_and(is_event_sk))
+            .map(message_from_item)
+            .collect()
     }
 
     async fn device_events(&self, anonymous_id: &str) -> Result<Vec<Message>, StoreError> {
@@ -147,24 +169,16 @@ impl DynamoStore {
     ) -> Result<bool, StoreError> {
         let table = &self.tables().events;
         let event = event_item(message, now, expires_at)?;
-        let marker = ItemBuilder::new(format!("msg#{}", message.message_id), "msg")
+        let (pk, sk) = key_of(&idempotency_key(&message.message_id))?;
+        let marker = ItemBuilder::new(pk, sk)
             .s("event_pk", get_s(&event, "pk")?)
             .s("event_sk", get_s(&event, "sk")?)
             .s("received_at", keys::ts(now))
             .opt_epoch("expires_at", expires_at)
             .build();
-        let put = |item: Item, condition: Option<&str>| {
-            Put::builder()
-                .table_name(table)
-                .set_item(Some(item))
-                .set_condition_expression(condition.map(str::to_owned))
-                .build()
-                .map(|p| TransactWriteItem::builder().put(p).build())
-                .map_err(|e| StoreError::Backend(e.to_string()))
-        };
         let items = vec![
-            put(marker, Some("attribute_not_exists(pk)"))?,
-            put(event, None)?,
+            write::put(table, marker, Some(&Condition::absent()))?,
+            write::put(table, event, None)?,
         ];
         match self.transact(items).await {
             Ok(()) => Ok(true),
@@ -203,6 +217,11 @@ impl DynamoStore {
             .map_err(|e| sdk_error("GetItem", e))?;
         Ok(out.item)
     }
+}
+
+/// The key of a message's idempotency item: `msg#<messageId>` / `msg`.
+fn idempotency_key(message_id: &str) -> Item {
+    keys::key(format!("msg#{message_id}"), "msg")
 }
 
 /// Event sort keys are `<ts>#<messageId>` and begin with the year's digits; every

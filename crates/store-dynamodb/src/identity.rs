@@ -99,7 +99,12 @@ impl IdentityStore for DynamoStore {
                 Ok(()) if before.as_deref() == Some(mine.user_id.as_str()) => {
                     return Ok(LinkOutcome::Unchanged);
                 }
-                Ok(()) => return Ok(LinkOutcome::Linked),
+                Ok(()) => {
+                    return Ok(match before {
+                        Some(previous) => LinkOutcome::TakenOver { previous },
+                        None => LinkOutcome::Linked,
+                    });
+                }
                 // The link changed since it was read: decide again on what it is now.
                 Err(TransactError::Condition) if backoff.wait().await => {}
                 Err(TransactError::Condition) => {

@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{DateTime, SecondsFormat, Utc};
+use std::str::FromStr;
 
-use sma_store::StoreError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+
+use sma_store::{Owner, StoreError};
 
 /// One DynamoDB item.
 pub(super) type Item = HashMap<String, AttributeValue>;
@@ -18,9 +20,14 @@ pub(super) fn ts(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// The `YYYY-MM` of an instant: the partition of the monthly activity index.
-pub(super) fn month(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m").to_string()
+/// A day as a key component: `YYYY-MM-DD`, so string order is day order.
+pub(super) fn day(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+pub(super) fn parse_day(text: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("stored day {text:?}: {e}")))
 }
 
 pub(super) fn parse_ts(text: &str) -> Result<DateTime<Utc>, StoreError> {
@@ -45,8 +52,21 @@ pub(super) fn user_events_pk(user_id: &str) -> String {
     format!("usr#{user_id}")
 }
 
+/// The partition of an owner (a device or a user) in EVENTS and ATTRIBUTION.
+pub(super) fn owner_pk(owner: &Owner) -> String {
+    match owner {
+        Owner::Device(a) => device_pk(a),
+        Owner::User(u) => user_events_pk(u),
+    }
+}
+
 pub(super) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
+}
+
+/// An integer as a number attribute.
+pub(super) fn n(value: impl Into<i128>) -> AttributeValue {
+    AttributeValue::N(value.into().to_string())
 }
 
 /// A key (`pk`, `sk`) as an item or a `Key` map.
@@ -72,6 +92,12 @@ impl ItemBuilder {
             Some(v) => self.s(name, v),
             None => self,
         }
+    }
+
+    /// A number attribute (a version or a count).
+    pub(super) fn n(mut self, name: &str, value: u64) -> ItemBuilder {
+        self.0.insert(name.to_owned(), n(value));
+        self
     }
 
     pub(super) fn bool(mut self, name: &str, value: bool) -> ItemBuilder {
@@ -111,6 +137,20 @@ pub(super) fn opt_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     }
 }
 
+/// A number attribute that must be there, parsed as `T`.
+pub(super) fn get_n<T: FromStr>(item: &Item, name: &str) -> Result<T, StoreError> {
+    let key = || opt_s(item, "pk").unwrap_or("?").to_owned();
+    match item.get(name) {
+        Some(AttributeValue::N(text)) => text.parse().map_err(|_| {
+            StoreError::Corrupt(format!("item {:?}: `{name}` = {text} out of range", key()))
+        }),
+        _ => Err(StoreError::Corrupt(format!(
+            "item {:?} has no number attribute `{name}`",
+            key()
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,7 +164,8 @@ mod tests {
         assert_eq!(ts(a), "2024-03-01T09:00:00.000Z");
         assert!(ts(a) < ts(b) && ts(b) < ts(c));
         assert_eq!(parse_ts(&ts(b)).unwrap(), b);
-        assert_eq!(month(c), "2024-12");
+        assert_eq!(day(c.date_naive()), "2024-12-31");
+        assert_eq!(parse_day("2024-12-31").unwrap(), c.date_naive());
         // Sub-millisecond digits are dropped, as in the embedded store.
         let fine = a + chrono::Duration::microseconds(1500);
         assert_eq!(ts(fine), "2024-03-01T09:00:00.001Z");

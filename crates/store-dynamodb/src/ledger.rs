@@ -1,46 +1,167 @@
-//! ATTRIBUTION: the ledger (skeleton; filled in next).
+//! ATTRIBUTION: the ledger's entries, each one versioned item holding the
+//! entry as JSON (`value`) with its `version`:
+//! - conversion: `conv#<messageId>` / `ledger`;
+//! - journey: `dev#<anonymousId>` or `usr#<userId>` / `journey`.
+//!
+//! A change is one TransactWriteItems: the entry put on condition that it is
+//! still at the version read, and one `ADD` update per totals item its deltas
+//! move ([`totals`](super::totals)). A change applied once cannot be applied
+//! again (its version is gone), so a retry never counts a delta twice.
+
+use serde::de::DeserializeOwned;
+use sma_store::{
+    ConversionLedger, CreditTotal, JourneyLedger, LedgerChange, LedgerEntry, LedgerStore, Owner,
+    PathTotal, StoreError, Versioned,
+};
 
 use chrono::NaiveDate;
 
 use super::DynamoStore;
-use sma_store::{
-    ConversionLedger, CreditTotal, JourneyLedger, LedgerChange, LedgerStore, Owner, PathTotal,
-    StoreError, Versioned,
-};
+use super::keys::{self, Item, get_n, get_s};
+use super::request::{TransactError, key_of};
+use super::states::TRANSACTION_LIMIT;
+use super::totals;
+use super::write::{self, Condition, VERSION};
 
-fn pending() -> StoreError {
-    StoreError::Backend("the DynamoDB ledger is not implemented yet".into())
+const CONVERSION_SK: &str = "ledger";
+const JOURNEY_SK: &str = "journey";
+
+fn conversion_key(message_id: &str) -> Item {
+    keys::key(format!("conv#{message_id}"), CONVERSION_SK)
+}
+
+fn journey_key(owner: &Owner) -> Item {
+    keys::key(keys::owner_pk(owner), JOURNEY_SK)
+}
+
+/// The item of an entry at `version`.
+fn entry_item(entry: &LedgerEntry, version: u64) -> Result<Item, StoreError> {
+    let (mut item, value) = match entry {
+        LedgerEntry::Conversion(c) => (conversion_key(&c.conversion), serde_json::to_string(c)),
+        LedgerEntry::Journey(owner, j) => (journey_key(owner), serde_json::to_string(j)),
+    };
+    let value = value.map_err(|e| StoreError::Backend(format!("ledger entry: {e}")))?;
+    item.insert(VERSION.into(), keys::n(version));
+    item.insert("value".into(), keys::s(value));
+    Ok(item)
+}
+
+fn entry_from_item<T: DeserializeOwned>(item: &Item) -> Result<Versioned<T>, StoreError> {
+    let text = get_s(item, "value")?;
+    Ok(Versioned {
+        version: get_n(item, VERSION)?,
+        value: serde_json::from_str(text)
+            .map_err(|e| StoreError::Corrupt(format!("ledger entry {text:?}: {e}")))?,
+    })
 }
 
 impl LedgerStore for DynamoStore {
     async fn conversion_ledgers(
         &self,
-        _conversions: &[String],
+        conversions: &[String],
     ) -> Result<Vec<Option<Versioned<ConversionLedger>>>, StoreError> {
-        Err(pending())
+        self.entries(conversions.iter().map(|c| conversion_key(c)).collect())
+            .await
     }
+
     async fn journey_ledgers(
         &self,
-        _owners: &[Owner],
+        owners: &[Owner],
     ) -> Result<Vec<Option<Versioned<JourneyLedger>>>, StoreError> {
-        Err(pending())
+        self.entries(owners.iter().map(journey_key).collect()).await
     }
-    async fn commit_ledger(&self, _changes: &[LedgerChange]) -> Result<Vec<bool>, StoreError> {
-        Err(pending())
+
+    /// Changes are committed one after the other: those of one call usually
+    /// move the same totals items, which concurrent transactions would
+    /// contend for.
+    async fn commit_ledger(&self, changes: &[LedgerChange]) -> Result<Vec<bool>, StoreError> {
+        let mut applied = Vec::with_capacity(changes.len());
+        for change in changes {
+            applied.push(self.commit_entry(change).await?);
+        }
+        Ok(applied)
     }
+
     async fn credit_totals(
         &self,
-        _model: &str,
-        _from: NaiveDate,
-        _to: NaiveDate,
+        model: &str,
+        from: NaiveDate,
+        to: NaiveDate,
     ) -> Result<Vec<CreditTotal>, StoreError> {
-        Err(pending())
+        self.credit_rows(model, from, to).await
     }
+
     async fn path_totals(
         &self,
-        _from: NaiveDate,
-        _to: NaiveDate,
+        from: NaiveDate,
+        to: NaiveDate,
     ) -> Result<Vec<PathTotal>, StoreError> {
-        Err(pending())
+        self.path_rows(from, to).await
+    }
+}
+
+impl DynamoStore {
+    /// The entries at `keys`, in order: one consistent BatchGetItem (per 100).
+    async fn entries<T: DeserializeOwned>(
+        &self,
+        keys: Vec<Item>,
+    ) -> Result<Vec<Option<Versioned<T>>>, StoreError> {
+        let found = self
+            .batch_get(&self.tables().attribution, keys.iter().cloned(), true)
+            .await?;
+        keys.iter()
+            .map(|key| found.get(&key_of(key)?).map(entry_from_item).transpose())
+            .collect()
+    }
+
+    /// Applies one change if its entry is still at the version it names.
+    ///
+    /// A change whose deltas move more totals items than one transaction
+    /// holds fails as a whole, writing nothing: split, its parts could not be
+    /// retried without counting some twice.
+    async fn commit_entry(&self, change: &LedgerChange) -> Result<bool, StoreError> {
+        let table = &self.tables().attribution;
+        let item = entry_item(&change.entry, change.expected.unwrap_or(0) + 1)?;
+        let condition = Condition::version(change.expected);
+        let mut items = vec![write::put(table, item, Some(&condition))?];
+        items.extend(totals::writes(table, &change.credits, &change.paths)?);
+        if items.len() > TRANSACTION_LIMIT {
+            return Err(StoreError::Backend(format!(
+                "ledger change of {:?} moves {} totals items; a transaction holds {}",
+                change.entry.key(),
+                items.len() - 1,
+                TRANSACTION_LIMIT - 1
+            )));
+        }
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
+            // Only the entry has a condition: another writer moved it.
+            Err(TransactError::Condition) => Ok(false),
+            Err(TransactError::Store(e)) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sma_store::OpenPath;
+
+    #[test]
+    fn entries_read_back_with_their_version() {
+        let journey = JourneyLedger {
+            open_path: Some(OpenPath {
+                day: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+                channels: vec!["Direct".into()],
+            }),
+        };
+        let owner = Owner::User("u1".into());
+        let item = entry_item(&LedgerEntry::Journey(owner.clone(), journey.clone()), 3).unwrap();
+        assert_eq!(
+            key_of(&item).unwrap(),
+            key_of(&journey_key(&owner)).unwrap()
+        );
+        let back: Versioned<JourneyLedger> = entry_from_item(&item).unwrap();
+        assert_eq!((back.version, back.value), (3, journey));
     }
 }

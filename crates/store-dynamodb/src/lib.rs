@@ -1,6 +1,6 @@
 //! The DynamoDB adapter (the AWS shape): three tables, EVENTS, USER_MAP and
-//! ATTRIBUTION, each keyed by `pk`/`sk` strings, as `docs/deploy.md` ("DynamoDB key
-//! design") describes item by item.
+//! ATTRIBUTION, each keyed by `pk`/`sk` strings, as `docs/dynamodb.md` describes
+//! item by item.
 //!
 //! Reads are `GetItem` and `Query` only, never `Scan`. Writes that must happen once
 //! are conditional; retries of throttled requests are the SDK's (see
@@ -14,10 +14,12 @@ mod keys;
 mod ledger;
 mod markers;
 mod request;
+mod states;
 mod tables;
+mod totals;
 mod touches;
+mod write;
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,7 +42,8 @@ pub struct Tables {
     pub events: String,
     /// Identity claims and links (USER_MAP_TABLE).
     pub user_map: String,
-    /// Touches per device (ATTRIBUTION_TABLE).
+    /// Device states and touches, markers, the ledger and its totals
+    /// (ATTRIBUTION_TABLE).
     pub attribution: String,
 }
 
@@ -79,9 +82,8 @@ struct Inner {
     /// Raw event items expire this long after they were stored (the table's TTL
     /// attribute `expires_at`); `None` keeps them.
     events_ttl: Option<chrono::Duration>,
-    /// Months already entered in the activity registry by this process, so that a
-    /// month costs one registry write per process instead of one per event.
-    registered_months: Mutex<HashSet<String>>,
+    /// The activity index items this process wrote today.
+    indexed: Mutex<activity::Indexed>,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -102,7 +104,7 @@ impl DynamoStore {
                 client,
                 tables: tables.into(),
                 events_ttl: None,
-                registered_months: Mutex::default(),
+                indexed: Mutex::default(),
             }),
         }
     }
@@ -148,7 +150,7 @@ impl DynamoStore {
                 client: self.inner.client.clone(),
                 tables: self.inner.tables.clone(),
                 events_ttl: (days > 0).then(|| chrono::Duration::days(i64::from(days))),
-                registered_months: Mutex::default(),
+                indexed: Mutex::default(),
             }),
         }
     }

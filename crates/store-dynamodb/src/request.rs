@@ -1,21 +1,36 @@
-//! Sending requests: error mapping, bounded backoff, and the three request shapes
-//! that need more than one call — paginated queries, batch writes with unprocessed
-//! items, and transactions cancelled by contention.
+//! Sending requests: error mapping, bounded backoff, and the four request shapes
+//! that need more than one call — paginated queries, batch reads and batch
+//! writes with unprocessed items, and transactions cancelled by contention.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{TransactWriteItem, WriteRequest};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem, WriteRequest};
 
 use super::DynamoStore;
-use super::keys::Item;
+use super::keys::{Item, get_s};
 use sma_store::StoreError;
 
 /// BatchWriteItem takes at most 25 requests a call.
 const BATCH_WRITE_LIMIT: usize = 25;
+/// BatchGetItem takes at most 100 keys a call.
+const BATCH_GET_LIMIT: usize = 100;
+
+/// Items read by key: (`pk`, `sk`) -> item.
+pub(super) type Found = HashMap<(String, String), Item>;
+
+/// The (`pk`, `sk`) of an item or key.
+pub(super) fn key_of(item: &Item) -> Result<(String, String), StoreError> {
+    Ok((get_s(item, "pk")?.to_owned(), get_s(item, "sk")?.to_owned()))
+}
+
+/// A request the SDK refused to build: a bug here, not a failure of DynamoDB.
+pub(super) fn build_error(error: BuildError) -> StoreError {
+    StoreError::Backend(format!("DynamoDB request: {error}"))
+}
 
 /// Error codes DynamoDB uses for throttling, in errors and in transaction
 /// cancellation reasons. Worth retrying.
@@ -118,6 +133,55 @@ impl DynamoStore {
             .try_collect()
             .await
             .map_err(|e| sdk_error("Query", e))
+    }
+
+    /// Reads the items of `keys` from `table` (a key asked twice is read once),
+    /// 100 keys a call, asking again for unprocessed keys with backoff.
+    pub(super) async fn batch_get(
+        &self,
+        table: &str,
+        keys: impl IntoIterator<Item = Item>,
+        consistent: bool,
+    ) -> Result<Found, StoreError> {
+        let mut unique: HashMap<(String, String), Item> = HashMap::new();
+        for key in keys {
+            unique.insert(key_of(&key)?, key);
+        }
+        let unique: Vec<Item> = unique.into_values().collect();
+        let mut found = Found::new();
+        for chunk in unique.chunks(BATCH_GET_LIMIT) {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(chunk.to_vec()))
+                .consistent_read(consistent)
+                .build()
+                .map_err(build_error)?;
+            let mut pending = HashMap::from([(table.to_owned(), request)]);
+            let mut backoff = Backoff::new();
+            loop {
+                let out = self
+                    .client()
+                    .batch_get_item()
+                    .set_request_items(Some(pending))
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("BatchGetItem", e))?;
+                let items = out.responses.unwrap_or_default().into_values().flatten();
+                for item in items {
+                    found.insert(key_of(&item)?, item);
+                }
+                pending = out.unprocessed_keys.unwrap_or_default();
+                pending.retain(|_, k| !k.keys().is_empty());
+                if pending.is_empty() {
+                    break;
+                }
+                if !backoff.wait().await {
+                    return Err(StoreError::Unavailable(format!(
+                        "DynamoDB BatchGetItem: keys of {table} still unprocessed after retries"
+                    )));
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Writes `requests` (puts and deletes of distinct keys) into `table`, 25 a

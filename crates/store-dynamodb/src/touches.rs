@@ -1,46 +1,105 @@
 //! ATTRIBUTION: the touches of each device, `dev#<device>` /
-//! `touch#<ts>#<messageId>`, with the touch itself as JSON (`touch`, opaque to
-//! the store as in the port).
-//!
-//! Replacing a device's touches writes only what changed: touches are recomputed
-//! from the whole history on every page, and most recomputations change nothing.
+//! `touch#<ts>#<messageId>`, with `device`, `message_id`, `timestamp` and the
+//! touch itself as JSON (`touch`, opaque to the store as in the port). The
+//! `segment-feed` function reads new ones from the table's stream
+//! ([`touch_from_item`]). The device's state, written with them, is
+//! [`states`](super::states)'.
 
 use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, TryStreamExt, stream};
 
-use super::DynamoStore;
 use super::keys::{self, Item, ItemBuilder, get_s};
-use sma_store::{Json, StoreError, TouchRecord, TouchStore};
+use super::{CONCURRENT_REQUESTS, DynamoStore};
+use sma_store::{DeviceChange, Json, StoreError, TouchRecord, TouchStore, Versioned};
 
 const TOUCH_PREFIX: &str = "touch#";
 
 impl TouchStore for DynamoStore {
     async fn device_states(
         &self,
-        _devices: &[String],
-    ) -> Result<Vec<Option<sma_store::Versioned<Json>>>, StoreError> {
-        Err(StoreError::Backend("not implemented yet".into()))
+        devices: &[String],
+    ) -> Result<Vec<Option<Versioned<Json>>>, StoreError> {
+        self.states(devices).await
     }
 
-    async fn commit_devices(
-        &self,
-        _changes: &[sma_store::DeviceChange],
-    ) -> Result<Vec<bool>, StoreError> {
-        Err(StoreError::Backend("not implemented yet".into()))
+    /// Changes of distinct devices are committed concurrently; a call that
+    /// names a device twice is committed in order, as the second change may
+    /// build on the first.
+    async fn commit_devices(&self, changes: &[DeviceChange]) -> Result<Vec<bool>, StoreError> {
+        let mut devices = HashSet::new();
+        let distinct = changes.iter().all(|c| devices.insert(c.device.as_str()));
+        let concurrency = if distinct { CONCURRENT_REQUESTS } else { 1 };
+        let commits: Vec<_> = changes.iter().map(|c| self.commit_device(c)).collect();
+        stream::iter(commits)
+            .buffered(concurrency)
+            .try_collect()
+            .await
+    }
+
+    async fn device_touches(&self, device: &str) -> Result<Vec<TouchRecord>, StoreError> {
+        self.touches_in(device, None).await
     }
 
     async fn device_touches_between(
         &self,
-        _device: &str,
-        _from: chrono::DateTime<chrono::Utc>,
-        _to: chrono::DateTime<chrono::Utc>,
+        device: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
     ) -> Result<Vec<TouchRecord>, StoreError> {
-        Err(StoreError::Backend("not implemented yet".into()))
+        self.touches_in(device, Some((from, to))).await
     }
 
-    async fn device_touches(&self, device: &str) -> Result<Vec<TouchRecord>, StoreError> {
-        self.touch_items(device, false)
+    async fn touches_between(
+        &self,
+        ranges: &[(String, DateTime<Utc>, DateTime<Utc>)],
+    ) -> Result<Vec<Vec<TouchRecord>>, StoreError> {
+        let reads: Vec<_> = ranges
+            .iter()
+            .map(|(device, from, to)| self.touches_in(device, Some((*from, *to))))
+            .collect();
+        stream::iter(reads)
+            .buffered(CONCURRENT_REQUESTS)
+            .try_collect()
+            .await
+    }
+}
+
+impl DynamoStore {
+    /// The touches of a device, all or those started in `[from, to)`, in time
+    /// order. A range is read consistently: it is what a late event's
+    /// derivation compares its touches with before it commits.
+    async fn touches_in(
+        &self,
+        device: &str,
+        range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> Result<Vec<TouchRecord>, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .table_name(&self.tables().attribution)
+            .expression_attribute_values(":pk", keys::s(keys::device_pk(device)));
+        let query = match range {
+            Some((from, to)) if from >= to => return Ok(Vec::new()),
+            // `touch#<ts>#<messageId>` sorts after `touch#<ts>`: [from, to).
+            Some((from, to)) => query
+                .key_condition_expression("pk = :pk AND sk BETWEEN :lo AND :hi")
+                .expression_attribute_values(
+                    ":lo",
+                    keys::s(format!("{TOUCH_PREFIX}{}", keys::ts(from))),
+                )
+                .expression_attribute_values(
+                    ":hi",
+                    keys::s(format!("{TOUCH_PREFIX}{}", keys::ts(to))),
+                )
+                .consistent_read(true),
+            None => query
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":prefix", keys::s(TOUCH_PREFIX)),
+        };
+        self.query_all(query)
             .await?
             .iter()
             .map(touch_from_item)
@@ -48,22 +107,8 @@ impl TouchStore for DynamoStore {
     }
 }
 
-impl DynamoStore {
-    /// The touch items of a device, in time order.
-    async fn touch_items(&self, device: &str, consistent: bool) -> Result<Vec<Item>, StoreError> {
-        let query = self
-            .client()
-            .query()
-            .table_name(&self.tables().attribution)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", keys::s(keys::device_pk(device)))
-            .expression_attribute_values(":prefix", keys::s(TOUCH_PREFIX))
-            .consistent_read(consistent);
-        self.query_all(query).await
-    }
-}
-
-fn touch_item(device: &str, touch: &TouchRecord) -> Item {
+/// The item of a touch of `device`.
+pub(super) fn touch_item(device: &str, touch: &TouchRecord) -> Item {
     let sk = format!(
         "{TOUCH_PREFIX}{}",
         keys::at_id(touch.timestamp, &touch.message_id)

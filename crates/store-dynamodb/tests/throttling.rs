@@ -8,7 +8,8 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use sma_store::{IdentityStore, StoreError, TouchRecord, TouchStore};
+use sma_store::testing::message;
+use sma_store::{EventStore, IdentityStore, StoreError, TouchStore};
 use sma_store_dynamodb::DynamoStore;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -162,7 +163,7 @@ async fn dynamodb_throttling_beyond_the_retries_is_a_retryable_unavailable_error
 async fn dynamodb_unprocessed_items_of_a_batch_write_are_sent_again() {
     let (url, seen) = fake_dynamodb(Arc::new(|operation: &str, n: usize, body: &Value| {
         match operation {
-            "Query" => (200, json!({"Items": [], "Count": 0, "ScannedCount": 0})),
+            "TransactWriteItems" | "UpdateItem" => (200, json!({})),
             // The first answer leaves every item unprocessed, the second takes them.
             "BatchWriteItem" if n == 0 => (200, json!({"UnprocessedItems": body["RequestItems"]})),
             "BatchWriteItem" => (200, json!({"UnprocessedItems": {}})),
@@ -171,18 +172,13 @@ async fn dynamodb_unprocessed_items_of_a_batch_write_are_sent_again() {
     }))
     .await;
     let store = store_at(url).await;
-    let touch = |id: &str, at: &str| TouchRecord {
-        device: "a-1".into(),
-        timestamp: at.parse().unwrap(),
-        message_id: id.into(),
-        touch: json!({"channel": "Organic Search"}).into(),
-    };
-    let touches = [
-        touch("p1", "2024-05-01T10:00:00Z"),
-        touch("p2", "2024-05-03T10:00:00Z"),
-    ];
-    let new = store.replace_touches("a-1", &touches).await.unwrap();
-    assert_eq!(new.len(), 2);
+    // Identified: its index items are the activity of the device and of the
+    // user, and the user's reference to the event.
+    let page = message(json!({
+        "type": "page", "messageId": "p1", "anonymousId": "a-1", "userId": "u-1",
+        "timestamp": "2024-05-01T10:00:00Z"
+    }));
+    assert_eq!(store.put_events(&[page]).await.unwrap(), [true]);
 
     let seen = seen.lock().unwrap();
     let writes: Vec<&Seen> = seen
@@ -195,9 +191,44 @@ async fn dynamodb_unprocessed_items_of_a_batch_write_are_sent_again() {
         "the unprocessed items, sent again"
     );
     assert_eq!(
-        writes[1].body["RequestItems"]["t-attribution"]
+        writes[1].body["RequestItems"]["t-events"]
             .as_array()
             .map(Vec::len),
-        Some(2)
+        Some(3)
+    );
+}
+
+#[tokio::test]
+async fn dynamodb_unprocessed_keys_of_a_batch_read_are_asked_again() {
+    let (url, seen) = fake_dynamodb(Arc::new(|operation: &str, n: usize, body: &Value| {
+        assert_eq!(operation, "BatchGetItem");
+        if n == 0 {
+            let none = json!({"t-attribution": []});
+            (
+                200,
+                json!({"Responses": none, "UnprocessedKeys": body["RequestItems"]}),
+            )
+        } else {
+            let state = json!({"pk": {"S": "dev#a-1"}, "sk": {"S": "state"},
+                               "version": {"N": "3"}, "state": {"S": "{}"}});
+            let found = json!({"t-attribution": [state]});
+            (200, json!({"Responses": found, "UnprocessedKeys": {}}))
+        }
+    }))
+    .await;
+    let store = store_at(url).await;
+    let devices = ["a-1".to_owned(), "a-2".to_owned()];
+    let states = store.device_states(&devices).await.unwrap();
+    assert_eq!(states[0].as_ref().map(|s| s.version), Some(3));
+    assert_eq!(states[1], None);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(
+        seen[0].body["RequestItems"], seen[1].body["RequestItems"],
+        "the unprocessed keys, asked again"
+    );
+    assert_eq!(
+        seen[1].body["RequestItems"]["t-attribution"]["ConsistentRead"],
+        true
     );
 }

@@ -1,0 +1,187 @@
+//! ATTRIBUTION: each device's derivation state and how a [`DeviceChange`]
+//! moves it, together with the device's touches.
+//!
+//! Items under `dev#<device>`:
+//! - state: `state`, with `version` (number) and `state` (the JSON text).
+//! - touch locator: `tref#<messageId>`, with `touch_sk`, the sort key of the
+//!   touch of that page: a change names the touches it removes by messageId,
+//!   and touches are keyed by time, so the locators find them without reading
+//!   the device's touches.
+//!
+//! A change is one TransactWriteItems: the state put on condition that it is
+//! still at the version read, with the touch puts and deletes. A change with no
+//! touch to write is a single conditional PutItem.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use sma_store::{DeviceChange, Json, StoreError, TouchRecord, Versioned};
+
+use super::DynamoStore;
+use super::keys::{self, Item, ItemBuilder, get_n, get_s};
+use super::request::{TransactError, key_of};
+use super::touches::touch_item;
+use super::write::{self, Condition, VERSION};
+
+const STATE_SK: &str = "state";
+const LOCATOR_PREFIX: &str = "tref#";
+/// Items one TransactWriteItems may hold.
+pub(super) const TRANSACTION_LIMIT: usize = 100;
+
+fn state_key(device: &str) -> Item {
+    keys::key(keys::device_pk(device), STATE_SK)
+}
+
+fn locator_key(device: &str, message_id: &str) -> Item {
+    keys::key(
+        keys::device_pk(device),
+        format!("{LOCATOR_PREFIX}{message_id}"),
+    )
+}
+
+fn state_from_item(item: &Item) -> Result<Versioned<Json>, StoreError> {
+    Ok(Versioned {
+        version: get_n(item, VERSION)?,
+        value: Json::stored(get_s(item, "state")?.to_owned()),
+    })
+}
+
+impl DynamoStore {
+    /// The state of each device, in the order asked: one consistent
+    /// BatchGetItem (per 100 devices).
+    pub(super) async fn states(
+        &self,
+        devices: &[String],
+    ) -> Result<Vec<Option<Versioned<Json>>>, StoreError> {
+        let keys = devices.iter().map(|d| state_key(d));
+        let found = self
+            .batch_get(&self.tables().attribution, keys, true)
+            .await?;
+        devices
+            .iter()
+            .map(|d| {
+                let key = (keys::device_pk(d), STATE_SK.to_owned());
+                found.get(&key).map(state_from_item).transpose()
+            })
+            .collect()
+    }
+
+    /// Applies one change if the device's state is still at the version it
+    /// names; answers whether it did.
+    ///
+    /// A change of more than [`TRANSACTION_LIMIT`] items cannot be one
+    /// transaction: its touch writes go first, in transactions that each
+    /// check the state is still at the version read, and the state is put in
+    /// the last one. A writer that loses the race in between leaves the
+    /// touches it wrote before (puts of its derivation, keyed by page, which
+    /// the winner's own writes override where they differ); the state is never
+    /// written over a version it did not read.
+    pub(super) async fn commit_device(&self, change: &DeviceChange) -> Result<bool, StoreError> {
+        let table = &self.tables().attribution;
+        let condition = Condition::version(change.expected);
+        let state = ItemBuilder::new(keys::device_pk(&change.device), STATE_SK)
+            .n(VERSION, change.expected.unwrap_or(0) + 1)
+            .s("state", change.state.as_str())
+            .build();
+        let mut writes = self.touch_writes(change).await?;
+        if writes.is_empty() {
+            return self.put_if(table, state, &condition).await;
+        }
+        let per_transaction = TRANSACTION_LIMIT - 1;
+        let last = writes.split_off((writes.len() - 1) / per_transaction * per_transaction);
+        let mut transactions = Vec::new();
+        for chunk in writes.chunks(per_transaction) {
+            let mut items = chunk.to_vec();
+            items.push(write::check(table, state_key(&change.device), &condition)?);
+            transactions.push(items);
+        }
+        let mut items = last;
+        items.push(write::put(table, state, Some(&condition))?);
+        transactions.push(items);
+        for items in transactions {
+            match self.transact(items).await {
+                Ok(()) => {}
+                // Only the state has a condition: another writer moved it.
+                Err(TransactError::Condition) => return Ok(false),
+                Err(TransactError::Store(e)) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    /// The writes that move a device's touches: each touch put with its
+    /// locator, each stored touch removed deleted with its locator. A page put
+    /// and removed in one change is put (one transaction writes an item once).
+    async fn touch_writes(
+        &self,
+        change: &DeviceChange,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let table = &self.tables().attribution;
+        let device = &change.device;
+        let puts: BTreeMap<&str, &TouchRecord> = change
+            .put
+            .iter()
+            .map(|t| (t.message_id.as_str(), t))
+            .collect();
+        let mut removed: Vec<&str> = change
+            .remove
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !puts.contains_key(id))
+            .collect();
+        removed.sort_unstable();
+        removed.dedup();
+        let locators = if removed.is_empty() {
+            Default::default()
+        } else {
+            let keys = removed.iter().map(|id| locator_key(device, id));
+            self.batch_get(table, keys, true).await?
+        };
+        let mut writes = Vec::with_capacity(2 * (puts.len() + removed.len()));
+        for touch in puts.values() {
+            let item = touch_item(device, touch);
+            let (pk, sk) = key_of(&item)?;
+            let (_, locator_sk) = key_of(&locator_key(device, &touch.message_id))?;
+            writes.push(write::put(table, item, None)?);
+            let locator = ItemBuilder::new(pk, locator_sk).s("touch_sk", sk).build();
+            writes.push(write::put(table, locator, None)?);
+        }
+        for id in removed {
+            let key = locator_key(device, id);
+            // No locator: no touch of that page is stored.
+            let Some(locator) = locators.get(&key_of(&key)?) else {
+                continue;
+            };
+            let touch_sk = get_s(locator, "touch_sk")?;
+            writes.push(write::delete(
+                table,
+                keys::key(keys::device_pk(device), touch_sk),
+            )?);
+            writes.push(write::delete(table, key)?);
+        }
+        Ok(writes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_items_read_back_with_their_version() {
+        let item = ItemBuilder::new("dev#a1", STATE_SK)
+            .n(VERSION, 7)
+            .s("state", "{\"last\":1}")
+            .build();
+        let state = state_from_item(&item).unwrap();
+        assert_eq!(state.version, 7);
+        assert_eq!(state.value.as_str(), "{\"last\":1}");
+        assert!(state_from_item(&state_key("a1")).is_err());
+    }
+
+    #[test]
+    fn locators_sort_apart_from_touches() {
+        let (_, sk) = key_of(&locator_key("a1", "p1")).unwrap();
+        assert!(!sk.starts_with("touch#"), "the segment-feed stream filter");
+    }
+}
