@@ -14,6 +14,8 @@ use sma_store_sqlite::SqliteStore;
 
 #[path = "import/dynamodb.rs"]
 mod dynamodb;
+#[path = "import/rebuild.rs"]
+mod rebuild;
 
 /// A scratch directory: the working directory of every run (so no developer's
 /// .env is read) and the home of archives and stores.
@@ -427,8 +429,7 @@ fn an_import_killed_midway_and_rerun_ends_like_an_uninterrupted_one() {
         "credit_totals",
         "path_totals",
     ];
-    for (table, (a, b)) in tables.iter().zip(a.iter().zip(&b))
-    {
+    for (table, (a, b)) in tables.iter().zip(a.iter().zip(&b)) {
         assert_eq!(a.len(), b.len(), "{table} row counts differ");
         assert!(a == b, "{table} contents differ");
     }

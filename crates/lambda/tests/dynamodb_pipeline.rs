@@ -154,7 +154,11 @@ async fn dynamodb_the_aws_pipeline_runs_from_webhook_intake_through_the_streams_
         .iter()
         .filter(|r| streams::source_detection_filter(r))
         .collect();
-    assert_eq!(for_sources.len(), 2, "both pages");
+    assert_eq!(
+        for_sources.len(),
+        3,
+        "every event: the identify keeps the laptop's session alive"
+    );
     assert!(
         consume(&app, &SourceDetection, &for_sources)
             .await
