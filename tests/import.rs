@@ -83,6 +83,21 @@ impl Scratch {
     }
 }
 
+/// The tables [`dump`] reads, in its order: the raw events and claims, then
+/// everything derived from them.
+const TABLES: [&str; 10] = [
+    "events",
+    "identity_claims",
+    "touches",
+    "device_states",
+    "markers",
+    "conversions",
+    "credits",
+    "journeys",
+    "credit_totals",
+    "path_totals",
+];
+
 /// Every line of an archive directory, in the order import reads them.
 fn archive_lines(dir: &Path) -> Vec<String> {
     let found = sma_archive::collect(&[dir]);
@@ -417,19 +432,7 @@ fn an_import_killed_midway_and_rerun_ends_like_an_uninterrupted_one() {
     );
     assert_eq!(count(&killed, "events"), total);
     let (a, b) = (dump(&whole), dump(&killed));
-    let tables = [
-        "events",
-        "identity_claims",
-        "touches",
-        "device_states",
-        "markers",
-        "conversions",
-        "credits",
-        "journeys",
-        "credit_totals",
-        "path_totals",
-    ];
-    for (table, (a, b)) in tables.iter().zip(a.iter().zip(&b)) {
+    for (table, (a, b)) in TABLES.iter().zip(a.iter().zip(&b)) {
         assert_eq!(a.len(), b.len(), "{table} row counts differ");
         assert!(a == b, "{table} contents differ");
     }

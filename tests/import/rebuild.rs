@@ -1,20 +1,8 @@
 //! `sma rebuild`: what an import derived and settled, derived and settled
 //! again from the stored events alone.
 
-use super::{Scratch, dump};
+use super::{Scratch, TABLES, dump};
 use rusqlite::Connection;
-
-/// Every table `sma rebuild` writes: all that is not raw events or claims.
-const DERIVED: [&str; 8] = [
-    "touches",
-    "device_states",
-    "markers",
-    "conversions",
-    "credits",
-    "journeys",
-    "credit_totals",
-    "path_totals",
-];
 
 #[test]
 fn rebuild_derives_and_settles_what_the_import_did_from_the_events_alone() {
@@ -34,7 +22,8 @@ fn rebuild_derives_and_settles_what_the_import_did_from_the_events_alone() {
     );
 
     let conn = Connection::open(&db).unwrap();
-    for table in DERIVED {
+    // Everything but the raw events and claims: what `sma rebuild` writes.
+    for table in &TABLES[2..] {
         conn.execute(&format!("DELETE FROM {table}"), []).unwrap();
     }
     drop(conn);
