@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub use bulk::Bulk;
 pub use config::{SettingError, Settings, StoreKind};
 pub use feed::FeedError;
-pub use http::{MAX_HEADER_BYTES, MAX_URL_BYTES, router};
+pub use http::{Deadline, MAX_HEADER_BYTES, MAX_URL_BYTES, router};
 pub use ingest::{IngestError, IngestSummary};
 pub use journey::Subject;
 pub use pipeline::Processed;

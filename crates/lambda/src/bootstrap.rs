@@ -5,18 +5,36 @@
 //! later ones: the settings, the detection rules, the DynamoDB client (its
 //! connection pool and credentials cache) and the Segment client.
 
+use std::collections::HashMap;
+
 use sma_app::{App, Settings};
 use sma_store_dynamodb::DynamoStore;
 
-use crate::Error;
+use crate::{Error, secrets};
 
 /// The application on the three DynamoDB tables named by the environment
 /// (`EVENTS_TABLE`, `USER_MAP_TABLE`, `ATTRIBUTION_TABLE`, in `REGION`, or at
 /// `DYNAMODB_ENDPOINT` when set), in the AWS shape: intake only stores, and the
-/// stream consumers run the pipeline. A missing or malformed setting fails
+/// stream consumers run the pipeline. Secrets are read from the SSM parameters
+/// the environment names ([`secrets`]). A missing or malformed setting fails
 /// with a message naming it, which is also logged.
 pub async fn app() -> Result<App<DynamoStore>, Error> {
-    app_with(|name| std::env::var(name).ok()).await
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let env = if secrets::any_referenced(&env) {
+        let region = env
+            .get("REGION")
+            .cloned()
+            .unwrap_or_else(|| "us-east-1".into());
+        let ssm = aws_sdk_ssm::Client::new(&sma_store_dynamodb::sdk_config(region, None).await);
+        let resolved = secrets::resolve(env, &ssm).await;
+        if let Err(e) = &resolved {
+            tracing::error!(error = %e, "cannot start");
+        }
+        resolved?
+    } else {
+        env
+    };
+    app_with(|name| env.get(name).cloned()).await
 }
 
 /// [`app`] with the settings read through `lookup` instead of the process

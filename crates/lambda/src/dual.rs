@@ -18,7 +18,7 @@ use crate::{Error, LambdaApp, StreamEvent};
 /// Serves the Router for API Gateway requests and runs `consumer` on stream
 /// batches, until the runtime stops the process.
 pub async fn serve_http_and_stream<C: Consumer>(app: LambdaApp, consumer: C) -> Result<(), Error> {
-    let router = sma_app::router(app.clone());
+    let router = crate::function_router(app.clone());
     let shared = Arc::new((app, router, consumer));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let shared = Arc::clone(&shared);

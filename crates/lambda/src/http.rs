@@ -1,19 +1,62 @@
 //! The HTTP functions: the one axum Router of sma, behind API Gateway's HTTP API
 //! (payload format 2.0), through `lambda_http`.
 
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
 use axum::Router;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
 use lambda_http::request::LambdaRequest;
 use lambda_http::tower::ServiceExt;
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
+use sma_app::Deadline;
 
 use crate::{Error, LambdaApp};
+
+/// How long before the invocation's deadline a request still running is answered
+/// 503: time for that answer to travel back through the runtime and API Gateway.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 
 /// Serves every route of sma until the runtime stops the process. API Gateway
 /// sends each function only its own routes (`template.yaml`), so the same Router
 /// serves `store-event` and `api`.
 pub async fn serve_http(app: LambdaApp) -> Result<(), Error> {
-    lambda_http::run(sma_app::router(app)).await
+    lambda_http::run(function_router(app)).await
+}
+
+/// sma's Router as a function serves it: each request carries its invocation's
+/// deadline ([`Deadline`]), so a slow request is answered 503 with `Retry-After`
+/// before Lambda stops the function and API Gateway gives up on it. The deadline
+/// comes from the platform (the function's timeout, under the gateway's), so no
+/// setting can put it past the gateway's.
+pub fn function_router(app: LambdaApp) -> Router {
+    sma_app::router(app).layer(axum::middleware::from_fn(platform_deadline))
+}
+
+async fn platform_deadline(mut request: Request, next: Next) -> Response {
+    // lambda_http puts the invocation's context into every request it builds.
+    if let Some(at) = request.extensions().get::<Context>().and_then(deadline_of) {
+        request.extensions_mut().insert(Deadline(at));
+    }
+    next.run(request).await
+}
+
+/// The instant to answer by, or None for a context without a deadline (0).
+fn deadline_of(context: &Context) -> Option<Instant> {
+    if context.deadline == 0 {
+        return None;
+    }
+    let now = u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .ok()?
+            .as_millis(),
+    )
+    .ok()?;
+    let left = Duration::from_millis(context.deadline.saturating_sub(now));
+    Some(Instant::now() + left.saturating_sub(DEADLINE_MARGIN))
 }
 
 /// Answers one invocation carrying an API Gateway request (the JSON Lambda

@@ -1,6 +1,6 @@
 //! What sma's five Lambda functions share, so that each handler binary is only
 //! wiring: JSON logs ([`init_tracing`]), the [`App`] on DynamoDB built once per
-//! process ([`app`]), serving the one axum Router through `lambda_http`
+//! process with its secrets from SSM ([`app`], [`secrets`]), serving the one axum Router through `lambda_http`
 //! ([`serve_http`]), and the DynamoDB stream consumers with partial batch failures
 //! ([`run_stream`], [`IdentityMap`], [`SourceDetection`], [`RealtimeFeed`]).
 //! `segment-feed` answers HTTP requests and stream batches from one binary
@@ -16,6 +16,7 @@ mod dual;
 mod http;
 mod image;
 mod logging;
+pub mod secrets;
 mod stream;
 
 pub use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord as StreamRecord};
@@ -23,7 +24,7 @@ pub use aws_lambda_events::event::streams::DynamoDbEventResponse;
 pub use bootstrap::{app, app_with};
 pub use consumers::{IdentityMap, RealtimeFeed, SourceDetection};
 pub use dual::{dispatch, serve_http_and_stream};
-pub use http::{answer_http, serve_http};
+pub use http::{answer_http, function_router, serve_http};
 pub use image::{Image, sdk_image};
 pub use lambda_runtime::{Context, Error, LambdaEvent};
 pub use logging::init_tracing;

@@ -31,7 +31,7 @@ async fn deliver(app: &LambdaApp, messages: &[Value]) -> Value {
         ("x-signature", signature.as_str()),
     ];
     let request = apigw::request("POST", "/events", &headers, Some(&body));
-    let (status, answer) = apigw::invoke(&sma_app::router(app.clone()), request).await;
+    let (status, answer) = apigw::invoke(&sma_lambda::function_router(app.clone()), request).await;
     assert_eq!(status, 200, "{answer}");
     answer
 }
@@ -174,7 +174,7 @@ async fn dynamodb_the_aws_pipeline_runs_from_webhook_intake_through_the_streams_
         .filter(|r| streams::realtime_feed_filter(r))
         .collect();
     assert_eq!(touches.len(), 2, "one touch per device");
-    let router = sma_app::router(app.clone());
+    let router = sma_lambda::function_router(app.clone());
     let batch = || apigw::invocation(streams::event(&touches));
     segment.push_response(Response::status(400));
     let response = sma_lambda::dispatch(&app, router.clone(), &RealtimeFeed, batch())

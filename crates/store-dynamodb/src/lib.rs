@@ -29,6 +29,30 @@ use aws_smithy_http_client::tls;
 
 // The stream consumers' entry points: rebuild a message or touch from an image.
 pub use events::message_from_item;
+
+/// The AWS SDK configuration sma's clients share: `region`, credentials from the
+/// environment's default chain, rustls with ring, and retries with a short
+/// backoff. `endpoint` points every client built from it elsewhere (DynamoDB
+/// Local, a test's stand-in).
+pub async fn sdk_config(region: String, endpoint: Option<String>) -> aws_config::SdkConfig {
+    let retry = RetryConfig::standard()
+        .with_max_attempts(5)
+        .with_initial_backoff(Duration::from_millis(50))
+        .with_max_backoff(Duration::from_secs(2));
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region))
+        .http_client(https)
+        .retry_config(retry);
+    if let Some(url) = endpoint {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
 pub use touches::touch_from_item;
 
 /// Requests one call sends at a time (one Lambda invocation's share of the
@@ -123,23 +147,8 @@ impl DynamoStore {
         endpoint: Option<String>,
         tables: impl Into<Tables>,
     ) -> DynamoStore {
-        let retry = RetryConfig::standard()
-            .with_max_attempts(5)
-            .with_initial_backoff(Duration::from_millis(50))
-            .with_max_backoff(Duration::from_secs(2));
-        let https = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(region.into()))
-            .http_client(https)
-            .retry_config(retry);
-        if let Some(url) = endpoint {
-            loader = loader.endpoint_url(url);
-        }
-        DynamoStore::new(Client::new(&loader.load().await), tables)
+        let config = sdk_config(region.into(), endpoint).await;
+        DynamoStore::new(Client::new(&config), tables)
     }
 
     /// Raw events, their markers and index items written by this store expire

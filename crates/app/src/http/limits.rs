@@ -1,7 +1,7 @@
 //! Limits every request meets before a handler sees it: URL and header size, and a
 //! deadline. Each answers with its own status and a JSON error that names it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -15,6 +15,13 @@ use super::ApiError;
 pub const MAX_URL_BYTES: usize = 8 * 1024;
 /// Largest total of header names and values accepted.
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// When the platform in front of sma stops waiting for an answer (on Lambda, the
+/// invocation's deadline, which API Gateway's own timeout bounds), as a request
+/// extension: a request is answered 503 by then, even if `REQUEST_TIMEOUT_SECONDS`
+/// is longer, so the caller gets sma's retryable answer and not the platform's.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline(pub Instant);
 
 pub async fn enforce(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
     let url = request.uri().to_string().len();
@@ -37,15 +44,24 @@ pub async fn enforce(State(timeout): State<Duration>, request: Request, next: Ne
         )
         .into_response();
     }
+    let platform = request
+        .extensions()
+        .get::<Deadline>()
+        .map(|Deadline(at)| at.saturating_duration_since(Instant::now()))
+        .filter(|left| *left < timeout);
+    let (budget, bound) = match platform {
+        Some(left) => (left, "the platform's deadline"),
+        None => (timeout, "REQUEST_TIMEOUT_SECONDS"),
+    };
     // Whatever was stored before the deadline stays stored; a retry of the same
     // messageIds is then counted as duplicates, so nothing is lost or doubled.
-    match tokio::time::timeout(timeout, next.run(request)).await {
+    match tokio::time::timeout(budget, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
-                "request took longer than {} s (REQUEST_TIMEOUT_SECONDS); retry",
-                timeout.as_secs()
+                "request took longer than {:.1} s ({bound}); retry",
+                budget.as_secs_f64()
             ),
         )
         .into_response(),

@@ -16,7 +16,7 @@ use sma_store::Store;
 
 use crate::App;
 pub use error::ApiError;
-pub use limits::{MAX_HEADER_BYTES, MAX_URL_BYTES};
+pub use limits::{Deadline, MAX_HEADER_BYTES, MAX_URL_BYTES};
 
 /// Every route of sma. The Lambda functions each serve this same Router; API
 /// Gateway only sends each one its own paths.

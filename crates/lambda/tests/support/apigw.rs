@@ -61,10 +61,14 @@ pub fn invocation(payload: Value) -> LambdaEvent<Value> {
 /// Invokes an HTTP function (the Router behind `lambda_http`) with a request;
 /// answers the status and the JSON body of its response.
 pub async fn invoke(router: &Router, request: Value) -> (u16, Value) {
-    let response = sma_lambda::answer_http(router.clone(), invocation(request))
+    read(&invoke_raw(router, invocation(request)).await)
+}
+
+/// Invokes an HTTP function with an invocation; answers the whole response JSON.
+pub async fn invoke_raw(router: &Router, invocation: LambdaEvent<Value>) -> Value {
+    sma_lambda::answer_http(router.clone(), invocation)
         .await
-        .expect("the function answers");
-    read(&response)
+        .expect("the function answers")
 }
 
 /// The status and JSON body of an API Gateway 2.0 response.
