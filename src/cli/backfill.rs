@@ -1,15 +1,17 @@
 //! `sma backfill`: re-sends identify traits and "Source Identified" events for past
-//! visits, with their historic timestamps. Messages carry deterministic ids, so a
-//! re-run sends the same ids and Segment deduplicates them.
+//! visits, with their historic timestamps, from the store `STORE` names. Messages
+//! carry deterministic ids, so a re-run sends the same ids and Segment
+//! deduplicates them.
 
 use std::collections::BTreeSet;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use segment_client::{Message, SendReport};
-use sma_app::{ReportRequest, Subject};
+use sma_app::{App, ReportRequest, Subject};
+use sma_store::Store;
 
-use super::context;
+use super::context::{self, OnStore};
 
 /// Messages sent per call to the client (it splits them further within Segment's
 /// request limits); bounds memory on large histories.
@@ -39,45 +41,66 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.dry_run {
         settings.analytics_write_key = None;
     }
-    let app = context::embedded_app(settings)?;
-    let dry_run = app.segment.is_dry_run();
-    if dry_run && !args.dry_run {
-        eprintln!("ANALYTICS_WRITE_KEY is not set: dry run, nothing is sent");
+    let runtime = context::runtime()?;
+    context::on_configured_store(settings, &runtime, Backfill { args, range })
+}
+
+struct Backfill {
+    args: Args,
+    range: ReportRequest,
+}
+
+impl OnStore for Backfill {
+    type Output = ();
+
+    fn run<S: Store>(self, runtime: &tokio::runtime::Runtime, app: &App<S>) -> anyhow::Result<()> {
+        let Backfill { args, range } = self;
+        let dry_run = app.segment.is_dry_run();
+        if dry_run && !args.dry_run {
+            eprintln!("ANALYTICS_WRITE_KEY is not set: dry run, nothing is sent");
+        }
+        runtime.block_on(send(app, &args, &range, dry_run))
     }
-    context::runtime()?.block_on(async {
-        let subjects: BTreeSet<Subject> = if args.users.is_empty() {
-            app.subjects(range.from, range.to).await?
-        } else {
-            args.users
-                .iter()
-                .map(|u| Subject::User(u.clone()))
-                .collect()
-        };
-        let progress = bar(subjects.len() as u64);
-        let mut totals = Totals::default();
-        let mut pending: Vec<Message> = Vec::new();
-        for subject in &subjects {
-            let messages = app
-                .backfill_messages(subject, range.from, range.to)
-                .await
-                .with_context(|| format!("building the messages of {subject:?}"))?;
-            pending.extend(messages);
-            if pending.len() >= CHUNK {
-                totals.add(
-                    app.segment.send(std::mem::take(&mut pending)).await,
-                    dry_run,
-                );
-            }
-            progress.inc(1);
+}
+
+async fn send<S: Store>(
+    app: &App<S>,
+    args: &Args,
+    range: &ReportRequest,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let subjects: BTreeSet<Subject> = if args.users.is_empty() {
+        app.subjects(range.from, range.to).await?
+    } else {
+        args.users
+            .iter()
+            .map(|u| Subject::User(u.clone()))
+            .collect()
+    };
+    let progress = bar(subjects.len() as u64);
+    let mut totals = Totals::default();
+    let mut pending: Vec<Message> = Vec::new();
+    for subject in &subjects {
+        let messages = app
+            .backfill_messages(subject, range.from, range.to)
+            .await
+            .with_context(|| format!("building the messages of {subject:?}"))?;
+        pending.extend(messages);
+        if pending.len() >= CHUNK {
+            totals.add(
+                app.segment.send(std::mem::take(&mut pending)).await,
+                dry_run,
+            );
         }
-        totals.add(app.segment.send(pending).await, dry_run);
-        progress.finish_and_clear();
-        totals.print(subjects.len(), dry_run);
-        if totals.failed > 0 {
-            anyhow::bail!("{} messages were not delivered", totals.failed);
-        }
-        anyhow::Ok(())
-    })
+        progress.inc(1);
+    }
+    totals.add(app.segment.send(pending).await, dry_run);
+    progress.finish_and_clear();
+    totals.print(subjects.len(), dry_run);
+    if totals.failed > 0 {
+        anyhow::bail!("{} messages were not delivered", totals.failed);
+    }
+    Ok(())
 }
 
 fn bar(len: u64) -> ProgressBar {

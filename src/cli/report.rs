@@ -1,9 +1,12 @@
 //! `sma report`: conversions and value per channel under one model, from the
-//! embedded store.
+//! store `STORE` names (the embedded one, or the DynamoDB tables of a deployment).
 
 use std::io::Write;
 
-use sma_app::{ReportRequest, ReportView};
+use sma_app::{App, ReportRequest, ReportView};
+use sma_store::Store;
+
+use super::context::{self, OnStore};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Format {
@@ -31,8 +34,8 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let request = ReportRequest::parse(&args.model, args.from.as_deref(), args.to.as_deref())
         .map_err(anyhow::Error::msg)?;
-    let app = super::context::embedded_app(super::context::settings()?)?;
-    let report = super::context::runtime()?.block_on(app.report_view(&request))?;
+    let runtime = context::runtime()?;
+    let report = context::on_configured_store(context::settings()?, &runtime, Report(request))?;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
@@ -40,6 +43,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Format::Table => table(&mut out, &report)?,
     }
     Ok(())
+}
+
+struct Report(ReportRequest);
+
+impl OnStore for Report {
+    type Output = ReportView;
+
+    fn run<S: Store>(
+        self,
+        runtime: &tokio::runtime::Runtime,
+        app: &App<S>,
+    ) -> anyhow::Result<ReportView> {
+        Ok(runtime.block_on(app.report_view(&self.0))?)
+    }
 }
 
 fn csv(out: &mut impl Write, report: &ReportView) -> std::io::Result<()> {

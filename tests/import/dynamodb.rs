@@ -1,6 +1,7 @@
 //! `STORE=dynamodb sma import` into DynamoDB Local (the endpoint in
 //! `DYNAMODB_ENDPOINT`, set by `scripts/dynamodb-local run ...`): the same
-//! counts and touches as an import into SQLite, and importing again adds nothing.
+//! counts and touches as an import into SQLite, and importing again adds nothing;
+//! `sma report` and `sma backfill` on those tables answer as on SQLite.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -61,9 +62,9 @@ fn dynamodb_import_stores_what_sqlite_does_and_reimporting_adds_nothing() {
         store.create_tables().await.unwrap();
         store
     });
-    let import = |archive: &Path| {
-        let output = s
-            .sma(&s.path("unused.db"))
+    let on_dynamodb = |args: &[&str]| {
+        let mut command = s.sma(&s.path("unused.db"));
+        command
             .env("STORE", "dynamodb")
             .env("DYNAMODB_ENDPOINT", &endpoint)
             .env("EVENTS_TABLE", &names.0)
@@ -72,16 +73,12 @@ fn dynamodb_import_stores_what_sqlite_does_and_reimporting_adds_nothing() {
             .env("AWS_ACCESS_KEY_ID", "fakeMyKeyId")
             .env("AWS_SECRET_ACCESS_KEY", "fakeSecretAccessKey")
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .args(["import", "--json"])
-            .arg(archive)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+            .args(args);
+        succeeded(command.output().unwrap())
+    };
+    let import = |archive: &Path| {
+        let stdout = on_dynamodb(&["import", "--json", archive.to_str().unwrap()]);
+        serde_json::from_slice::<serde_json::Value>(&stdout).unwrap()
     };
 
     let first = import(&archive);
@@ -111,4 +108,39 @@ fn dynamodb_import_stores_what_sqlite_does_and_reimporting_adds_nothing() {
     assert_eq!(n(&again, "stored"), 0);
     assert_eq!(n(&again, "duplicates"), lines.len() as u64);
     assert_eq!(n(&again, "newTouches"), 0);
+
+    // The CLI reads either store alike.
+    let on_sqlite = |args: &[&str]| succeeded(s.sma(&db).args(args).output().unwrap());
+    for model in ["first", "linear", "markov"] {
+        let report = ["report", "--model", model, "--format", "json"];
+        let (aws, local) = (on_dynamodb(&report), on_sqlite(&report));
+        let value: serde_json::Value = serde_json::from_slice(&aws).unwrap();
+        assert!(
+            value["total"]["conversions"].as_f64().unwrap() > 0.0,
+            "{value}"
+        );
+        assert_eq!(aws, local, "report under {model}");
+    }
+    let backfill = ["backfill", "--dry-run"];
+    let sorted = |stdout: Vec<u8>| {
+        let mut lines: Vec<String> = String::from_utf8(stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        lines.sort();
+        lines
+    };
+    let (aws, local) = (sorted(on_dynamodb(&backfill)), sorted(on_sqlite(&backfill)));
+    assert!(!aws.is_empty());
+    assert_eq!(aws, local, "backfill messages");
+}
+
+fn succeeded(output: std::process::Output) -> Vec<u8> {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
 }
