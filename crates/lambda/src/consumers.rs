@@ -3,10 +3,11 @@
 //! (real-time mode) on the ATTRIBUTION stream.
 
 use sma_spec::Message;
-use sma_store::{StoreError, TouchRecord};
+use sma_store::{LinkOutcome, StoreError, TouchRecord};
 
 use crate::LambdaApp;
 use crate::image::{Image, string};
+use crate::metrics;
 use crate::stream::{Consumer, Failed};
 
 /// Only event items carry `type` (docs/deploy.md, EVENTS_TABLE); idempotency
@@ -43,11 +44,16 @@ impl Consumer for IdentityMap {
             .link_messages(messages)
             .await
             .map_err(|e| Failed::new(0, e))?;
-        tracing::debug!(
-            links = processed.links.len(),
-            journeys = processed.journeys,
-            "identities linked"
-        );
+        let conflicts = processed
+            .links
+            .iter()
+            .filter(|(_, outcome)| matches!(outcome, LinkOutcome::Conflict { .. }))
+            .count();
+        metrics::emit(&[
+            ("IdentityClaims", processed.links.len()),
+            ("IdentityConflicts", conflicts),
+            ("JourneysSettled", processed.journeys),
+        ]);
         Ok(())
     }
 }
@@ -80,11 +86,15 @@ impl Consumer for SourceDetection {
             .derive_messages(messages)
             .await
             .map_err(|e| Failed::new(0, e))?;
-        tracing::debug!(
-            new_touches = processed.new_touches.len(),
-            journeys = processed.journeys,
-            "touches derived"
-        );
+        let conversions = messages
+            .iter()
+            .filter(|m| app.rules.is_conversion(m))
+            .count();
+        metrics::emit(&[
+            ("TouchesCreated", processed.new_touches.len()),
+            ("ConversionsCredited", conversions),
+            ("JourneysSettled", processed.journeys),
+        ]);
         Ok(())
     }
 }
@@ -131,6 +141,10 @@ impl Consumer for RealtimeFeed {
             .feed_new_touches(touches)
             .await
             .map_err(|e| Failed::new(0, e))?;
+        metrics::emit(&[
+            ("FeedMessagesSent", report.sent),
+            ("FeedMessagesFailed", report.failed.len()),
+        ]);
         if !report.is_complete() {
             let reasons: Vec<&str> = report.failed.iter().map(|f| f.reason.as_str()).collect();
             return Err(Failed::new(

@@ -32,7 +32,39 @@ pub async fn serve_http(app: LambdaApp) -> Result<(), Error> {
 /// comes from the platform (the function's timeout, under the gateway's), so no
 /// setting can put it past the gateway's.
 pub fn function_router(app: LambdaApp) -> Router {
-    sma_app::router(app).layer(axum::middleware::from_fn(platform_deadline))
+    sma_app::router(app)
+        .layer(axum::middleware::from_fn(intake_metrics))
+        .layer(axum::middleware::from_fn(platform_deadline))
+}
+
+/// Largest intake answer read back for its counts: a summary with a reason per
+/// rejected message stays well under it.
+const SUMMARY_BYTES: usize = 1 << 20;
+
+/// Publishes the counts of an intake answer (`/events`, `/v1/*`) as metrics.
+async fn intake_metrics(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path != "/events" && !path.starts_with("/v1/") {
+        return next.run(request).await;
+    }
+    let (parts, body) = next.run(request).await.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, SUMMARY_BYTES).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(summary) = serde_json::from_slice::<Value>(&bytes) {
+        let count = |field: &str| match &summary[field] {
+            Value::Array(items) => items.len(),
+            other => other.as_u64().map_or(0, |n| n as usize),
+        };
+        if summary.get("accepted").is_some() {
+            crate::metrics::emit(&[
+                ("EventsStored", count("accepted")),
+                ("DuplicatesSeen", count("duplicates")),
+                ("MessagesRejected", count("rejected")),
+            ]);
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 async fn platform_deadline(mut request: Request, next: Next) -> Response {

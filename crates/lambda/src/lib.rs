@@ -16,6 +16,7 @@ mod dual;
 mod http;
 mod image;
 mod logging;
+pub mod metrics;
 pub mod secrets;
 mod stream;
 
