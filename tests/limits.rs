@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{Server, page};
+use common::{Server, answer_of, page};
 use serde_json::json;
 
 #[tokio::test]
@@ -87,15 +85,13 @@ async fn url_header_batch_and_nesting_limits() {
 #[test]
 fn a_stalled_upload_times_out_with_a_json_503() {
     let server = Server::start(&[("REQUEST_TIMEOUT_SECONDS", "1")]);
-    let address = server.url.trim_start_matches("http://").to_owned();
-    let mut stream = TcpStream::connect(&address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    let address = server.address();
     let started = Instant::now();
-    write!(stream, "POST /events HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"type\":").unwrap();
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
+    let head = format!(
+        "POST /events HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"type\":"
+    );
+    let mut stream = server.send_raw(head.as_bytes(), Duration::from_secs(10));
+    let answer = answer_of(&mut stream);
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains("REQUEST_TIMEOUT_SECONDS"), "{answer}");
     assert!(started.elapsed() < Duration::from_secs(5));

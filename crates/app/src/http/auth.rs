@@ -24,14 +24,24 @@ impl<S: Send + Sync> FromRequestParts<App<S>> for ReadAccess {
 }
 
 /// Guard of the Tracking API (`/v1/*`): [`tracking_api`] as an extractor.
-pub struct TrackingAccess;
+pub struct TrackingAccess(pub Caller);
 
 impl<S: Send + Sync> FromRequestParts<App<S>> for TrackingAccess {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
-        tracking_api(&app.settings, &parts.headers).map(|()| TrackingAccess)
+        tracking_api(&app.settings, &parts.headers).map(TrackingAccess)
     }
+}
+
+/// What the headers alone say about the sender of a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// A credential in the headers was checked: its body is read at once.
+    Authenticated,
+    /// Anyone, until the body itself is checked (a signature) or because no
+    /// secret is set: its body is read within the shared budget.
+    Unverified,
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -82,9 +92,24 @@ pub fn query(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
     Err(ApiError::unauthorized("missing or invalid bearer token"))
 }
 
-/// `/events`: a valid `X-Signature` when `SEGMENT_SHARED_SECRET` is set, or the
-/// bearer `API_TOKEN`.
-pub fn webhook(settings: &Settings, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+/// `/events`, before its body is read: a bearer token that is sent must be
+/// `API_TOKEN`, so a caller with a wrong one is refused without sending a byte.
+pub fn webhook_headers(settings: &Settings, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    match (&settings.api_token, bearer(headers)) {
+        (Some(expected), Some(given)) if same(expected, given) => Ok(Caller::Authenticated),
+        (Some(_), Some(_)) => Err(ApiError::unauthorized("invalid bearer token").closing()),
+        _ => Ok(Caller::Unverified),
+    }
+}
+
+/// `/events`, once its body is in: a valid `X-Signature` of the whole body when
+/// `SEGMENT_SHARED_SECRET` is set (a caller the headers authenticated is not asked).
+pub fn webhook(
+    settings: &Settings,
+    caller: Caller,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), ApiError> {
     let Some(secret) = &settings.segment_shared_secret else {
         return Ok(());
     };
@@ -92,7 +117,7 @@ pub fn webhook(settings: &Settings, headers: &HeaderMap, body: &[u8]) -> Result<
         .get("x-signature")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|sig| sma_spec::verify_signature(secret.as_bytes(), body, sig));
-    if signed || has_api_token(settings, headers) {
+    if signed || caller == Caller::Authenticated {
         Ok(())
     } else {
         Err(ApiError::unauthorized("missing or invalid X-Signature"))
@@ -109,12 +134,15 @@ fn is_write_key(settings: &Settings, key: &str) -> bool {
 
 /// `/v1/*` (Tracking API): a write key from `INGEST_WRITE_KEYS` as Basic auth when
 /// any is set, or the bearer `API_TOKEN`.
-pub fn tracking_api(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
-    if settings.ingest_write_keys.is_empty() || has_api_token(settings, headers) {
-        return Ok(());
+pub fn tracking_api(settings: &Settings, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    if has_api_token(settings, headers) {
+        return Ok(Caller::Authenticated);
+    }
+    if settings.ingest_write_keys.is_empty() {
+        return Ok(Caller::Unverified);
     }
     match basic_user(headers) {
-        Some(key) if is_write_key(settings, &key) => Ok(()),
-        _ => Err(ApiError::unauthorized("missing or unknown write key")),
+        Some(key) if is_write_key(settings, &key) => Ok(Caller::Authenticated),
+        _ => Err(ApiError::unauthorized("missing or unknown write key").closing()),
     }
 }
