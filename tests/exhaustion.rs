@@ -6,5 +6,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
+#[path = "exhaustion/connections.rs"]
+mod connections;
 #[path = "exhaustion/memory.rs"]
 mod memory;

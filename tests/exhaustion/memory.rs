@@ -15,15 +15,16 @@ fn upload_head(address: &str, extra: &str, length: usize) -> String {
 }
 
 /// 200 connections each send 1 MiB of a 5 MB body and stall. Without a shared
-/// budget the server held all of it (200 MiB and more); with one it holds the
-/// budget, refuses the rest with a JSON 503 and `Retry-After`, and `/health`
-/// answers meanwhile.
+/// budget the server held all of it (from 18 to 228 MiB resident); with an
+/// 8 MiB one it holds the budget (and what passing bytes through costs: 36 to
+/// 40 MiB more in all), refuses the rest with a JSON 503 and `Retry-After`,
+/// and `/health` answers meanwhile.
 #[tokio::test]
 async fn stalled_unauthenticated_uploads_hold_at_most_the_budget() {
     let server = Server::start(&[
         ("SEGMENT_SHARED_SECRET", "s3cret"),
         ("API_TOKEN", "token"),
-        ("MAX_UNAUTHENTICATED_BYTES", &(16 * MIB).to_string()),
+        ("MAX_UNAUTHENTICATED_BYTES", &(8 * MIB).to_string()),
         ("BODY_READ_TIMEOUT_SECONDS", "120"),
         ("REQUEST_TIMEOUT_SECONDS", "120"),
     ]);
