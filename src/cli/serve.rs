@@ -48,7 +48,7 @@ const FINISH_WITHIN: Duration = Duration::from_secs(30);
 fn warn_if_open(settings: &Settings) {
     if settings.api_token.is_none() {
         tracing::warn!(
-            "API_TOKEN is not set: /api and /segment are open to anyone who can reach this port"
+            "API_TOKEN is not set: /api and /segment answer anyone who can reach this port by the name localhost, 127.0.0.1 or [::1]"
         );
     }
     if settings.segment_shared_secret.is_none() {

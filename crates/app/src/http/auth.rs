@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, HOST};
 use axum::http::request::Parts;
 use base64::Engine;
 use subtle::ConstantTimeEq;
@@ -79,9 +79,13 @@ fn has_api_token(settings: &Settings, headers: &HeaderMap) -> bool {
     }
 }
 
-/// `/api/*` and `/segment/*`: the bearer `API_TOKEN` when one is set.
+/// `/api/*` and `/segment/*`: the bearer `API_TOKEN` when one is set; without
+/// one (a laptop), a loopback `Host` only.
 pub fn query(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
-    if settings.api_token.is_none() || has_api_token(settings, headers) {
+    if settings.api_token.is_none() {
+        return loopback_only(headers);
+    }
+    if has_api_token(settings, headers) {
         return Ok(());
     }
     if basic_user(headers).is_some_and(|key| is_write_key(settings, &key)) {
@@ -90,6 +94,43 @@ pub fn query(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
         ));
     }
     Err(ApiError::unauthorized("missing or invalid bearer token"))
+}
+
+/// A page on any site can make a browser resolve its own name to 127.0.0.1 (DNS
+/// rebinding) and read what that answers; its requests still carry the page's
+/// name in `Host`. Without a token that is all that keeps it from `/api/*`. A
+/// request without `Host` comes from no browser.
+fn loopback_only(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(host) = headers.get(HOST) else {
+        return Ok(());
+    };
+    if host.to_str().is_ok_and(is_loopback_host) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "without API_TOKEN, /api and /segment answer only requests for \
+         localhost, 127.0.0.1 or [::1]; set API_TOKEN to serve other host names",
+    ))
+}
+
+/// `localhost`, `127.0.0.1` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((name, rest)) => (
+                name,
+                rest.strip_prefix(':')
+                    .or(Some(rest).filter(|r| r.is_empty())),
+            ),
+            None => return false,
+        },
+        None => match host.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, Some("")),
+        },
+    };
+    let port_ok = port.is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    port_ok && (name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "::1")
 }
 
 /// `/events`, before its body is read: a bearer token that is sent must be
@@ -144,5 +185,37 @@ pub fn tracking_api(settings: &Settings, headers: &HeaderMap) -> Result<Caller, 
     match basic_user(headers) {
         Some(key) if is_write_key(settings, &key) => Ok(Caller::Authenticated),
         _ => Err(ApiError::unauthorized("missing or unknown write key").closing()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "localhost",
+            "LOCALHOST:3000",
+            "127.0.0.1",
+            "127.0.0.1:80",
+            "[::1]",
+            "[::1]:8080",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:3000",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "[::1]x",
+            "::1",
+            "10.0.0.5:3000",
+            "127.0.0.1:x",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 }

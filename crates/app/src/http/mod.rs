@@ -42,7 +42,21 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             timeout,
             limits::enforce,
         ))
+        .layer(axum::middleware::map_response(not_cached))
         .with_state(app)
+}
+
+/// Every answer, errors included: reports and journeys are personal data that
+/// no cache should keep, and JSON that no browser should read as anything else.
+async fn not_cached(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 async fn health() -> axum::Json<serde_json::Value> {
