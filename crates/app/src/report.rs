@@ -149,10 +149,14 @@ impl<S: Store> App<S> {
     }
 
     pub async fn report_view(&self, request: &ReportRequest) -> Result<ReportView, StoreError> {
-        let channels = self.report(request).await?;
+        let mut channels = self.report(request).await?;
+        for row in &mut channels {
+            row.conversions = shown(row.conversions);
+            row.value = shown(row.value);
+        }
         let total = Total {
-            conversions: channels.iter().map(|c| c.conversions).sum(),
-            value: channels.iter().map(|c| c.value).sum(),
+            conversions: shown(channels.iter().map(|c| c.conversions).sum()),
+            value: shown(channels.iter().map(|c| c.value).sum()),
         };
         Ok(ReportView {
             model: request.model.as_str(),
@@ -162,6 +166,12 @@ impl<S: Store> App<S> {
             total,
         })
     }
+}
+
+/// A figure as reports show it: an empty sum of `f64` is `-0.0`, and so is a
+/// credit that deltas took back exactly; both read `0`.
+fn shown(figure: f64) -> f64 {
+    figure + 0.0
 }
 
 /// The journeys counted per path, one [`Path`] each, as the data-driven
