@@ -212,3 +212,61 @@ async fn gzip_bodies_are_inflated_within_the_limit() {
         .await;
     assert_eq!(brotli.status, 415);
 }
+
+/// Without API_TOKEN (a laptop), `/api/*` answers only requests for a loopback
+/// host name: a page that rebinds its own name to 127.0.0.1 cannot read it.
+#[tokio::test]
+async fn without_a_token_only_loopback_host_names_are_served() {
+    let server = Server::start(&[]);
+    let port = server.address().rsplit_once(':').unwrap().1.to_owned();
+    for host in [
+        "localhost".to_owned(),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+        format!("LOCALHOST:{port}"),
+    ] {
+        let reply = server
+            .client()
+            .with_header("host", &host)
+            .get("/api/report")
+            .await;
+        assert_eq!(reply.status, 200, "{host}: {}", reply.body);
+    }
+    for host in ["evil.example", "evil.example:3000", "127.0.0.1.nip.io"] {
+        let reply = server
+            .client()
+            .with_header("host", host)
+            .get("/api/report")
+            .await;
+        assert_eq!(reply.status, 403, "{host}");
+        assert!(reply.body["error"].as_str().unwrap().contains("API_TOKEN"));
+        let feed = server
+            .client()
+            .with_header("host", host)
+            .get("/segment/identify/user/u1")
+            .await;
+        assert_eq!(feed.status, 403, "{host}");
+    }
+    let health = server
+        .client()
+        .with_header("host", "evil.example")
+        .get("/health")
+        .await;
+    assert_eq!(health.status, 200, "only the read API is held to it");
+}
+
+/// Answers are never cached and never sniffed, errors included.
+#[tokio::test]
+async fn answers_are_not_cached_or_sniffed() {
+    let server = secured();
+    let denied = server.client().get("/api/user/u1").await;
+    let allowed = server
+        .client()
+        .with_header("authorization", &format!("Bearer {TOKEN}"))
+        .get("/api/report")
+        .await;
+    for reply in [denied, allowed] {
+        assert_eq!(reply.headers["cache-control"], "no-store");
+        assert_eq!(reply.headers["x-content-type-options"], "nosniff");
+    }
+}

@@ -91,3 +91,32 @@ async fn blocked_ids_never_link_and_conflicts_are_recorded() {
         "user-1"
     );
 }
+
+/// Placeholders that integrations send for "no id" never link, whatever their
+/// spelling; and an id is trimmed on lookup as it is on intake.
+#[tokio::test]
+async fn placeholder_ids_never_link_and_lookups_trim_ids() {
+    let server = Server::start(&[]);
+    let api = server.client();
+    let placeholders = ["false", "guest", "[object Object]", "0.0", "-0.0"];
+    let body: Vec<_> = placeholders
+        .iter()
+        .enumerate()
+        .map(|(i, id)| identify(&format!("p{i}"), "device-p", id, "2024-06-01T09:00:00Z"))
+        .chain([identify(
+            "t1",
+            " device-t ",
+            " user-t ",
+            "2024-06-01T09:00:00Z",
+        )])
+        .collect();
+    let reply = api.post_json("/events", &json!(body)).await;
+    assert_eq!(reply.body["accepted"], 6, "{}", reply.body);
+    let device = api.get("/api/anonymous/device-p").await;
+    assert_eq!(device.status, 200);
+    assert_eq!(device.body["userId"], json!(null), "{}", device.body);
+    let user = api.get("/api/user/%20user-t%20").await;
+    assert_eq!(user.status, 200, "{}", user.body);
+    assert_eq!(user.body["devices"], json!(["device-t"]));
+    assert_eq!(api.get("/api/anonymous/%09device-t").await.status, 200);
+}

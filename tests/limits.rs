@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{Server, page};
+use common::{Server, answer_of, page};
 use serde_json::json;
 
 #[tokio::test]
@@ -87,16 +85,51 @@ async fn url_header_batch_and_nesting_limits() {
 #[test]
 fn a_stalled_upload_times_out_with_a_json_503() {
     let server = Server::start(&[("REQUEST_TIMEOUT_SECONDS", "1")]);
-    let address = server.url.trim_start_matches("http://").to_owned();
-    let mut stream = TcpStream::connect(&address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    let address = server.address();
     let started = Instant::now();
-    write!(stream, "POST /events HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"type\":").unwrap();
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
+    let head = format!(
+        "POST /events HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"type\":"
+    );
+    let mut stream = server.send_raw(head.as_bytes(), Duration::from_secs(10));
+    let answer = answer_of(&mut stream);
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains("REQUEST_TIMEOUT_SECONDS"), "{answer}");
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// Requests hyper itself cannot read (it answers them before any handler) get
+/// the same JSON error as every other answer, not an empty body.
+#[test]
+fn errors_of_the_http_layer_are_json() {
+    let server = Server::start(&[]);
+    let host = server.address();
+    let long_url = format!(
+        "GET /{} HTTP/1.1\r\nHost: {host}\r\n\r\n",
+        "x".repeat(70_000)
+    );
+    let many_headers = format!(
+        "GET /health HTTP/1.1\r\nHost: {host}\r\n{}\r\n",
+        (0..150)
+            .map(|i| format!("x-h{i}: v\r\n"))
+            .collect::<String>()
+    );
+    let bad_framing = format!(
+        "POST /events HTTP/1.1\r\nHost: {host}\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n{{}}"
+    );
+    for (request, status) in [
+        (long_url, "414"),
+        (many_headers, "431"),
+        (bad_framing, "400"),
+        ("NOT HTTP AT ALL\r\n\r\n".to_owned(), "400"),
+    ] {
+        let answer = answer_of(&mut server.send_raw(request.as_bytes(), Duration::from_secs(10)));
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{answer}"
+        );
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        assert!(head.contains("content-type: application/json"), "{head}");
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert!(json["error"].is_string(), "{body}");
+    }
 }

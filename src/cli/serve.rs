@@ -1,6 +1,12 @@
 //! `sma serve`: every endpoint on one local server, the pipeline inline, the
 //! embedded store on disk.
 
+mod activity;
+mod connections;
+mod wire;
+
+use std::time::Duration;
+
 use anyhow::Context;
 use sma_app::Settings;
 
@@ -22,10 +28,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(db = %app.settings.sma_db.display(), "store opened");
     // The one line a person (and the end-to-end tests) read to find the server.
     println!("sma listening on http://{local}");
-    axum::serve(listener, sma_app::router(app.clone()))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("server failed")?;
+    let limits = connections::Limits {
+        header_read: Duration::from_secs(app.settings.header_read_timeout_seconds.into()),
+        idle: Duration::from_secs(app.settings.idle_timeout_seconds.into()),
+        max_connections: app.settings.max_connections,
+    };
+    connections::serve(listener, sma_app::router(app.clone()), limits, shutdown()).await;
     if let Err(e) = app.finish_intake_log(FINISH_WITHIN).await {
         tracing::warn!(error = %e, "stopping with bodies not yet applied: the next start applies them");
     }
@@ -34,13 +42,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// How long a stopping server waits for the bodies it took in to be applied.
-const FINISH_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+const FINISH_WITHIN: Duration = Duration::from_secs(30);
 
 /// Running without secrets is fine on a laptop and dangerous anywhere else.
 fn warn_if_open(settings: &Settings) {
     if settings.api_token.is_none() {
         tracing::warn!(
-            "API_TOKEN is not set: /api and /segment are open to anyone who can reach this port"
+            "API_TOKEN is not set: /api and /segment answer anyone who can reach this port by the name localhost, 127.0.0.1 or [::1]"
         );
     }
     if settings.segment_shared_secret.is_none() {

@@ -101,6 +101,53 @@ impl Server {
     }
 }
 
+/// The server process as the kernel sees it, and raw sockets to it: for limits
+/// an HTTP client would not let a test break.
+impl Server {
+    /// `host:port`.
+    pub fn address(&self) -> String {
+        self.url.trim_start_matches("http://").to_owned()
+    }
+
+    /// Resident memory of the process (`VmRSS`), in bytes.
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/<pid>/status");
+        kib * 1024
+    }
+
+    /// File descriptors the process holds open.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))
+            .unwrap()
+            .count()
+    }
+
+    /// A new connection that has sent `bytes`, with reads bounded by `within`.
+    pub fn send_raw(&self, bytes: &[u8], within: Duration) -> std::net::TcpStream {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(self.address()).unwrap();
+        stream.set_read_timeout(Some(within)).unwrap();
+        stream.set_write_timeout(Some(within)).unwrap();
+        // A server that refuses part of it may close before it is all written.
+        let _ = stream.write_all(bytes);
+        stream
+    }
+}
+
+/// What the server answered on `stream` until it closed the connection or the
+/// read timeout passed.
+pub fn answer_of(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

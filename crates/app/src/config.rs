@@ -37,6 +37,15 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub max_batch_messages: usize,
     pub request_timeout_seconds: u32,
+    /// Bytes all bodies of senders not yet authenticated may hold together.
+    pub max_unauthenticated_bytes: usize,
+    pub body_read_timeout_seconds: u32,
+    /// `sma serve`: a request head must be in this long after its first byte.
+    pub header_read_timeout_seconds: u32,
+    /// `sma serve`: a connection waiting this long for its next request is closed.
+    pub idle_timeout_seconds: u32,
+    /// `sma serve`: connections open at once.
+    pub max_connections: usize,
     pub events_ttl_days: u32,
 }
 
@@ -59,7 +68,7 @@ impl Settings {
     /// values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingError> {
         let env = Env(&lookup);
-        Ok(Settings {
+        Settings {
             stage: env.text("STAGE", "local"),
             region: env.text("REGION", "us-east-1"),
             service_name: env.text("SERVICE_NAME", "sma"),
@@ -93,8 +102,28 @@ impl Settings {
             max_body_bytes: env.positive("MAX_BODY_BYTES", 5 * 1024 * 1024)?,
             max_batch_messages: env.positive("MAX_BATCH_MESSAGES", 10_000)?,
             request_timeout_seconds: env.positive("REQUEST_TIMEOUT_SECONDS", 30)?,
+            max_unauthenticated_bytes: env.positive("MAX_UNAUTHENTICATED_BYTES", 64 << 20)?,
+            body_read_timeout_seconds: env.positive("BODY_READ_TIMEOUT_SECONDS", 10)?,
+            header_read_timeout_seconds: env.positive("HEADER_READ_TIMEOUT_SECONDS", 10)?,
+            idle_timeout_seconds: env.positive("IDLE_TIMEOUT_SECONDS", 60)?,
+            max_connections: env.positive("MAX_CONNECTIONS", 512)?,
             events_ttl_days: env.number("EVENTS_TTL_DAYS", 0)?,
-        })
+        }
+        .checked()
+    }
+
+    /// Rules between settings.
+    fn checked(self) -> Result<Settings, SettingError> {
+        if self.max_unauthenticated_bytes < self.max_body_bytes {
+            return Err(SettingError {
+                name: "MAX_UNAUTHENTICATED_BYTES",
+                value: self.max_unauthenticated_bytes.to_string(),
+                problem:
+                    "must be at least MAX_BODY_BYTES, or a signed body of that size never fits"
+                        .into(),
+            });
+        }
+        Ok(self)
     }
 
     /// Settings with every default, for tests and tools.
@@ -286,6 +315,8 @@ mod tests {
             ("REALTIME_FEED", "maybe"),
             ("SEGMENT_ENDPOINT", "ftp://x"),
             ("MAX_BODY_BYTES", "lots"),
+            ("MAX_UNAUTHENTICATED_BYTES", "1000"),
+            ("MAX_CONNECTIONS", "0"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.name, name);

@@ -39,6 +39,8 @@ pub struct App<S> {
     /// Locally the pipeline runs right after intake; on AWS the stream consumers
     /// run it.
     inline_pipeline: bool,
+    /// Bytes held by bodies of senders not yet authenticated, across requests.
+    unauthenticated: Arc<http::Budget>,
     /// Under `sma serve`: bodies are answered once logged and applied after.
     intake_log: Option<Arc<sma_intake_log::IntakeLog<App<S>>>>,
 }
@@ -49,6 +51,7 @@ impl<S: sma_store::Store> App<S> {
         let config =
             segment_client::ClientConfig::new(endpoint, settings.analytics_write_key.clone());
         Ok(App {
+            unauthenticated: Arc::new(http::Budget::new(settings.max_unauthenticated_bytes)),
             rules: Arc::new(Rules::new(&settings)),
             segment: segment_client::Client::new(config)?,
             settings: Arc::new(settings),

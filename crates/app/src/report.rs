@@ -121,8 +121,21 @@ impl<S: Store> App<S> {
                 }
                 per_channel
             }
-            ReportModel::Markov => markov_credit(&self.paths(from, to).await?),
-            ReportModel::Shapley => shapley_credit(&self.paths(from, to).await?),
+            data_driven => {
+                let totals = self.store.path_totals(from, to).await?;
+                // Expanding the paths and fitting the model take CPU time in
+                // proportion to the journeys: on a blocking thread, the async
+                // workers keep answering (`/health`, intake) meanwhile.
+                tokio::task::spawn_blocking(move || {
+                    let paths = paths(totals)?;
+                    Ok::<_, StoreError>(match data_driven {
+                        ReportModel::Markov => markov_credit(&paths),
+                        _ => shapley_credit(&paths),
+                    })
+                })
+                .await
+                .map_err(|e| StoreError::Backend(format!("report computation failed: {e}")))??
+            }
         };
         Ok(credits
             .into_iter()
@@ -135,41 +148,15 @@ impl<S: Store> App<S> {
             .collect())
     }
 
-    /// The journeys counted per path over `[from, to)`, one [`Path`] each, as
-    /// the data-driven models take them.
-    async fn paths(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Path>, StoreError> {
-        let mut paths = Vec::new();
-        for total in self.store.path_totals(from, to).await? {
-            let channels = total
-                .path
-                .iter()
-                .map(|c| channel(c))
-                .collect::<Result<Vec<_>, _>>()?;
-            let path = |converted: bool, value: f64| Path {
-                channels: channels.clone(),
-                converted,
-                value,
-            };
-            let each = if total.conversions > 0 {
-                total.value / total.conversions as f64
-            } else {
-                0.0
-            };
-            for _ in 0..total.conversions.max(0) {
-                paths.push(path(true, each));
-            }
-            for _ in 0..total.non_conversions.max(0) {
-                paths.push(path(false, 0.0));
-            }
-        }
-        Ok(paths)
-    }
-
     pub async fn report_view(&self, request: &ReportRequest) -> Result<ReportView, StoreError> {
-        let channels = self.report(request).await?;
+        let mut channels = self.report(request).await?;
+        for row in &mut channels {
+            row.conversions = shown(row.conversions);
+            row.value = shown(row.value);
+        }
         let total = Total {
-            conversions: channels.iter().map(|c| c.conversions).sum(),
-            value: channels.iter().map(|c| c.value).sum(),
+            conversions: shown(channels.iter().map(|c| c.conversions).sum()),
+            value: shown(channels.iter().map(|c| c.value).sum()),
         };
         Ok(ReportView {
             model: request.model.as_str(),
@@ -179,6 +166,42 @@ impl<S: Store> App<S> {
             total,
         })
     }
+}
+
+/// A figure as reports show it: an empty sum of `f64` is `-0.0`, and so is a
+/// credit that deltas took back exactly; both read `0`.
+fn shown(figure: f64) -> f64 {
+    figure + 0.0
+}
+
+/// The journeys counted per path, one [`Path`] each, as the data-driven
+/// models take them.
+fn paths(totals: Vec<sma_store::PathTotal>) -> Result<Vec<Path>, StoreError> {
+    let mut paths = Vec::new();
+    for total in totals {
+        let channels = total
+            .path
+            .iter()
+            .map(|c| channel(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let path = |converted: bool, value: f64| Path {
+            channels: channels.clone(),
+            converted,
+            value,
+        };
+        let each = if total.conversions > 0 {
+            total.value / total.conversions as f64
+        } else {
+            0.0
+        };
+        for _ in 0..total.conversions.max(0) {
+            paths.push(path(true, each));
+        }
+        for _ in 0..total.non_conversions.max(0) {
+            paths.push(path(false, 0.0));
+        }
+    }
+    Ok(paths)
 }
 
 fn channel(label: &str) -> Result<Channel, StoreError> {

@@ -35,6 +35,8 @@ use segments::Segments;
 /// Messages logged and not yet applied, at most: bounds memory while the store
 /// cannot keep up (or another process holds the database).
 const BACKLOG: usize = if cfg!(test) { 8 } else { 50_000 };
+/// The same in KiB of message text: 50,000 messages of 32 KB would be 1.6 GB.
+const BACKLOG_KIB: usize = if cfg!(test) { 16 } else { 256 * 1024 };
 /// How long a body waits for room in the backlog, and a read for the bodies
 /// before it to be applied, before either is answered "unavailable".
 const WAIT: Duration = Duration::from_secs(5);
@@ -73,6 +75,7 @@ struct Shared<T> {
     /// Every record up to this number is applied.
     applied: watch::Sender<u64>,
     room: Arc<Semaphore>,
+    room_kib: Arc<Semaphore>,
     queue: mpsc::UnboundedSender<Queued>,
 }
 
@@ -88,7 +91,7 @@ struct State {
 struct Queued {
     seq: u64,
     messages: Vec<Message>,
-    _room: OwnedSemaphorePermit,
+    _room: (OwnedSemaphorePermit, OwnedSemaphorePermit),
 }
 
 impl<T: Target> IntakeLog<T> {
@@ -109,6 +112,7 @@ impl<T: Target> IntakeLog<T> {
             logged: AtomicU64::new(0),
             applied: watch::Sender::new(0),
             room: Arc::new(Semaphore::new(BACKLOG)),
+            room_kib: Arc::new(Semaphore::new(BACKLOG_KIB)),
             queue,
         });
         let applier = tokio::spawn(apply_all(Arc::clone(&shared), queued));
@@ -120,7 +124,20 @@ impl<T: Target> IntakeLog<T> {
     pub async fn take_in(&self, messages: Vec<Message>) -> Result<Vec<bool>, StoreError> {
         let shared = &self.shared;
         let wanted = messages.len().clamp(1, BACKLOG) as u32;
-        let room = tokio::time::timeout(WAIT, Arc::clone(&shared.room).acquire_many_owned(wanted))
+        // A body larger than the whole backlog still goes in, alone.
+        let kib = messages
+            .iter()
+            .map(|m| m.raw.len())
+            .sum::<usize>()
+            .div_ceil(1024)
+            .clamp(1, BACKLOG_KIB) as u32;
+        // Always in this order, so two bodies never hold what the other waits for.
+        let both = async {
+            let count = Arc::clone(&shared.room).acquire_many_owned(wanted).await?;
+            let bytes = Arc::clone(&shared.room_kib).acquire_many_owned(kib).await?;
+            Ok::<_, tokio::sync::AcquireError>((count, bytes))
+        };
+        let room = tokio::time::timeout(WAIT, both)
             .await
             .map_err(|_| {
                 StoreError::Unavailable(format!(

@@ -152,6 +152,28 @@ async fn a_full_backlog_is_unavailable_and_takes_bodies_again_once_applied() {
     assert_eq!(store.device_events("a1").await.unwrap().len(), BACKLOG + 1);
 }
 
+/// Large messages fill the backlog by their size before their number does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_full_in_bytes_is_unavailable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, log) = logged(&dir.path().join("sma.db")).await;
+    let holder = lock(&dir.path().join("sma.db"));
+    let mut big = page("big", "a1");
+    big.raw = big
+        .raw
+        .replacen('{', &format!(r#"{{"pad":"{}","#, "x".repeat(20_000)), 1);
+    log.take_in(vec![big]).await.unwrap();
+    let full = log.take_in(body(&["late"], "a1")).await.unwrap_err();
+    assert!(
+        matches!(&full, StoreError::Unavailable(e) if e.contains("intake log is full")),
+        "{full}"
+    );
+    holder.execute_batch("COMMIT").unwrap();
+    assert_eq!(log.take_in(body(&["late"], "a1")).await.unwrap(), [true]);
+    log.caught_up(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(store.device_events("a1").await.unwrap().len(), 2);
+}
+
 /// Under writes that never pause the log never empties at once: it is cut
 /// into files, and each is deleted once everything in it is applied. (The
 /// lock keeps anything from being applied until the files are counted.)

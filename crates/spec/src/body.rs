@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::bounds;
 use crate::loose;
 use crate::message::{Message, MessageError, MessageType};
 use crate::wire::{parse_message, validate};
@@ -107,7 +108,7 @@ fn one_pass(text: &str, opts: ParseOptions) -> Option<Item> {
         return None;
     }
     let result = validate(&top, raw, opts.implied_type, opts.received_at);
-    Some(outcome(0, raw, result))
+    Some(outcome(0, raw, result, opts))
 }
 
 /// A body without the JSON whitespace around it.
@@ -136,10 +137,23 @@ fn item(index: usize, raw: &str, opts: ParseOptions) -> Item {
     } else {
         parse_message(raw, opts.implied_type, opts.received_at)
     };
-    outcome(index, raw, result)
+    outcome(index, raw, result, opts)
 }
 
-fn outcome(index: usize, raw: &str, result: Result<Option<Message>, MessageError>) -> Item {
+/// What became of one message; a message that arrives is held to the window
+/// of plausible times (a stored one, read back, is not: it was held to it).
+fn outcome(
+    index: usize,
+    raw: &str,
+    result: Result<Option<Message>, MessageError>,
+    opts: ParseOptions,
+) -> Item {
+    let result = result.and_then(|message| {
+        if let Some(m) = &message {
+            bounds::check_time(m.timestamp, opts.received_at)?;
+        }
+        Ok(message)
+    });
     match result {
         Ok(Some(message)) => Item::Message(message),
         Ok(None) => Item::Ignored { index },

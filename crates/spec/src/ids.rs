@@ -4,7 +4,12 @@ use crate::message::{Message, MessageType};
 /// Linking on them would merge unrelated people into one user.
 pub fn is_blocked_id(id: &str) -> bool {
     let id = id.trim();
-    if id.is_empty() || id.chars().all(|c| c == '0' || c == '-') {
+    // Zero in any spelling (`0`, `0000-0000`, `0.0`, `-0.0`, `0e0`): a number
+    // field that was never set.
+    if id.is_empty()
+        || id.chars().all(|c| c == '0' || c == '-')
+        || id.parse::<f64>().is_ok_and(|v| v == 0.0)
+    {
         return true;
     }
     [
@@ -15,6 +20,10 @@ pub fn is_blocked_id(id: &str) -> bool {
         "nan",
         "none",
         "unknown",
+        "false",
+        "guest",
+        // A JavaScript object put where a string was meant.
+        "[object Object]",
     ]
     .iter()
     .any(|b| id.eq_ignore_ascii_case(b))
@@ -65,6 +74,12 @@ mod tests {
             "-1",
             "0000-0000",
             "---",
+            "false",
+            "Guest",
+            "[object Object]",
+            "0.0",
+            "-0.0",
+            " 0e0 ",
         ] {
             assert!(is_blocked_id(id), "{id:?} should be blocked");
         }
@@ -74,6 +89,8 @@ mod tests {
             "0a",
             "anon-123",
             "00000000-0000-0000-0000-000000000001",
+            "0.5",
+            "guest-42",
         ] {
             assert!(!is_blocked_id(id), "{id:?} should be allowed");
         }

@@ -6,6 +6,7 @@
 //! validated on its own, so one bad message never loses the good ones beside it.
 
 mod body;
+mod bounds;
 mod ids;
 mod loose;
 mod message;
@@ -13,6 +14,7 @@ mod signature;
 mod wire;
 
 pub use body::{BodyError, Item, MAX_MESSAGE_BYTES, ParseOptions, Rejection, parse_body};
+pub use bounds::{MAX_AHEAD, MAX_VALUE, earliest};
 pub use ids::{IdentityLink, is_blocked_id};
 pub use message::{Campaign, MAX_MESSAGE_ID_CHARS, Message, MessageError, MessageType};
 pub use signature::{sign, verify_signature};

@@ -73,6 +73,7 @@ fields!(
         timestamp: Option<Loose<'a>> = "timestamp",
         original_timestamp: Option<Loose<'a>> = "originalTimestamp",
         received_at: Option<Loose<'a>> = "receivedAt",
+        sent_at: Option<Loose<'a>> = "sentAt",
         event: Option<Loose<'a>> = "event",
         name: Option<Loose<'a>> = "name",
         properties: Obj<Properties<'a>> = "properties",

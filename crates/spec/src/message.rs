@@ -86,7 +86,9 @@ pub struct Message {
     pub user_id: Option<String>,
     /// alias only: the id being merged into `user_id`.
     pub previous_id: Option<String>,
-    /// From `timestamp`, else `originalTimestamp`, else `receivedAt`.
+    /// With `sentAt`: `receivedAt` (else the arrival) - (`sentAt` -
+    /// `originalTimestamp`, else `timestamp`), as Segment corrects a client's
+    /// clock. Without: `timestamp`, else `originalTimestamp`, else `receivedAt`.
     pub timestamp: DateTime<Utc>,
     /// track: the event name.
     pub event: Option<String>,
@@ -97,7 +99,8 @@ pub struct Message {
     /// page/screen: `context.page.referrer`, else `properties.referrer`.
     pub referrer: Option<String>,
     pub campaign: Campaign,
-    /// track: `properties.revenue`, else `properties.value`, when numeric.
+    /// track: `properties.revenue`, else `properties.value`, when numeric
+    /// (within ±[`MAX_VALUE`](crate::MAX_VALUE)).
     pub value: Option<f64>,
     /// The message exactly as received (one JSON object).
     pub raw: String,
@@ -131,6 +134,13 @@ pub enum MessageError {
         field: &'static str,
         expected: &'static str,
     },
+    #[error(
+        "`timestamp` {0} is implausible: sma takes times from 2000-01-01 to a day after arrival \
+         (after correcting the client's clock by `sentAt`)"
+    )]
+    ImplausibleTimestamp(String),
+    #[error("`{field}` is {value}; a value must be finite and within ±1e12")]
+    ImplausibleValue { field: &'static str, value: String },
     #[error("track message without `event`")]
     MissingEvent,
     #[error("alias message without `previousId`")]

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+use crate::bounds;
 use crate::loose::{self, Loose};
 use crate::message::{Campaign, MAX_MESSAGE_ID_CHARS, Message, MessageError, MessageType};
 
@@ -53,7 +54,7 @@ pub(crate) fn validate(
     if message_type == MessageType::Alias && previous_id.is_none() {
         return Err(MessageError::MissingPreviousId);
     }
-    let timestamp = timestamp(top)?.unwrap_or(received_at);
+    let timestamp = timestamp(top, received_at)?.unwrap_or(received_at);
     let event = string(&top.event, "event")?;
     if message_type == MessageType::Track && event.is_none() {
         return Err(MessageError::MissingEvent);
@@ -77,7 +78,11 @@ pub(crate) fn validate(
         content: loose_string(&c.content),
         id: loose_string(&c.id),
     };
-    let value = number(&properties.revenue).or_else(|| number(&properties.value));
+    let value = if message_type == MessageType::Track {
+        value(properties)?
+    } else {
+        None
+    };
     Ok(Some(Message {
         message_type,
         message_id,
@@ -134,25 +139,64 @@ fn loose_string(value: &Option<Loose>) -> Option<String> {
 fn number(value: &Option<Loose>) -> Option<f64> {
     match value.as_ref()? {
         Loose::Num(n) => n.as_f64(),
-        Loose::Str(s) => s.trim().parse::<f64>().ok().filter(|v| v.is_finite()),
+        Loose::Str(s) => s.trim().parse::<f64>().ok(),
         _ => None,
     }
 }
 
-fn timestamp(top: &loose::Top) -> Result<Option<DateTime<Utc>>, MessageError> {
+fn value(properties: &loose::Properties) -> Result<Option<f64>, MessageError> {
     let fields = [
-        (&top.timestamp, "timestamp"),
-        (&top.original_timestamp, "originalTimestamp"),
-        (&top.received_at, "receivedAt"),
+        (&properties.revenue, "properties.revenue"),
+        (&properties.value, "properties.value"),
     ];
     for (value, field) in fields {
-        if let Some(text) = string(value, field)? {
-            return parse_time(&text)
-                .map(Some)
-                .ok_or(MessageError::InvalidTimestamp { field, value: text });
+        if let Some(n) = number(value) {
+            return bounds::check_value(field, n).map(Some);
         }
     }
     Ok(None)
+}
+
+fn time(value: &Option<Loose>, field: &'static str) -> Result<Option<DateTime<Utc>>, MessageError> {
+    let Some(text) = string(value, field)? else {
+        return Ok(None);
+    };
+    parse_time(&text)
+        .map(Some)
+        .ok_or(MessageError::InvalidTimestamp { field, value: text })
+}
+
+/// The event's time; see [`Message::timestamp`]. A time field is read (and
+/// can reject the message) only when it is used.
+fn timestamp(
+    top: &loose::Top,
+    arrival: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, MessageError> {
+    let first = |fields: &[(&Option<Loose>, &'static str)]| {
+        for &(value, field) in fields {
+            if let Some(at) = time(value, field)? {
+                return Ok(Some(at));
+            }
+        }
+        Ok(None)
+    };
+    if let Some(sent_at) = time(&top.sent_at, "sentAt")? {
+        // Segment's `timestamp` is corrected already: the client's own
+        // reading is `originalTimestamp` when both are there.
+        let client = first(&[
+            (&top.original_timestamp, "originalTimestamp"),
+            (&top.timestamp, "timestamp"),
+        ])?;
+        if let Some(client) = client {
+            let received_at = time(&top.received_at, "receivedAt")?.unwrap_or(arrival);
+            return bounds::corrected(client, sent_at, received_at).map(Some);
+        }
+    }
+    first(&[
+        (&top.timestamp, "timestamp"),
+        (&top.original_timestamp, "originalTimestamp"),
+        (&top.received_at, "receivedAt"),
+    ])
 }
 
 /// ISO-8601 with an offset, or without one (read as UTC, which is what Segment's

@@ -8,8 +8,10 @@ use proptest::prelude::*;
 use serde_json::{Map, Value};
 use sma_spec::{Campaign, Item, Message, MessageType, ParseOptions, parse_body};
 
+/// A day before the times the generator writes: some corrected times fall
+/// past the window, some within.
 fn received_at() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap()
+    Utc.with_ymd_and_hms(2024, 5, 31, 10, 0, 0).unwrap()
 }
 
 /// JSON text of a value a loose Segment source might send for any field.
@@ -77,6 +79,7 @@ fn message() -> impl Strategy<Value = String> {
         "timestamp",
         "originalTimestamp",
         "receivedAt",
+        "sentAt",
         "event",
         "name",
         "properties",
@@ -169,15 +172,34 @@ fn reference(raw: &str, implied_type: Option<MessageType>) -> Result<Option<Mess
     if kind == MessageType::Alias && previous_id.is_none() {
         return Err("alias message without `previousId`".into());
     }
-    let mut timestamp = None;
-    for field in ["timestamp", "originalTimestamp", "receivedAt"] {
-        if let Some(text) = string(&map, field)? {
-            timestamp = Some(parse_time(&text).ok_or_else(|| {
-                format!("invalid `{field}`: {text:?} is not an ISO-8601 date-time")
-            })?);
-            break;
+    let time = |field: &str| -> Result<Option<DateTime<Utc>>, String> {
+        string(&map, field)?
+            .map(|text| {
+                parse_time(&text).ok_or_else(|| {
+                    format!("invalid `{field}`: {text:?} is not an ISO-8601 date-time")
+                })
+            })
+            .transpose()
+    };
+    let first = |fields: &[&str]| -> Result<Option<DateTime<Utc>>, String> {
+        for field in fields {
+            if let Some(at) = time(field)? {
+                return Ok(Some(at));
+            }
         }
-    }
+        Ok(None)
+    };
+    let corrected = match time("sentAt")? {
+        Some(sent) => match first(&["originalTimestamp", "timestamp"])? {
+            Some(client) => Some(time("receivedAt")?.unwrap_or_else(received_at) - (sent - client)),
+            None => None,
+        },
+        None => None,
+    };
+    let timestamp = match corrected {
+        Some(at) => Some(at),
+        None => first(&["timestamp", "originalTimestamp", "receivedAt"])?,
+    };
     let event = string(&map, "event")?;
     if kind == MessageType::Track && event.is_none() {
         return Err("track message without `event`".into());
@@ -204,22 +226,45 @@ fn reference(raw: &str, implied_type: Option<MessageType>) -> Result<Option<Mess
     };
     let number = |key: &str| match properties.as_ref()?.get(key)? {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|v| v.is_finite()),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
     };
+    let value = match (kind, number("revenue").map(|v| ("revenue", v))) {
+        (MessageType::Track, Some(found)) => Some(found),
+        (MessageType::Track, None) => number("value").map(|v| ("value", v)),
+        _ => None,
+    };
+    let value = match value {
+        Some((key, v)) if !v.is_finite() || v.abs() > 1e12 => {
+            return Err(format!(
+                "`properties.{key}` is {v:e}; a value must be finite and within ±1e12"
+            ));
+        }
+        Some((_, v)) => Some(v + 0.0),
+        None => None,
+    };
+    let timestamp = timestamp.unwrap_or_else(received_at);
+    let earliest = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+    if timestamp < earliest || timestamp > received_at() + chrono::TimeDelta::days(1) {
+        return Err(format!(
+            "`timestamp` {} is implausible: sma takes times from 2000-01-01 to a day after \
+             arrival (after correcting the client's clock by `sentAt`)",
+            timestamp.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        ));
+    }
     Ok(Some(Message {
         message_type: kind,
         message_id,
         anonymous_id,
         user_id,
         previous_id,
-        timestamp: timestamp.unwrap_or_else(received_at),
+        timestamp,
         event,
         name: loose(Some(&map), "name"),
         url,
         referrer,
         campaign,
-        value: number("revenue").or_else(|| number("value")),
+        value,
         raw: raw.to_owned(),
     }))
 }

@@ -48,7 +48,8 @@ fn message() -> impl Strategy<Value = (Value, Expected)> {
         (Just(None), id_text()).prop_map(|(a, u)| (a, Some(u))),
         (id_text(), id_text()).prop_map(|(a, u)| (Some(a), Some(u))),
     ];
-    let time = (0i64..2_000_000_000, 0u32..1000);
+    // From 2000 to the day after `opts().received_at`: the plausible window.
+    let time = (946_684_800i64..1_714_600_000, 0u32..1000);
     let url = prop::option::of(
         "https://[a-z]{1,10}\\.(io|com|de)/[a-z/]{0,12}(\\?utm_source=[a-z]{1,8})?",
     );

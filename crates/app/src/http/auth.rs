@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, HOST};
 use axum::http::request::Parts;
 use base64::Engine;
 use subtle::ConstantTimeEq;
@@ -24,14 +24,24 @@ impl<S: Send + Sync> FromRequestParts<App<S>> for ReadAccess {
 }
 
 /// Guard of the Tracking API (`/v1/*`): [`tracking_api`] as an extractor.
-pub struct TrackingAccess;
+pub struct TrackingAccess(pub Caller);
 
 impl<S: Send + Sync> FromRequestParts<App<S>> for TrackingAccess {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
-        tracking_api(&app.settings, &parts.headers).map(|()| TrackingAccess)
+        tracking_api(&app.settings, &parts.headers).map(TrackingAccess)
     }
+}
+
+/// What the headers alone say about the sender of a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// A credential in the headers was checked: its body is read at once.
+    Authenticated,
+    /// Anyone, until the body itself is checked (a signature) or because no
+    /// secret is set: its body is read within the shared budget.
+    Unverified,
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -69,9 +79,13 @@ fn has_api_token(settings: &Settings, headers: &HeaderMap) -> bool {
     }
 }
 
-/// `/api/*` and `/segment/*`: the bearer `API_TOKEN` when one is set.
+/// `/api/*` and `/segment/*`: the bearer `API_TOKEN` when one is set; without
+/// one (a laptop), a loopback `Host` only.
 pub fn query(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
-    if settings.api_token.is_none() || has_api_token(settings, headers) {
+    if settings.api_token.is_none() {
+        return loopback_only(headers);
+    }
+    if has_api_token(settings, headers) {
         return Ok(());
     }
     if basic_user(headers).is_some_and(|key| is_write_key(settings, &key)) {
@@ -82,9 +96,61 @@ pub fn query(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
     Err(ApiError::unauthorized("missing or invalid bearer token"))
 }
 
-/// `/events`: a valid `X-Signature` when `SEGMENT_SHARED_SECRET` is set, or the
-/// bearer `API_TOKEN`.
-pub fn webhook(settings: &Settings, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+/// A page on any site can make a browser resolve its own name to 127.0.0.1 (DNS
+/// rebinding) and read what that answers; its requests still carry the page's
+/// name in `Host`. Without a token that is all that keeps it from `/api/*`. A
+/// request without `Host` comes from no browser.
+fn loopback_only(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(host) = headers.get(HOST) else {
+        return Ok(());
+    };
+    if host.to_str().is_ok_and(is_loopback_host) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "without API_TOKEN, /api and /segment answer only requests for \
+         localhost, 127.0.0.1 or [::1]; set API_TOKEN to serve other host names",
+    ))
+}
+
+/// `localhost`, `127.0.0.1` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((name, rest)) => (
+                name,
+                rest.strip_prefix(':')
+                    .or(Some(rest).filter(|r| r.is_empty())),
+            ),
+            None => return false,
+        },
+        None => match host.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, Some("")),
+        },
+    };
+    let port_ok = port.is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    port_ok && (name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "::1")
+}
+
+/// `/events`, before its body is read: a bearer token that is sent must be
+/// `API_TOKEN`, so a caller with a wrong one is refused without sending a byte.
+pub fn webhook_headers(settings: &Settings, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    match (&settings.api_token, bearer(headers)) {
+        (Some(expected), Some(given)) if same(expected, given) => Ok(Caller::Authenticated),
+        (Some(_), Some(_)) => Err(ApiError::unauthorized("invalid bearer token").closing()),
+        _ => Ok(Caller::Unverified),
+    }
+}
+
+/// `/events`, once its body is in: a valid `X-Signature` of the whole body when
+/// `SEGMENT_SHARED_SECRET` is set (a caller the headers authenticated is not asked).
+pub fn webhook(
+    settings: &Settings,
+    caller: Caller,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), ApiError> {
     let Some(secret) = &settings.segment_shared_secret else {
         return Ok(());
     };
@@ -92,7 +158,7 @@ pub fn webhook(settings: &Settings, headers: &HeaderMap, body: &[u8]) -> Result<
         .get("x-signature")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|sig| sma_spec::verify_signature(secret.as_bytes(), body, sig));
-    if signed || has_api_token(settings, headers) {
+    if signed || caller == Caller::Authenticated {
         Ok(())
     } else {
         Err(ApiError::unauthorized("missing or invalid X-Signature"))
@@ -109,12 +175,47 @@ fn is_write_key(settings: &Settings, key: &str) -> bool {
 
 /// `/v1/*` (Tracking API): a write key from `INGEST_WRITE_KEYS` as Basic auth when
 /// any is set, or the bearer `API_TOKEN`.
-pub fn tracking_api(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
-    if settings.ingest_write_keys.is_empty() || has_api_token(settings, headers) {
-        return Ok(());
+pub fn tracking_api(settings: &Settings, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    if has_api_token(settings, headers) {
+        return Ok(Caller::Authenticated);
+    }
+    if settings.ingest_write_keys.is_empty() {
+        return Ok(Caller::Unverified);
     }
     match basic_user(headers) {
-        Some(key) if is_write_key(settings, &key) => Ok(()),
-        _ => Err(ApiError::unauthorized("missing or unknown write key")),
+        Some(key) if is_write_key(settings, &key) => Ok(Caller::Authenticated),
+        _ => Err(ApiError::unauthorized("missing or unknown write key").closing()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "localhost",
+            "LOCALHOST:3000",
+            "127.0.0.1",
+            "127.0.0.1:80",
+            "[::1]",
+            "[::1]:8080",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:3000",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "[::1]x",
+            "::1",
+            "10.0.0.5:3000",
+            "127.0.0.1:x",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 }

@@ -13,6 +13,9 @@ pub struct ApiError {
     status: StatusCode,
     message: String,
     extra: Option<serde_json::Value>,
+    /// The connection is closed after the answer: part of the request (a body)
+    /// may still be on its way, and reading it is what the answer refuses.
+    closing: bool,
 }
 
 impl ApiError {
@@ -21,6 +24,7 @@ impl ApiError {
             status,
             message: message.into(),
             extra: None,
+            closing: false,
         }
     }
 
@@ -34,6 +38,12 @@ impl ApiError {
 
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, message)
+    }
+
+    /// Asks for the connection to be closed after the answer.
+    pub fn closing(mut self) -> ApiError {
+        self.closing = true;
+        self
     }
 
     /// Adds fields (e.g. an ingest summary) beside `error`.
@@ -100,6 +110,11 @@ impl IntoResponse for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             _ => {}
+        }
+        if self.closing {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }

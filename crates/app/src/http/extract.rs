@@ -34,6 +34,20 @@ where
     }
 }
 
+/// An id from the path (`/api/user/{id}` …), trimmed as intake trims ids, so
+/// `%20u1` finds what `" u1"` stored as `u1`.
+#[derive(Debug)]
+pub struct ApiId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let ApiPath(id) = ApiPath::<String>::from_request_parts(parts, state).await?;
+        Ok(ApiId(id.trim().to_owned()))
+    }
+}
+
 impl<T, S> FromRequestParts<S> for ApiQuery<T>
 where
     T: DeserializeOwned,

@@ -11,13 +11,13 @@ use sma_store::Store;
 
 use super::ApiError;
 use super::auth::ReadAccess;
-use super::extract::ApiPath;
+use super::extract::ApiId;
 use crate::{App, FeedError};
 
 pub async fn identify_user<S: Store>(
     State(app): State<App<S>>,
     _: ReadAccess,
-    ApiPath(id): ApiPath<String>,
+    ApiId(id): ApiId,
 ) -> Result<Json<SendReport>, ApiError> {
     answer(within_deadline(app).feed_identify(&id).await)
 }
@@ -25,7 +25,7 @@ pub async fn identify_user<S: Store>(
 pub async fn track_user<S: Store>(
     State(app): State<App<S>>,
     _: ReadAccess,
-    ApiPath(id): ApiPath<String>,
+    ApiId(id): ApiId,
 ) -> Result<Json<SendReport>, ApiError> {
     answer(within_deadline(app).feed_user_touches(&id).await)
 }
@@ -33,7 +33,7 @@ pub async fn track_user<S: Store>(
 pub async fn track_device<S: Store>(
     State(app): State<App<S>>,
     _: ReadAccess,
-    ApiPath(id): ApiPath<String>,
+    ApiId(id): ApiId,
 ) -> Result<Json<SendReport>, ApiError> {
     answer(within_deadline(app).feed_device_touches(&id).await)
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: one Router for every route, in both shapes.
 
 mod auth;
+mod body;
 mod error;
 mod extract;
 mod feed;
@@ -10,18 +11,17 @@ mod query;
 mod report;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use sma_store::Store;
 
 use crate::App;
+pub use body::Budget;
 pub use error::ApiError;
 pub use limits::{Deadline, MAX_HEADER_BYTES, MAX_URL_BYTES};
 
 /// Every route of sma. The Lambda functions each serve this same Router; API
 /// Gateway only sends each one its own paths.
 pub fn router<S: Store>(app: App<S>) -> Router {
-    let body_limit = app.settings.max_body_bytes;
     let timeout = std::time::Duration::from_secs(app.settings.request_timeout_seconds.into());
     Router::new()
         .route("/health", get(health))
@@ -38,12 +38,25 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             timeout,
             limits::enforce,
         ))
+        .layer(axum::middleware::map_response(not_cached))
         .with_state(app)
+}
+
+/// Every answer, errors included: reports and journeys are personal data that
+/// no cache should keep, and JSON that no browser should read as anything else.
+async fn not_cached(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 async fn health() -> axum::Json<serde_json::Value> {

@@ -6,13 +6,13 @@ use sma_store::Store;
 
 use super::ApiError;
 use super::auth::ReadAccess;
-use super::extract::ApiPath;
+use super::extract::ApiId;
 use crate::{App, DeviceView, UserView};
 
 pub async fn device<S: Store>(
     State(app): State<App<S>>,
     _: ReadAccess,
-    ApiPath(id): ApiPath<String>,
+    ApiId(id): ApiId,
 ) -> Result<Json<DeviceView>, ApiError> {
     app.device(&id)
         .await?
@@ -23,7 +23,7 @@ pub async fn device<S: Store>(
 pub async fn user<S: Store>(
     State(app): State<App<S>>,
     _: ReadAccess,
-    ApiPath(id): ApiPath<String>,
+    ApiId(id): ApiId,
 ) -> Result<Json<UserView>, ApiError> {
     app.user(&id)
         .await?

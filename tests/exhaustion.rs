@@ -1,0 +1,12 @@
+//! Resource exhaustion by unauthenticated callers, end to end against the real
+//! `sma serve`: what the process holds (resident memory, file descriptors) is
+//! measured from `/proc` while loops on loopback try to make it hold more, and
+//! the server must keep answering `/health` throughout.
+
+#[path = "common/mod.rs"]
+mod common;
+
+#[path = "exhaustion/connections.rs"]
+mod connections;
+#[path = "exhaustion/memory.rs"]
+mod memory;
