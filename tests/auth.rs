@@ -1,5 +1,5 @@
-//! Who may call what: API_TOKEN on the query API, the webhook signature on
-//! /events, write keys on the Tracking API paths.
+//! Who may call what: API_TOKEN on the query API, FEED_TOKEN on the feed, the
+//! webhook signature on /events, write keys on the Tracking API paths.
 
 mod common;
 
@@ -68,6 +68,36 @@ async fn the_query_api_needs_the_bearer_token() {
         200,
         "health stays open"
     );
+}
+
+#[tokio::test]
+async fn the_feed_needs_its_own_token_once_one_is_set() {
+    const FEED: &str = "feed-t0ken-for-tests";
+    let get = |server: &Server, path: &'static str, token: &'static str| {
+        let client = server
+            .client()
+            .with_header("authorization", &format!("Bearer {token}"));
+        async move { client.get(path).await.status }
+    };
+    let feed = "/segment/identify/user/u1";
+    let split = Server::start(&[("API_TOKEN", TOKEN), ("FEED_TOKEN", FEED)]);
+    assert_eq!(
+        get(&split, feed, TOKEN).await,
+        401,
+        "the read token sends nothing out"
+    );
+    assert_ne!(get(&split, feed, FEED).await, 401);
+    assert_eq!(
+        get(&split, "/api/user/u1", FEED).await,
+        401,
+        "the feed token reads nothing"
+    );
+    assert_eq!(get(&split, "/api/user/u1", TOKEN).await, 404);
+
+    // Without FEED_TOKEN the read token still guards the feed.
+    let one = Server::start(&[("API_TOKEN", TOKEN)]);
+    assert_ne!(get(&one, feed, TOKEN).await, 401);
+    assert_eq!(get(&one, feed, FEED).await, 401);
 }
 
 #[tokio::test]

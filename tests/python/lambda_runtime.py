@@ -88,6 +88,7 @@ ENVIRONMENT = {
     "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
     "SEGMENT_SHARED_SECRET": "check-secret",
     "API_TOKEN": "check-token",
+    "FEED_TOKEN": "check-feed-token",
     "RUST_LOG": "warn",
     "AWS_ACCESS_KEY_ID": "fakeMyKeyId",
     "AWS_SECRET_ACCESS_KEY": "fakeSecretAccessKey",

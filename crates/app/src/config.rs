@@ -18,6 +18,9 @@ pub struct Settings {
     pub segment_endpoint: String,
     pub segment_shared_secret: Option<String>,
     pub api_token: Option<String>,
+    /// Bearer token of `/segment/*`, which sends data out; `API_TOKEN` guards
+    /// those routes too while it is not set.
+    pub feed_token: Option<String>,
     pub ingest_write_keys: Vec<String>,
     pub conversion_events: Vec<String>,
     pub internal_domains: Vec<String>,
@@ -81,6 +84,7 @@ impl Settings {
             segment_endpoint: env.endpoint("SEGMENT_ENDPOINT")?,
             segment_shared_secret: env.optional("SEGMENT_SHARED_SECRET"),
             api_token: env.optional("API_TOKEN"),
+            feed_token: env.optional("FEED_TOKEN"),
             ingest_write_keys: env.list("INGEST_WRITE_KEYS", ""),
             conversion_events: env.list(
                 "CONVERSION_EVENTS",

@@ -11,8 +11,8 @@ use subtle::ConstantTimeEq;
 use super::ApiError;
 use crate::{App, Settings};
 
-/// Guard of the read endpoints (`/api/*`, `/segment/*`): [`query`] as an
-/// extractor, listed first so credentials are checked before any parameter.
+/// Guard of the read endpoints (`/api/*`): [`query`] as an extractor, listed
+/// first so credentials are checked before any parameter.
 pub struct ReadAccess;
 
 impl<S: Send + Sync> FromRequestParts<App<S>> for ReadAccess {
@@ -20,6 +20,17 @@ impl<S: Send + Sync> FromRequestParts<App<S>> for ReadAccess {
 
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
         query(&app.settings, &parts.headers).map(|()| ReadAccess)
+    }
+}
+
+/// Guard of the feed (`/segment/*`): [`feed`] as an extractor.
+pub struct FeedAccess;
+
+impl<S: Send + Sync> FromRequestParts<App<S>> for FeedAccess {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
+        feed(&app.settings, &parts.headers).map(|()| FeedAccess)
     }
 }
 
@@ -72,20 +83,38 @@ fn basic_user(headers: &HeaderMap) -> Option<String> {
     )
 }
 
-fn has_api_token(settings: &Settings, headers: &HeaderMap) -> bool {
-    match (&settings.api_token, bearer(headers)) {
+fn has_token(expected: Option<&str>, headers: &HeaderMap) -> bool {
+    match (expected, bearer(headers)) {
         (Some(expected), Some(given)) => same(expected, given),
         _ => false,
     }
 }
 
-/// `/api/*` and `/segment/*`: the bearer `API_TOKEN` when one is set; without
-/// one (a laptop), a loopback `Host` only.
+fn has_api_token(settings: &Settings, headers: &HeaderMap) -> bool {
+    has_token(settings.api_token.as_deref(), headers)
+}
+
+/// `/api/*`: the bearer `API_TOKEN` when one is set; without one (a laptop), a
+/// loopback `Host` only.
 pub fn query(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
-    if settings.api_token.is_none() {
+    guarded(settings.api_token.as_deref(), settings, headers)
+}
+
+/// `/segment/*`: the bearer `FEED_TOKEN`, or `API_TOKEN` while no `FEED_TOKEN`
+/// is set; with neither, a loopback `Host` only.
+pub fn feed(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
+    let token = settings
+        .feed_token
+        .as_deref()
+        .or(settings.api_token.as_deref());
+    guarded(token, settings, headers)
+}
+
+fn guarded(token: Option<&str>, settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
+    if token.is_none() {
         return loopback_only(headers);
     }
-    if has_api_token(settings, headers) {
+    if has_token(token, headers) {
         return Ok(());
     }
     if basic_user(headers).is_some_and(|key| is_write_key(settings, &key)) {

@@ -10,13 +10,13 @@ use segment_client::SendReport;
 use sma_store::Store;
 
 use super::ApiError;
-use super::auth::ReadAccess;
+use super::auth::FeedAccess;
 use super::extract::ApiId;
 use crate::{App, FeedError};
 
 pub async fn identify_user<S: Store>(
     State(app): State<App<S>>,
-    _: ReadAccess,
+    _: FeedAccess,
     ApiId(id): ApiId,
 ) -> Result<Json<SendReport>, ApiError> {
     answer(within_deadline(app).feed_identify(&id).await)
@@ -24,7 +24,7 @@ pub async fn identify_user<S: Store>(
 
 pub async fn track_user<S: Store>(
     State(app): State<App<S>>,
-    _: ReadAccess,
+    _: FeedAccess,
     ApiId(id): ApiId,
 ) -> Result<Json<SendReport>, ApiError> {
     answer(within_deadline(app).feed_user_touches(&id).await)
@@ -32,7 +32,7 @@ pub async fn track_user<S: Store>(
 
 pub async fn track_device<S: Store>(
     State(app): State<App<S>>,
-    _: ReadAccess,
+    _: FeedAccess,
     ApiId(id): ApiId,
 ) -> Result<Json<SendReport>, ApiError> {
     answer(within_deadline(app).feed_device_touches(&id).await)
