@@ -7,6 +7,7 @@ mod r#gen;
 mod import;
 mod logging;
 mod rebuild;
+mod redrive;
 mod report;
 mod serve;
 
@@ -39,6 +40,9 @@ enum Command {
     /// Bring a store written by an earlier version up to date: session states,
     /// touches, markers and the attribution ledger, derived from its events.
     Rebuild(rebuild::Args),
+    /// Derive again, from the DynamoDB tables, the devices and users the stream
+    /// consumers gave up on (the failure queue), once the cause is fixed.
+    Redrive(redrive::Args),
 }
 
 impl Cli {
@@ -59,6 +63,7 @@ impl Cli {
             Command::Report(args) => report::run(args),
             Command::Backfill(args) => backfill::run(args),
             Command::Rebuild(args) => rebuild::run(args),
+            Command::Redrive(args) => redrive::run(args),
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

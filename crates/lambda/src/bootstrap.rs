@@ -64,3 +64,14 @@ async fn build(lookup: &impl Fn(&str) -> Option<String>) -> Result<App<DynamoSto
     .with_events_ttl_days(settings.events_ttl_days);
     Ok(App::new(settings, store)?.streamed())
 }
+
+/// The failure queue `FAILURE_QUEUE_URL` names, if any: where a stream consumer
+/// leaves the records it gives up on.
+pub async fn failure_queue(app: &App<DynamoStore>) -> Option<sma_failure_queue::FailureQueue> {
+    let url = std::env::var("FAILURE_QUEUE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())?;
+    let config = sma_store_dynamodb::sdk_config(app.settings.region.clone(), None).await;
+    let client = sma_failure_queue::aws_sdk_sqs::Client::new(&config);
+    Some(sma_failure_queue::FailureQueue::new(client, url))
+}

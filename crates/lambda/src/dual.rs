@@ -43,7 +43,9 @@ pub async fn dispatch<C: Consumer>(
 ) -> Result<Value, Error> {
     if event.payload.get("Records").is_some() {
         let batch: StreamEvent = serde_json::from_value(event.payload)?;
-        let response = handle_batch(app, consumer, batch).await?;
+        // No failure queue: what the feed could not send is not re-derived but
+        // re-sent, so a failed batch is left to Lambda's retries.
+        let response = handle_batch(app, consumer, None, batch).await?;
         Ok(serde_json::to_value(response)?)
     } else {
         answer_http(router, event).await

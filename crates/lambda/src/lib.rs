@@ -22,7 +22,7 @@ mod stream;
 
 pub use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord as StreamRecord};
 pub use aws_lambda_events::event::streams::DynamoDbEventResponse;
-pub use bootstrap::{app, app_with};
+pub use bootstrap::{app, app_with, failure_queue};
 pub use consumers::{IdentityMap, RealtimeFeed, SourceDetection};
 pub use dual::{dispatch, serve_http_and_stream};
 pub use http::{answer_http, function_router, serve_http};

@@ -9,12 +9,15 @@
 //! Every step is idempotent, so records that are processed again change nothing.
 //!
 //! Poison records, whose image cannot be rebuilt (a damaged item, or one written
-//! by an incompatible version), are reported as failures like any other: after
-//! the template's `MaximumRetryAttempts` (5) the batch's metadata (shard and
-//! sequence-number range) goes to the on-failure destination (`StreamFailureQueue`),
-//! from which the record can be re-read within the stream's 24 h, and the stream
-//! moves on. Skipping them silently would lose the record with no trace; failing
-//! the whole invocation would hold back the valid records before it.
+//! by an incompatible version), can never succeed: the consumer gives up on them
+//! at once, leaving the device or user whose item it is on the failure queue
+//! (`FAILURE_QUEUE_URL`, [`sma_failure_queue`]) for `sma redrive` to derive again
+//! from the tables once the cause is fixed, and goes on with the records after.
+//! Without a queue, or when the queue cannot take it, a poison record is
+//! reported as failed like any other: after the template's
+//! `MaximumRetryAttempts` the batch's stream position goes to the same queue.
+//! Skipping it silently would lose the record with no trace; failing the whole
+//! invocation would hold back the valid records before it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,9 +26,10 @@ use std::sync::Arc;
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{LambdaEvent, service_fn};
+use sma_failure_queue::{FailureQueue, GivenUp};
 use sma_store::StoreError;
 
-use crate::image::{Image, sdk_image};
+use crate::image::{Image, sdk_image, string};
 use crate::{Error, LambdaApp};
 
 /// One step of the pipeline, driven by a table's stream.
@@ -73,13 +77,16 @@ impl Failed {
 /// Runs `consumer` on the stream batches Lambda delivers, until the runtime stops
 /// the process.
 pub async fn run_stream<C: Consumer>(app: LambdaApp, consumer: C) -> Result<(), Error> {
-    let shared = Arc::new((app, consumer));
+    let queue = crate::failure_queue(&app).await;
+    let shared = Arc::new((app, consumer, queue));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         let shared = Arc::clone(&shared);
         // Boxed: the step's future is deep (store, SDK), and the runtime's own
         // future would otherwise nest it beyond the compiler's layout depth.
-        Box::pin(async move { handle_batch(&shared.0, &shared.1, event.payload).await })
-            as Pin<Box<dyn Future<Output = _> + Send>>
+        Box::pin(async move {
+            let (app, consumer, queue) = &*shared;
+            handle_batch(app, consumer, queue.as_ref(), event.payload).await
+        }) as Pin<Box<dyn Future<Output = _> + Send>>
     }))
     .await
 }
@@ -94,6 +101,7 @@ pub async fn run_stream<C: Consumer>(app: LambdaApp, consumer: C) -> Result<(), 
 pub async fn handle_batch<C: Consumer>(
     app: &LambdaApp,
     consumer: &C,
+    queue: Option<&FailureQueue>,
     batch: Event,
 ) -> Result<DynamoDbEventResponse, Error> {
     let total = batch.records.len();
@@ -112,6 +120,12 @@ pub async fn handle_batch<C: Consumer>(
         match consumer.rebuild(&image) {
             Ok(item) => taken.push((index, item)),
             Err(error) => {
+                let sequence_number = sequence_numbers[index].as_deref().unwrap_or("-");
+                let keys = sdk_image(record.change.keys);
+                let reason = format!("its image cannot be rebuilt: {error}");
+                if give_up(queue, consumer, &keys, sequence_number, reason).await {
+                    continue;
+                }
                 tracing::error!(
                     consumer = consumer.name(),
                     event_id = %record.event_id,
@@ -156,4 +170,43 @@ pub async fn handle_batch<C: Consumer>(
         response.batch_item_failures.push(failure);
     }
     Ok(response)
+}
+
+/// Leaves the owner of the item keyed `keys` on the failure queue; answers
+/// whether it is there (and the record may be passed over).
+async fn give_up<C: Consumer>(
+    queue: Option<&FailureQueue>,
+    consumer: &C,
+    keys: &Image,
+    sequence_number: &str,
+    reason: String,
+) -> bool {
+    let Some(queue) = queue else {
+        return false;
+    };
+    let Some(owner) = string(keys, "pk").and_then(sma_store_dynamodb::owner_of_partition) else {
+        return false;
+    };
+    let given_up = GivenUp {
+        consumer: consumer.name().to_owned(),
+        sequence_number: sequence_number.to_owned(),
+        owners: vec![owner],
+        reason,
+    };
+    match queue.give_up(&given_up).await {
+        Ok(()) => {
+            tracing::error!(
+                consumer = consumer.name(),
+                sequence_number,
+                owners = ?given_up.owners,
+                reason = %given_up.reason,
+                "record given up: its owner is on the failure queue for `sma redrive`"
+            );
+            true
+        }
+        Err(error) => {
+            tracing::error!(%error, "the failure queue cannot take a given-up record");
+            false
+        }
+    }
 }

@@ -44,7 +44,7 @@ async fn consume<C: sma_lambda::Consumer>(
 ) -> Vec<String> {
     let event: StreamEvent =
         serde_json::from_value(streams::event(records)).expect("a DynamoDB event");
-    let response = sma_lambda::handle_batch(app, consumer, event)
+    let response = sma_lambda::handle_batch(app, consumer, None, event)
         .await
         .expect("a batch response");
     failures(&response)

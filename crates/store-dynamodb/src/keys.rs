@@ -52,6 +52,16 @@ pub(super) fn user_events_pk(user_id: &str) -> String {
     format!("usr#{user_id}")
 }
 
+/// The owner whose partition `pk` is in EVENTS or ATTRIBUTION: the inverse of
+/// [`owner_pk`], for an item known only by its key.
+pub fn owner_of_partition(pk: &str) -> Option<Owner> {
+    if let Some(device) = pk.strip_prefix("dev#") {
+        return Some(Owner::Device(device.to_owned()));
+    }
+    pk.strip_prefix("usr#")
+        .map(|user| Owner::User(user.to_owned()))
+}
+
 /// The partition of an owner (a device or a user) in EVENTS and ATTRIBUTION.
 pub(super) fn owner_pk(owner: &Owner) -> String {
     match owner {

@@ -29,6 +29,7 @@ use aws_smithy_http_client::tls;
 
 // The stream consumers' entry points: rebuild a message or touch from an image.
 pub use events::message_from_item;
+pub use keys::owner_of_partition;
 
 /// The AWS SDK configuration sma's clients share: `region`, credentials from the
 /// environment's default chain, rustls with ring, and retries with a short
