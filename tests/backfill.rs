@@ -1,5 +1,5 @@
 //! `sma backfill` against a recorder playing Segment: historic timestamps, a range,
-//! chosen users, dry run, and identical messageIds on a re-run.
+//! chosen users, dry run, identical messageIds on a re-run, and a resumed run.
 
 mod common;
 
@@ -169,4 +169,33 @@ async fn backfill_honours_range_users_and_dry_run() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(printed.len(), 2, "it prints what it would send");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_backfill_resumes_after_the_last_journey_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sma.db");
+    populated(&db).await;
+    let recorder = Recorder::start().await.unwrap();
+    // Journeys go in order, users first: a run stopped after user-a left this.
+    let checkpoint = dir.path().join("sma.db-backfill");
+    std::fs::write(&checkpoint, "since=- until=- users=\tusr:user-a\n").unwrap();
+    let out = backfill(&db, Some(&recorder), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("resuming after User(\"user-a\")"),
+        "{stderr}"
+    );
+    let who: std::collections::BTreeSet<String> = summary(&recorder.messages())
+        .into_iter()
+        .map(|(who, _, _)| who)
+        .collect();
+    assert_eq!(who, ["dev-c".to_owned(), "user-b".to_owned()].into());
+    assert!(!checkpoint.exists(), "a finished run leaves no checkpoint");
+
+    // A checkpoint of another range does not apply: everything is sent.
+    std::fs::write(&checkpoint, "since=2024-01-01 until=- users=\tusr:user-a\n").unwrap();
+    let before = recorder.messages().len();
+    backfill(&db, Some(&recorder), &[]);
+    assert_eq!(recorder.messages().len() - before, 6);
 }

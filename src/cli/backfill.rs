@@ -1,21 +1,27 @@
 //! `sma backfill`: re-sends identify traits and "Source Identified" events for past
 //! visits, with their historic timestamps, from the store `STORE` names. Messages
 //! carry deterministic ids, so a re-run sends the same ids and Segment
-//! deduplicates them.
+//! deduplicates them. Journeys are read several at a time (on DynamoDB each is a
+//! few round trips), in order, and an interrupted run resumes after the last
+//! journey whose messages were all delivered.
 
 use std::collections::BTreeSet;
 
 use anyhow::Context;
+use futures_util::{StreamExt, stream};
 use indicatif::{ProgressBar, ProgressStyle};
 use segment_client::{Message, SendReport};
 use sma_app::{App, ReportRequest, Subject};
 use sma_store::Store;
 
+use super::checkpoint::Checkpoint;
 use super::context::{self, OnStore};
 
 /// Messages sent per call to the client (it splits them further within Segment's
 /// request limits); bounds memory on large histories.
 const CHUNK: usize = 2_500;
+/// Journeys read at once: enough to hide a remote store's round trips.
+const PARALLEL: usize = 16;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -41,66 +47,143 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.dry_run {
         settings.analytics_write_key = None;
     }
+    let checkpoint = Checkpoint::of("backfill", &settings);
     let runtime = context::runtime()?;
-    context::on_configured_store(settings, &runtime, Backfill { args, range })
+    context::on_configured_store(
+        settings,
+        &runtime,
+        Backfill {
+            args,
+            range,
+            checkpoint,
+        },
+    )
 }
 
 struct Backfill {
     args: Args,
     range: ReportRequest,
+    checkpoint: Checkpoint,
 }
 
 impl OnStore for Backfill {
     type Output = ();
 
     fn run<S: Store>(self, runtime: &tokio::runtime::Runtime, app: &App<S>) -> anyhow::Result<()> {
-        let Backfill { args, range } = self;
         let dry_run = app.segment.is_dry_run();
-        if dry_run && !args.dry_run {
+        if dry_run && !self.args.dry_run {
             eprintln!("ANALYTICS_WRITE_KEY is not set: dry run, nothing is sent");
         }
-        runtime.block_on(send(app, &args, &range, dry_run))
+        runtime.block_on(self.send(app, dry_run))
     }
 }
 
-async fn send<S: Store>(
-    app: &App<S>,
-    args: &Args,
-    range: &ReportRequest,
-    dry_run: bool,
-) -> anyhow::Result<()> {
-    let subjects: BTreeSet<Subject> = if args.users.is_empty() {
-        app.subjects(range.from, range.to).await?
-    } else {
-        args.users
-            .iter()
-            .map(|u| Subject::User(u.clone()))
-            .collect()
-    };
-    let progress = bar(subjects.len() as u64);
-    let mut totals = Totals::default();
-    let mut pending: Vec<Message> = Vec::new();
-    for subject in &subjects {
-        let messages = app
-            .backfill_messages(subject, range.from, range.to)
-            .await
-            .with_context(|| format!("building the messages of {subject:?}"))?;
-        pending.extend(messages);
-        if pending.len() >= CHUNK {
-            totals.add(
-                app.segment.send(std::mem::take(&mut pending)).await,
-                dry_run,
-            );
+impl Backfill {
+    /// What a checkpoint is valid for: a resumed run must cover the same range
+    /// and users.
+    fn scope(&self) -> String {
+        format!(
+            "since={} until={} users={}",
+            self.args.since.as_deref().unwrap_or("-"),
+            self.args.until.as_deref().unwrap_or("-"),
+            self.args.users.join(",")
+        )
+    }
+
+    /// The journey the last run of the same scope finished with, if any.
+    fn resume_after(&self) -> anyhow::Result<Option<Subject>> {
+        let Some(line) = self.checkpoint.read()? else {
+            return Ok(None);
+        };
+        let (scope, last) = line
+            .split_once('\t')
+            .ok_or_else(|| self.checkpoint.unreadable())?;
+        if scope != self.scope() {
+            return Ok(None);
         }
-        progress.inc(1);
+        let subject = match last.split_once(':') {
+            Some(("usr", id)) => Subject::User(id.to_owned()),
+            Some(("dev", id)) => Subject::Device(id.to_owned()),
+            _ => return Err(self.checkpoint.unreadable()),
+        };
+        eprintln!("resuming after {subject:?}");
+        Ok(Some(subject))
     }
-    totals.add(app.segment.send(pending).await, dry_run);
-    progress.finish_and_clear();
-    totals.print(subjects.len(), dry_run);
-    if totals.failed > 0 {
-        anyhow::bail!("{} messages were not delivered", totals.failed);
+
+    fn done_through(&self, subject: &Subject) -> anyhow::Result<()> {
+        let last = match subject {
+            Subject::User(id) => format!("usr:{id}"),
+            Subject::Device(id) => format!("dev:{id}"),
+        };
+        self.checkpoint.write(&format!("{}\t{last}", self.scope()))
     }
-    Ok(())
+
+    async fn send<S: Store>(&self, app: &App<S>, dry_run: bool) -> anyhow::Result<()> {
+        let (args, range) = (&self.args, &self.range);
+        let mut subjects: BTreeSet<Subject> = if args.users.is_empty() {
+            app.subjects(range.from, range.to).await?
+        } else {
+            args.users
+                .iter()
+                .map(|u| Subject::User(u.clone()))
+                .collect()
+        };
+        let resumed = if dry_run { None } else { self.resume_after()? };
+        if let Some(last) = &resumed {
+            subjects = subjects.split_off(last);
+            subjects.remove(last);
+        }
+        let progress = bar(subjects.len() as u64);
+        let mut totals = Totals::default();
+        let mut pending: Vec<Message> = Vec::new();
+        let mut built = stream::iter(&subjects)
+            .map(|subject| async move {
+                let messages = app
+                    .backfill_messages(subject, range.from, range.to)
+                    .await
+                    .with_context(|| format!("building the messages of {subject:?}"));
+                (subject, messages)
+            })
+            .buffered(PARALLEL);
+        while let Some((subject, messages)) = built.next().await {
+            pending.extend(messages?);
+            if pending.len() >= CHUNK {
+                self.deliver(app, &mut pending, &mut totals, dry_run, subject)
+                    .await?;
+            }
+            progress.inc(1);
+        }
+        if let Some(last) = subjects.last() {
+            self.deliver(app, &mut pending, &mut totals, dry_run, last)
+                .await?;
+        }
+        progress.finish_and_clear();
+        totals.print(subjects.len(), dry_run);
+        if totals.failed > 0 {
+            anyhow::bail!("{} messages were not delivered", totals.failed);
+        }
+        if !dry_run {
+            self.checkpoint.remove();
+        }
+        Ok(())
+    }
+
+    /// Sends what is pending; while everything so far was delivered, the
+    /// journeys through `last` need not be sent again.
+    async fn deliver<S: Store>(
+        &self,
+        app: &App<S>,
+        pending: &mut Vec<Message>,
+        totals: &mut Totals,
+        dry_run: bool,
+        last: &Subject,
+    ) -> anyhow::Result<()> {
+        totals.add(app.segment.send(std::mem::take(pending)).await, dry_run);
+        if !dry_run && totals.failed == 0 {
+            self.done_through(last)?;
+        }
+        Ok(())
+    }
 }
 
 fn bar(len: u64) -> ProgressBar {

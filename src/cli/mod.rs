@@ -1,6 +1,7 @@
 //! The command line: one subcommand per job, each in its own module.
 
 mod backfill;
+mod checkpoint;
 mod context;
 mod detect;
 mod r#gen;

@@ -5,12 +5,11 @@
 //! so running it again changes nothing; an interrupted run resumes where it
 //! stopped (its progress is kept in a file beside the store).
 
-use std::path::{Path, PathBuf};
-
 use anyhow::Context;
 use sma_app::App;
 use sma_store::{Owner, Store};
 
+use super::checkpoint::Checkpoint;
 use super::context;
 use super::import::progress::{Progress, Unit};
 
@@ -22,7 +21,7 @@ pub struct Args {}
 
 pub fn run(_: Args) -> anyhow::Result<()> {
     let settings = context::settings()?;
-    let checkpoint = checkpoint_path(&settings);
+    let checkpoint = Checkpoint::of("rebuild", &settings);
     let runtime = context::runtime()?;
     let journeys = context::on_configured_store(settings, &runtime, Rebuild { checkpoint })?;
     eprintln!("rebuilt: {journeys} devices and users derived again, their ledgers settled");
@@ -30,20 +29,7 @@ pub fn run(_: Args) -> anyhow::Result<()> {
 }
 
 struct Rebuild {
-    checkpoint: PathBuf,
-}
-
-/// Where a run keeps its progress: beside the embedded store, or in the
-/// working directory for the DynamoDB tables.
-fn checkpoint_path(settings: &sma_app::Settings) -> PathBuf {
-    match settings.store {
-        sma_app::StoreKind::Sqlite => {
-            let mut path = settings.sma_db.as_os_str().to_owned();
-            path.push("-rebuild");
-            PathBuf::from(path)
-        }
-        sma_app::StoreKind::Dynamodb => PathBuf::from(format!("{}.rebuild", settings.events_table)),
-    }
+    checkpoint: Checkpoint,
 }
 
 /// The two phases, in order; a checkpoint names the phase and the last
@@ -63,45 +49,30 @@ impl Phase {
     }
 }
 
-fn read_checkpoint(path: &Path) -> anyhow::Result<Option<(Phase, Owner)>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+fn read_checkpoint(checkpoint: &Checkpoint) -> anyhow::Result<Option<(Phase, Owner)>> {
+    let Some(line) = checkpoint.read()? else {
+        return Ok(None);
     };
-    let parsed = text
-        .trim_end_matches('\n')
-        .split_once(' ')
-        .and_then(|(phase, owner)| {
-            let phase = [Phase::Derive, Phase::Settle]
-                .into_iter()
-                .find(|p| p.name() == phase)?;
-            let owner = match owner.split_once(':')? {
-                ("dev", id) => Owner::Device(id.to_owned()),
-                ("usr", id) => Owner::User(id.to_owned()),
-                _ => return None,
-            };
-            Some((phase, owner))
-        });
-    match parsed {
-        Some(done) => Ok(Some(done)),
-        None => anyhow::bail!(
-            "{} is not a rebuild checkpoint; remove it to rebuild from the start",
-            path.display()
-        ),
-    }
+    let parsed = line.split_once(' ').and_then(|(phase, owner)| {
+        let phase = [Phase::Derive, Phase::Settle]
+            .into_iter()
+            .find(|p| p.name() == phase)?;
+        let owner = match owner.split_once(':')? {
+            ("dev", id) => Owner::Device(id.to_owned()),
+            ("usr", id) => Owner::User(id.to_owned()),
+            _ => return None,
+        };
+        Some((phase, owner))
+    });
+    parsed.map(Some).ok_or_else(|| checkpoint.unreadable())
 }
 
-fn write_checkpoint(path: &Path, phase: Phase, owner: &Owner) -> anyhow::Result<()> {
+fn write_checkpoint(checkpoint: &Checkpoint, phase: Phase, owner: &Owner) -> anyhow::Result<()> {
     let owner = match owner {
         Owner::Device(id) => format!("dev:{id}"),
         Owner::User(id) => format!("usr:{id}"),
     };
-    // Written aside and renamed: a crash leaves the old checkpoint or the new.
-    let aside = path.with_extension("tmp");
-    std::fs::write(&aside, format!("{} {owner}\n", phase.name()))
-        .and_then(|()| std::fs::rename(&aside, path))
-        .with_context(|| format!("cannot write {}", path.display()))
+    checkpoint.write(&format!("{} {owner}", phase.name()))
 }
 
 impl context::OnStore for Rebuild {
@@ -139,7 +110,7 @@ impl context::OnStore for Rebuild {
             }
             anyhow::Ok(owners.len())
         })?;
-        let _ = std::fs::remove_file(&self.checkpoint);
+        self.checkpoint.remove();
         Ok(journeys)
     }
 }
