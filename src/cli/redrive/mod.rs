@@ -3,8 +3,11 @@
 //! there; once the cause is fixed, this derives each of them again from the
 //! tables (the source of truth), settles their ledgers, and removes their
 //! messages. Deriving is idempotent, so a message taken twice changes nothing.
-//! Lambda's own records of failed batches name only stream positions: they are
-//! counted and left on the queue (`sma rebuild` derives everything again).
+//! Lambda's own records of failed batches name only stream positions: the
+//! records there are read back and their owners derived too ([`positions`]);
+//! one that can no longer be read is reported and left on the queue.
+
+mod positions;
 
 use std::collections::BTreeSet;
 
@@ -34,12 +37,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     let runtime = context::runtime()?;
-    let queue = runtime.block_on(async {
-        let config =
-            sma_store_dynamodb::sdk_config(settings.region.clone(), args.sqs_endpoint).await;
-        FailureQueue::new(aws_sdk_sqs::Client::new(&config), args.queue_url)
+    let (queue, streams) = runtime.block_on(async {
+        let region = settings.region.clone();
+        let sqs = sma_store_dynamodb::sdk_config(region.clone(), args.sqs_endpoint).await;
+        let queue = FailureQueue::new(aws_sdk_sqs::Client::new(&sqs), args.queue_url);
+        let dynamodb = sma_store_dynamodb::sdk_config(region, settings.dynamodb_endpoint.clone());
+        (queue, aws_sdk_dynamodbstreams::Client::new(&dynamodb.await))
     });
-    let taken = runtime.block_on(take_all(&queue))?;
+    let taken = runtime.block_on(take_all(&queue, &streams))?;
     let owners: Vec<Owner> = taken.owners.into_iter().collect();
     if !owners.is_empty() {
         context::on_configured_store(settings, &runtime, Rederive(owners.clone()))?;
@@ -51,12 +56,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         anyhow::Ok(())
     })?;
     eprintln!(
-        "redrive: {} devices and users derived again from {} messages; {} batch positions left on the queue{}",
+        "redrive: {} devices and users derived again from {} messages; {} left on the queue{}",
         owners.len(),
         taken.done.len(),
-        taken.positions,
-        if taken.positions > 0 {
-            " (they name no device or user: run `sma rebuild` to derive everything again)"
+        taken.unread,
+        if taken.unread > 0 {
+            " (their stream records cannot be read: run `sma rebuild` to derive everything again)"
         } else {
             ""
         }
@@ -70,12 +75,16 @@ struct Taken {
     owners: BTreeSet<Owner>,
     /// Receipts of the messages to remove once their owners are derived.
     done: Vec<String>,
-    positions: usize,
+    /// Stream positions whose records cannot be read any more.
+    unread: usize,
 }
 
 /// Takes every message (each stays invisible for the queue's visibility
 /// timeout, so none is taken twice in one run).
-async fn take_all(queue: &FailureQueue) -> anyhow::Result<Taken> {
+async fn take_all(
+    queue: &FailureQueue,
+    streams: &aws_sdk_dynamodbstreams::Client,
+) -> anyhow::Result<Taken> {
     let progress = ProgressBar::new_spinner().with_message("reading the failure queue");
     let mut taken = Taken::default();
     loop {
@@ -90,8 +99,17 @@ async fn take_all(queue: &FailureQueue) -> anyhow::Result<Taken> {
                     taken.done.push(message.receipt);
                 }
                 Body::StreamPosition(position) => {
-                    tracing::warn!(%position, "a failed batch known only by its stream position");
-                    taken.positions += 1;
+                    match positions::owners_of(streams, &position).await {
+                        Ok(owners) => {
+                            taken.owners.extend(owners);
+                            taken.done.push(message.receipt);
+                        }
+                        Err(error) => {
+                            let error = format!("{error:#}");
+                            tracing::warn!(%position, error, "a failed batch whose records cannot be read");
+                            taken.unread += 1;
+                        }
+                    }
                 }
             }
             progress.inc(1);
