@@ -144,22 +144,15 @@ fn loopback_only(headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// `localhost`, `127.0.0.1` or `[::1]`, with or without a port.
 fn is_loopback_host(host: &str) -> bool {
-    let (name, port) = match host.strip_prefix('[') {
-        Some(bracketed) => match bracketed.split_once(']') {
-            Some((name, rest)) => (
-                name,
-                rest.strip_prefix(':')
-                    .or(Some(rest).filter(|r| r.is_empty())),
-            ),
-            None => return false,
-        },
-        None => match host.split_once(':') {
-            Some((name, port)) => (name, Some(port)),
-            None => (host, Some("")),
-        },
+    // `[::1]` has colons of its own; a port is digits after the last one.
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
     };
-    let port_ok = port.is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
-    port_ok && (name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "::1")
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "localhost" | "127.0.0.1" | "[::1]"
+    )
 }
 
 /// `/events`, before its body is read: a bearer token that is sent must be

@@ -112,14 +112,17 @@ pub async fn read<'a>(
     Ok(Read { bytes, held })
 }
 
+const RESERVED_UP_FRONT: usize = 256 * 1024;
+
 async fn collect(
     mut body: Body,
     limit: usize,
     capacity: usize,
     held: &mut Held<'_>,
 ) -> Result<Bytes, ApiError> {
-    // The declared length is reserved, not touched: pages count once written.
-    let mut bytes = Vec::with_capacity(capacity);
+    // A declared length is only a claim: a little is reserved up front, the
+    // rest grows with what arrives.
+    let mut bytes = Vec::with_capacity(capacity.min(RESERVED_UP_FRONT));
     while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
         let frame = frame.map_err(|e| {
             ApiError::new(StatusCode::BAD_REQUEST, format!("cannot read body: {e}")).closing()
