@@ -11,7 +11,9 @@ use support::{apigw, fresh_app};
 
 /// An invocation of `GET /api/user/someone` whose deadline is `left` from now.
 fn lookup_with(left: Duration) -> sma_lambda::LambdaEvent<serde_json::Value> {
-    let mut invocation = apigw::invocation(apigw::request("GET", "/api/user/someone", &[], None));
+    let bearer = [("authorization", "Bearer deadline-test-token")];
+    let lookup = apigw::request("GET", "/api/user/someone", &bearer, None);
+    let mut invocation = apigw::invocation(lookup);
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
     invocation.context.deadline = u64::try_from((now + left).as_millis()).unwrap();
     invocation
@@ -19,7 +21,11 @@ fn lookup_with(left: Duration) -> sma_lambda::LambdaEvent<serde_json::Value> {
 
 #[tokio::test]
 async fn dynamodb_a_request_past_the_invocation_deadline_answers_503_with_retry_after() {
-    let app = fresh_app(&[("REQUEST_TIMEOUT_SECONDS", "600")]).await;
+    let app = fresh_app(&[
+        ("REQUEST_TIMEOUT_SECONDS", "600"),
+        ("API_TOKEN", "deadline-test-token"),
+    ])
+    .await;
     let router = sma_lambda::function_router(app);
 
     // Less time left than the margin kept for the answer: the lookup, which

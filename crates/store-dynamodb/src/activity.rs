@@ -191,16 +191,19 @@ impl DynamoStore {
         if days.is_empty() {
             return Ok(());
         }
-        self.client()
+        let out = self
+            .client()
             .update_item()
             .table_name(&self.tables().events)
             .set_key(Some(keys::key(REGISTRY_PK, REGISTRY_SK)))
             .update_expression("ADD #days :new")
             .expression_attribute_names("#days", REGISTRY_SK)
             .expression_attribute_values(":new", AttributeValue::Ss(days.iter().cloned().collect()))
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| sdk_error("UpdateItem", e))?;
+        self.charge(out.consumed_capacity());
         Ok(())
     }
 

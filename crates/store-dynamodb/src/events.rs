@@ -1,11 +1,13 @@
 //! EVENTS: raw messages, stored once by messageId, read per owner.
 //!
 //! A message lives under its owner: `dev#<anonymousId>`, or `usr#<userId>` when it
-//! has no anonymousId. One transaction writes its idempotency marker
-//! (`msg#<messageId>`, conditional) and the event. A message that has both ids is
-//! also referenced from `usr#<userId>`, so a user's events are found even on a
-//! device that is not linked to them (see [`activity`](super::activity) for the
-//! index items).
+//! has no anonymousId, at `<timestamp>#<messageId>`. Its key follows from the
+//! message, so a redelivery (Segment retries a delivery as it was) meets the item
+//! it wrote: one conditional put stores a message once, with no marker item and
+//! no transaction (which would bill every item twice). A message that has both
+//! ids is also referenced from `usr#<userId>`, so a user's events are found even
+//! on a device that is not linked to them (see [`activity`](super::activity) for
+//! the index items).
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,8 +18,8 @@ use sma_spec::{Message, MessageType};
 
 use super::activity::REF_PREFIX;
 use super::keys::{self, Item, ItemBuilder, get_s, opt_s};
-use super::request::{TransactError, key_of, sdk_error};
-use super::write::{self, Condition};
+use super::request::{key_of, sdk_error};
+use super::write::Condition;
 use super::{CONCURRENT_REQUESTS, DynamoStore};
 use sma_store::{EventStore, Owner, StoreError};
 
@@ -54,15 +56,16 @@ impl EventStore for DynamoStore {
             .collect())
     }
 
-    /// One BatchGetItem of the idempotency items, eventually consistent: a
-    /// message stored a moment ago may read as unknown, which only means
-    /// `put_events` is asked and finds it stored.
+    /// One BatchGetItem of the event items, eventually consistent: a message
+    /// stored a moment ago may read as unknown, which only means `put_events`
+    /// is asked and finds it stored.
     async fn known(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
-        let keys = messages.iter().map(|m| idempotency_key(&m.message_id));
-        let found = self.batch_get(&self.tables().events, keys, false).await?;
-        messages
-            .iter()
-            .map(|m| Ok(found.contains_key(&key_of(&idempotency_key(&m.message_id))?)))
+        let keys: Vec<Item> = messages.iter().map(event_key).collect::<Result<_, _>>()?;
+        let found = self
+            .batch_get(&self.tables().events, keys.iter().cloned(), false)
+            .await?;
+        keys.iter()
+            .map(|key| Ok(found.contains_key(&key_of(key)?)))
             .collect()
     }
 
@@ -159,33 +162,16 @@ impl EventStore for DynamoStore {
 }
 
 impl DynamoStore {
-    /// One message's transaction: the marker, on condition that the messageId is
-    /// new, and the event. Answers whether it was new.
+    /// One message's conditional put. Answers whether it was new.
     async fn store_event(
         &self,
         message: &Message,
         now: DateTime<Utc>,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<bool, StoreError> {
-        let table = &self.tables().events;
         let event = event_item(message, now, expires_at)?;
-        let (pk, sk) = key_of(&idempotency_key(&message.message_id))?;
-        let marker = ItemBuilder::new(pk, sk)
-            .s("event_pk", get_s(&event, "pk")?)
-            .s("event_sk", get_s(&event, "sk")?)
-            .s("received_at", keys::ts(now))
-            .opt_epoch("expires_at", expires_at)
-            .build();
-        let items = vec![
-            write::put(table, marker, Some(&Condition::absent()))?,
-            write::put(table, event, None)?,
-        ];
-        match self.transact(items).await {
-            Ok(()) => Ok(true),
-            // Only the marker has a condition: the messageId is stored already.
-            Err(TransactError::Condition) => Ok(false),
-            Err(TransactError::Store(e)) => Err(e),
-        }
+        self.put_if(&self.tables().events, event, &Condition::absent())
+            .await
     }
 
     /// The event items of one owner, in time order.
@@ -219,9 +205,12 @@ impl DynamoStore {
     }
 }
 
-/// The key of a message's idempotency item: `msg#<messageId>` / `msg`.
-fn idempotency_key(message_id: &str) -> Item {
-    keys::key(format!("msg#{message_id}"), "msg")
+/// The key of a message's event item.
+fn event_key(message: &Message) -> Result<Item, StoreError> {
+    Ok(keys::key(
+        owner_pk(message)?,
+        keys::at_id(message.timestamp, &message.message_id),
+    ))
 }
 
 /// Event sort keys are `<ts>#<messageId>` and begin with the year's digits; every

@@ -15,7 +15,7 @@
 //! order claims arrive in. The common case, a device's first claim, is one
 //! Query and one two-item transaction.
 
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnConsumedCapacity, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use sma_spec::IdentityLink;
 
@@ -231,22 +231,26 @@ impl DynamoStore {
             .expression_attribute_names("#m", "message_id")
             .expression_attribute_values(":at", keys::s(&claim.at))
             .expression_attribute_values(":m", keys::s(&claim.message_id))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
         match result {
-            Ok(_) => {}
+            Ok(out) => self.charge(out.consumed_capacity()),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
             Err(e) => return Err(sdk_error("PutItem", e)),
         }
-        self.client()
+        let out = self
+            .client()
             .put_item()
             .table_name(table)
             .set_item(Some(claimed_item(device, &claim.user_id)))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| sdk_error("PutItem", e))?;
+        self.charge(out.consumed_capacity());
         Ok(())
     }
 

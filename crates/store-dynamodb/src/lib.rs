@@ -109,6 +109,8 @@ struct Inner {
     events_ttl: Option<chrono::Duration>,
     /// The activity index items this process wrote today.
     indexed: Mutex<activity::Indexed>,
+    /// Write capacity consumed so far, in thousandths of a unit.
+    written: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -130,6 +132,7 @@ impl DynamoStore {
                 tables: tables.into(),
                 events_ttl: None,
                 indexed: Mutex::default(),
+                written: Default::default(),
             }),
         }
     }
@@ -161,6 +164,7 @@ impl DynamoStore {
                 tables: self.inner.tables.clone(),
                 events_ttl: (days > 0).then(|| chrono::Duration::days(i64::from(days))),
                 indexed: Mutex::default(),
+                written: Default::default(),
             }),
         }
     }
@@ -172,5 +176,30 @@ impl DynamoStore {
     /// The SDK client, e.g. for a caller that reads the tables' streams.
     pub fn client(&self) -> &Client {
         &self.inner.client
+    }
+
+    /// The write capacity units this store's successful writes have consumed,
+    /// as DynamoDB reports them: what a test or a benchmark states per event.
+    /// (A conditional write that fails consumes units too; DynamoDB does not
+    /// report them with the error.)
+    pub fn write_units(&self) -> f64 {
+        self.inner
+            .written
+            .load(std::sync::atomic::Ordering::Relaxed) as f64
+            / 1000.0
+    }
+
+    pub(crate) fn charge<'a>(
+        &self,
+        consumed: impl IntoIterator<Item = &'a aws_sdk_dynamodb::types::ConsumedCapacity>,
+    ) {
+        let units: f64 = consumed
+            .into_iter()
+            .filter_map(|c| c.capacity_units())
+            .sum();
+        let milli = (units * 1000.0).round() as u64;
+        self.inner
+            .written
+            .fetch_add(milli, std::sync::atomic::Ordering::Relaxed);
     }
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    KeysAndAttributes, ReturnConsumedCapacity, TransactWriteItem, WriteRequest,
+};
 
 use super::DynamoStore;
 use super::keys::{Item, get_s};
@@ -199,9 +201,11 @@ impl DynamoStore {
                     .client()
                     .batch_write_item()
                     .set_request_items(Some(pending))
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await
                     .map_err(|e| sdk_error("BatchWriteItem", e))?;
+                self.charge(out.consumed_capacity());
                 pending = out.unprocessed_items.unwrap_or_default();
                 pending.retain(|_, items| !items.is_empty());
                 if pending.is_empty() {
@@ -231,10 +235,14 @@ impl DynamoStore {
                 .client()
                 .transact_write_items()
                 .set_transact_items(Some(items.clone()))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await;
             let error = match result {
-                Ok(_) => return Ok(()),
+                Ok(out) => {
+                    self.charge(out.consumed_capacity());
+                    return Ok(());
+                }
                 Err(e) => e,
             };
             let reasons = match error.as_service_error() {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
 };
 
 use super::DynamoStore;
@@ -154,10 +154,14 @@ impl DynamoStore {
             .condition_expression(condition.expression.clone())
             .set_expression_attribute_names(condition.names())
             .set_expression_attribute_values(condition.values())
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
+            Ok(out) => {
+                self.charge(out.consumed_capacity());
+                Ok(true)
+            }
             Err(e)
                 if matches!(
                     e.as_service_error(),

@@ -163,7 +163,7 @@ async fn dynamodb_throttling_beyond_the_retries_is_a_retryable_unavailable_error
 async fn dynamodb_unprocessed_items_of_a_batch_write_are_sent_again() {
     let (url, seen) = fake_dynamodb(Arc::new(|operation: &str, n: usize, body: &Value| {
         match operation {
-            "TransactWriteItems" | "UpdateItem" => (200, json!({})),
+            "PutItem" | "UpdateItem" => (200, json!({})),
             // The first answer leaves every item unprocessed, the second takes them.
             "BatchWriteItem" if n == 0 => (200, json!({"UnprocessedItems": body["RequestItems"]})),
             "BatchWriteItem" => (200, json!({"UnprocessedItems": {}})),

@@ -23,9 +23,10 @@ pub fn at(minute: u32) -> DateTime<Utc> {
 /// A real message, parsed the way intake parses it.
 pub fn message(body: serde_json::Value) -> Message {
     let text = body.to_string();
+    // Arrival now: every test time is in the past, as a replayed history's is.
     let opts = ParseOptions {
         implied_type: None,
-        received_at: at(0),
+        received_at: chrono::Utc::now(),
     };
     match parse_body(text.as_bytes(), opts).unwrap().pop() {
         Some(Item::Message(m)) => m,
