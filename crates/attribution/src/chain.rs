@@ -127,3 +127,58 @@ impl Chain {
         x
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Chain, DENSE_MAX};
+    use crate::rng::Rng;
+
+    /// A chain too big for elimination, made of random paths, solved both ways.
+    #[test]
+    fn sweeps_agree_with_elimination() {
+        let n = DENSE_MAX * 2;
+        let mut rng = Rng::new(3);
+        let mut chain = Chain {
+            states: n,
+            start: vec![0; n],
+            edges: Vec::new(),
+            next: Vec::new(),
+            conversions: vec![0; n],
+            value: vec![0.0; n],
+            nulls: vec![0; n],
+        };
+        let mut counts = std::collections::BTreeMap::new();
+        for _ in 0..5_000 {
+            let mut s = rng.below(n as u64) as usize;
+            chain.start[s] += 1;
+            while rng.unit() < 0.7 {
+                let t = rng.below(n as u64) as usize;
+                if t != s {
+                    *counts.entry((s as u32, t as u32)).or_insert(0u64) += 1;
+                    s = t;
+                }
+            }
+            if rng.unit() < 0.3 {
+                chain.conversions[s] += 1;
+                chain.value[s] += 10.0 + rng.below(100) as f64;
+            } else {
+                chain.nulls[s] += 1;
+            }
+        }
+        (chain.edges, chain.next) = counts.into_iter().unzip();
+        let mut out: Vec<u64> = (0..n)
+            .map(|s| chain.conversions[s] + chain.nulls[s])
+            .collect();
+        for (&(from, _), &c) in chain.edges.iter().zip(&chain.next) {
+            out[from as usize] += c;
+        }
+        for removed in [None, Some(0u32), Some(7)] {
+            let removed = |s: usize| Some(s as u32 % 10) == removed;
+            let dense = chain.eliminate(&out, &removed);
+            let sparse = chain.sweep(&out, &removed);
+            for (d, s) in dense.iter().zip(&sparse) {
+                assert!((d - s).abs() < 1e-11 * (1.0 + d.abs()), "{d} vs {s}");
+            }
+        }
+    }
+}
