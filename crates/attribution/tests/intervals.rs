@@ -38,7 +38,11 @@ fn models() -> Vec<(DataDriven, MarkovOrder)> {
     all
 }
 
-fn run(paths: &[Path<u8>], (model, order): (DataDriven, MarkovOrder), c: DataDrivenConfig) -> BTreeMap<u8, Estimate> {
+fn run(
+    paths: &[Path<u8>],
+    (model, order): (DataDriven, MarkovOrder),
+    c: DataDrivenConfig,
+) -> BTreeMap<u8, Estimate> {
     estimate(paths, model, &DataDrivenConfig { order, ..c })
 }
 
@@ -73,7 +77,11 @@ fn the_same_data_and_seed_give_the_same_intervals() {
 fn without_resamples_there_is_no_interval_and_few_paths_are_low_data() {
     let paths = sma_attribution::synth::paths(30, 4, 2);
     for model in models() {
-        assert!(run(&paths, model, cfg(0, 1)).values().all(|e| e.interval.is_none()));
+        assert!(
+            run(&paths, model, cfg(0, 1))
+                .values()
+                .all(|e| e.interval.is_none())
+        );
         let few = run(&paths, model, cfg(200, 1));
         assert!(
             few.values().any(|e| e.interval.unwrap().low_data()),
