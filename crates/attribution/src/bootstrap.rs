@@ -30,15 +30,16 @@ impl Default for Bootstrap {
     }
 }
 
-/// Each channel's interval, or `None` when no resample credits any conversion.
+/// Per model, each channel's interval, or `None` when no resample credits any
+/// conversion. All models are fitted on the same resamples.
 pub(crate) fn intervals(
-    fit: &dyn Fit,
+    fits: &[Box<dyn Fit>],
     tally: &Tally,
     bootstrap: &Bootstrap,
-) -> Option<Vec<ShareInterval>> {
+) -> Vec<Option<Vec<ShareInterval>>> {
     let poisson = Poisson::new();
     let mut rng = Rng::new(bootstrap.seed);
-    let mut shares: Vec<Vec<f64>> = vec![Vec::new(); tally.channels];
+    let mut shares: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); tally.channels]; fits.len()];
     let mut counts = vec![Count::default(); tally.counts.len()];
     for _ in 0..bootstrap.resamples {
         for (drawn, seen) in counts.iter_mut().zip(&tally.counts) {
@@ -50,30 +51,37 @@ pub(crate) fn intervals(
                 0.0
             };
         }
-        let credit = fit.credit(&counts);
-        let total: f64 = credit.iter().map(|c| c.conversions).sum();
-        if total <= 0.0 {
-            continue;
-        }
-        for (c, credit) in credit.iter().enumerate() {
-            shares[c].push(credit.conversions / total);
+        for (fit, shares) in fits.iter().zip(&mut shares) {
+            let credit = fit.credit(&counts);
+            let total: f64 = credit.iter().map(|c| c.conversions).sum();
+            if total <= 0.0 {
+                continue;
+            }
+            for (c, credit) in credit.iter().enumerate() {
+                shares[c].push(credit.conversions / total);
+            }
         }
     }
-    if shares.first().is_some_and(Vec::is_empty) {
-        return None;
-    }
-    Some(
-        shares
-            .into_iter()
-            .map(|mut s| {
-                s.sort_unstable_by(f64::total_cmp);
-                ShareInterval {
-                    low: percentile(&s, 0.025),
-                    high: percentile(&s, 0.975),
-                }
-            })
-            .collect(),
-    )
+    shares
+        .into_iter()
+        .map(|per_channel| {
+            if per_channel.first().is_some_and(Vec::is_empty) {
+                return None;
+            }
+            Some(
+                per_channel
+                    .into_iter()
+                    .map(|mut s| {
+                        s.sort_unstable_by(f64::total_cmp);
+                        ShareInterval {
+                            low: percentile(&s, 0.025),
+                            high: percentile(&s, 0.975),
+                        }
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 /// The `q` quantile of sorted `values`, interpolating between neighbours.

@@ -93,22 +93,44 @@ pub fn estimate<C: Ord + Clone>(
     model: DataDriven,
     cfg: &DataDrivenConfig,
 ) -> BTreeMap<C, Estimate> {
+    estimate_all(paths, &[model], cfg)
+        .pop()
+        .expect("one model, one estimate")
+}
+
+/// [`estimate`] for several models at once, in the order given: the paths are
+/// tallied once and every model is fitted on the same resamples.
+pub fn estimate_all<C: Ord + Clone>(
+    paths: &[Path<C>],
+    models: &[DataDriven],
+    cfg: &DataDrivenConfig,
+) -> Vec<BTreeMap<C, Estimate>> {
     let alphabet = Alphabet::of(paths);
     let tally = Tally::of(paths, &alphabet);
-    let fit: Box<dyn Fit> = match model {
-        DataDriven::Markov => Box::new(Markov::new(&tally, cfg.order, cfg.markov_value)),
-        DataDriven::Shapley => Box::new(Shapley::new(&tally)),
-        DataDriven::ShapleySimple => Box::new(ShapleySimple::new(&tally)),
-    };
-    let credit = fit.credit(&tally.counts);
-    let intervals = intervals(fit.as_ref(), &tally, &cfg.bootstrap);
-    let estimates = credit
-        .into_iter()
-        .enumerate()
-        .map(|(c, credit)| Estimate {
-            credit,
-            interval: intervals.as_ref().map(|i| i[c]),
+    let fits: Vec<Box<dyn Fit>> = models
+        .iter()
+        .map(|model| -> Box<dyn Fit> {
+            match model {
+                DataDriven::Markov => Box::new(Markov::new(&tally, cfg.order, cfg.markov_value)),
+                DataDriven::Shapley => Box::new(Shapley::new(&tally)),
+                DataDriven::ShapleySimple => Box::new(ShapleySimple::new(&tally)),
+            }
         })
         .collect();
-    alphabet.label(estimates).collect()
+    let intervals = intervals(&fits, &tally, &cfg.bootstrap);
+    fits.iter()
+        .zip(intervals)
+        .map(|(fit, intervals)| {
+            let estimates = fit
+                .credit(&tally.counts)
+                .into_iter()
+                .enumerate()
+                .map(|(c, credit)| Estimate {
+                    credit,
+                    interval: intervals.as_ref().map(|i| i[c]),
+                })
+                .collect();
+            alphabet.label(estimates).collect()
+        })
+        .collect()
 }

@@ -20,6 +20,7 @@ mod chain;
 mod conversion;
 mod credit;
 mod data_driven;
+mod hash;
 mod journey;
 mod markov;
 mod model;
@@ -42,7 +43,7 @@ pub use bootstrap::Bootstrap;
 pub use conversion::{Conversion, Milestones};
 pub use credit::credit;
 pub use data_driven::{
-    DataDriven, DataDrivenConfig, Estimate, LOW_DATA_WIDTH, ShareInterval, estimate,
+    DataDriven, DataDrivenConfig, Estimate, LOW_DATA_WIDTH, ShareInterval, estimate, estimate_all,
 };
 pub use journey::Journey;
 pub use markov::{MarkovOrder, MarkovValue, markov, markov_credit};

@@ -25,6 +25,7 @@ use std::str::FromStr;
 
 use crate::chain::{Absorbed, Chain};
 use crate::data_driven::Fit;
+use crate::hash::FastHash;
 use crate::path::{Alphabet, ChannelCredit, Path};
 use crate::tally::{Count, Tally};
 
@@ -143,9 +144,9 @@ pub(crate) struct Markov {
 impl Markov {
     pub(crate) fn new(tally: &Tally, order: MarkovOrder, value: MarkovValue) -> Markov {
         let k = usize::from(order.get());
-        let mut states: HashMap<&[u32], u32> = HashMap::new();
+        let mut states: HashMap<&[u32], u32, FastHash> = HashMap::default();
         let mut state_channels: Vec<Vec<u32>> = Vec::new();
-        let mut edge_ids: HashMap<(u32, u32), u32> = HashMap::new();
+        let mut edge_ids: HashMap<(u32, u32), u32, FastHash> = HashMap::default();
         let mut edges: Vec<(u32, u32)> = Vec::new();
         let (mut first, mut last, mut steps, mut walks) = (vec![], vec![], vec![], vec![]);
         for sequence in &tally.sequences {

@@ -41,8 +41,9 @@ const EXACT_MAX: u64 = 32;
 /// Draws Poisson counts of whole-number means: the count of a path seen `n` times in a
 /// resample where every journey is drawn Poisson(1) times is Poisson(`n`).
 pub(crate) struct Poisson {
-    /// `cdf[mean - 1][k]` = P(X <= k), up to where it reaches 1 in `f64`.
-    cdf: Vec<Vec<f64>>,
+    /// `cdf[mean - 1][k]` = P(X <= k) scaled to `u64`, up to where it reaches 1:
+    /// compared with a raw draw, no conversion to `f64` per draw.
+    cdf: Vec<Vec<u64>>,
 }
 
 impl Poisson {
@@ -52,13 +53,14 @@ impl Poisson {
                 let mean = mean as f64;
                 let mut p = (-mean).exp();
                 let mut sum = p;
-                let mut table = vec![sum];
+                let scaled = |p: f64| (p * 2f64.powi(64)).min(u64::MAX as f64) as u64;
+                let mut table = vec![scaled(sum)];
                 let mut k = 0.0;
                 while sum < 1.0 - 1e-16 && table.len() < 1_000 {
                     k += 1.0;
                     p *= mean / k;
                     sum += p;
-                    table.push(sum);
+                    table.push(scaled(sum));
                 }
                 table
             })
@@ -73,8 +75,10 @@ impl Poisson {
             0 => 0,
             m if m <= EXACT_MAX => {
                 let table = &self.cdf[(m - 1) as usize];
-                let u = rng.unit();
-                table.partition_point(|&c| c <= u) as u64
+                let u = rng.next_u64();
+                // From the bottom: most paths are seen once, and a draw from
+                // Poisson(1) stops after two comparisons on average.
+                table.iter().take_while(|&&c| c <= u).count() as u64
             }
             m => {
                 // Box-Muller: one standard normal from two uniforms.

@@ -26,6 +26,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::data_driven::Fit;
+use crate::hash::FastHash;
 use crate::path::{Alphabet, ChannelCredit, Path};
 use crate::shapley_simple::distinct;
 use crate::tally::{Count, Tally};
@@ -50,15 +51,20 @@ pub fn shapley_credit<C: Ord + Clone>(paths: &[Path<C>]) -> BTreeMap<C, ChannelC
     alphabet.label(model.credit(&tally.counts)).collect()
 }
 
+/// No group: the sequence never converts.
 const UNSEEN: u32 = u32::MAX;
 
-/// Converting paths that split alike: same channel set, same kept channels.
+/// Coalitions by their bitset of channels.
+type Coalitions = HashMap<Vec<u64>, u32, FastHash>;
+
+/// Converting paths that split alike: same channel set, same kept channels. Its
+/// data lies in flat arrays shared by all groups, which keeps a resample's pass over
+/// the groups in cache.
 struct Group {
-    /// The kept channels, sorted.
-    kept: Vec<u32>,
-    /// For each subset of `kept` (bit `i` = `kept[i]`), its coalition or [`UNSEEN`];
-    /// the full subset is the whole path's coalition.
-    subsets: Vec<u32>,
+    /// Its kept channels, sorted, in [`Shapley::kept`].
+    kept: std::ops::Range<usize>,
+    /// Its entries of [`Shapley::seen`].
+    seen: std::ops::Range<usize>,
 }
 
 /// The coalitions and converting groups of a tally's sequences.
@@ -66,25 +72,49 @@ pub(crate) struct Shapley {
     channels: usize,
     coalitions: usize,
     coalition: Vec<u32>,
-    /// Per sequence, its group, or [`UNSEEN`] when it never converts.
+    /// Per sequence, its group, or [`UNSEEN`].
     group: Vec<u32>,
     groups: Vec<Group>,
+    kept: Vec<u32>,
+    /// Per group, the subsets of its kept channels (bit `i` = `kept[i]`) that are
+    /// coalitions seen in the data, with their coalition; the full subset is the whole
+    /// path's coalition. Unseen subsets are worth 0, so only these enter the sum.
+    seen: Vec<(u32, u32)>,
     /// `weights[n][s] = s! (n - s - 1)! / n!`.
     weights: Vec<Vec<f64>>,
 }
 
 impl Shapley {
     pub(crate) fn new(tally: &Tally) -> Shapley {
-        let mut ids: HashMap<Vec<u32>, u32> = HashMap::new();
+        let words = tally.channels.div_ceil(64).max(1);
+        let mut ids = Coalitions::default();
+        let mut key = Vec::new();
         let coalition: Vec<u32> = tally
             .sequences
             .iter()
             .map(|s| {
+                bitset(s, words, &mut key);
                 let next = ids.len() as u32;
-                *ids.entry(distinct(s)).or_insert(next)
+                *ids.entry(key.clone()).or_insert(next)
             })
             .collect();
-        let mut group_ids: HashMap<(u32, Vec<u32>), u32> = HashMap::new();
+        // Small coalitions are subsets of most paths: numbered first, their rates
+        // share a few cache lines during every resample.
+        let mut by_size: Vec<(u32, &Vec<u64>, u32)> = ids
+            .iter()
+            .map(|(key, &id)| (key.iter().map(|w| w.count_ones()).sum(), key, id))
+            .collect();
+        by_size.sort_unstable();
+        let mut renumber = vec![0u32; by_size.len()];
+        for (new, &(_, _, old)) in by_size.iter().enumerate() {
+            renumber[old as usize] = new as u32;
+        }
+        for id in ids.values_mut() {
+            *id = renumber[*id as usize];
+        }
+        let coalition: Vec<u32> = coalition.iter().map(|&id| renumber[id as usize]).collect();
+        let (mut seen, mut all_kept) = (Vec::new(), Vec::new());
+        let mut group_ids: HashMap<(u32, Vec<u32>), u32, FastHash> = HashMap::default();
         let mut groups = Vec::new();
         let mut group = Vec::with_capacity(tally.sequences.len());
         for ((sequence, count), &id) in tally.sequences.iter().zip(&tally.counts).zip(&coalition) {
@@ -95,9 +125,12 @@ impl Shapley {
             let kept = kept(sequence);
             let next = groups.len() as u32;
             let g = *group_ids.entry((id, kept.clone())).or_insert_with(|| {
+                let (begin, first) = (seen.len(), all_kept.len());
+                seen_subsets(&kept, id, &ids, words, &mut seen);
+                all_kept.extend_from_slice(&kept);
                 groups.push(Group {
-                    subsets: subsets(&kept, id, &ids),
-                    kept,
+                    kept: first..all_kept.len(),
+                    seen: begin..seen.len(),
                 });
                 next
             });
@@ -117,34 +150,37 @@ impl Shapley {
             coalition,
             group,
             groups,
+            kept: all_kept,
+            seen,
             weights,
         }
     }
 
     /// Each kept channel's share of a path of `group`, given every coalition's rate.
+    ///
+    /// Regrouped by coalition, `phi_c = sum over T ∋ c of w(|T| - 1) v(T) - sum over
+    /// T ∌ c of w(|T|) v(T)` (`w(s) = s! (n - s - 1)! / n!`), a sum over the subsets
+    /// with a value only: far fewer than `2^n`.
     fn split(&self, group: &Group, rate: &[f64], phi: &mut Vec<f64>) {
         let n = group.kept.len();
-        let v = |mask: usize| match group.subsets[mask] {
-            UNSEEN => 0.0,
-            id => rate[id as usize],
-        };
+        let weights = &self.weights[n];
         phi.clear();
         phi.resize(n, 0.0);
-        let weights = &self.weights[n];
-        for mask in 0..1usize << n {
-            let without = v(mask);
-            let w = weights
-                .get(mask.count_ones() as usize)
-                .copied()
-                .unwrap_or(0.0);
-            for (c, share) in phi.iter_mut().enumerate() {
-                if mask & 1 << c == 0 {
-                    *share += w * (v(mask | 1 << c) - without);
-                }
+        let mut all_without = 0.0;
+        for &(mask, id) in &self.seen[group.seen.clone()] {
+            let v = rate[id as usize];
+            let size = mask.count_ones() as usize;
+            let with = weights[size - 1] * v;
+            let without = weights.get(size).map_or(0.0, |w| w * v);
+            all_without += without;
+            let mut bits = mask;
+            while bits != 0 {
+                phi[bits.trailing_zeros() as usize] += with + without;
+                bits &= bits - 1;
             }
         }
         for share in phi.iter_mut() {
-            *share = share.max(0.0);
+            *share = (*share - all_without).max(0.0);
         }
         let sum: f64 = phi.iter().sum();
         for share in phi.iter_mut() {
@@ -178,19 +214,39 @@ fn kept(sequence: &[u32]) -> Vec<u32> {
     kept
 }
 
-/// The coalition of every subset of `kept`, the full one being `whole`.
-fn subsets(kept: &[u32], whole: u32, ids: &HashMap<Vec<u32>, u32>) -> Vec<u32> {
-    let n = kept.len();
-    let mut members = Vec::with_capacity(n);
-    let mut subsets: Vec<u32> = (0..1usize << n)
-        .map(|mask| {
-            members.clear();
-            members.extend((0..n).filter(|i| mask & 1 << i != 0).map(|i| kept[i]));
-            ids.get(members.as_slice()).copied().unwrap_or(UNSEEN)
-        })
-        .collect();
-    subsets[(1 << n) - 1] = whole;
-    subsets
+/// A set of channels as a bitset of `words` words, in `out`.
+fn bitset(channels: &[u32], words: usize, out: &mut Vec<u64>) {
+    out.clear();
+    out.resize(words, 0);
+    for &c in channels {
+        out[c as usize / 64] |= 1 << (c % 64);
+    }
+}
+
+/// Appends to `seen` the subsets of `kept` that are seen coalitions, the full one
+/// being `whole`.
+fn seen_subsets(
+    kept: &[u32],
+    whole: u32,
+    ids: &Coalitions,
+    words: usize,
+    seen: &mut Vec<(u32, u32)>,
+) {
+    let full = (1u32 << kept.len()) - 1;
+    let mut key = vec![0u64; words];
+    for mask in 1..full {
+        key.fill(0);
+        let mut bits = mask;
+        while bits != 0 {
+            let c = kept[bits.trailing_zeros() as usize];
+            key[c as usize / 64] |= 1 << (c % 64);
+            bits &= bits - 1;
+        }
+        if let Some(&id) = ids.get(key.as_slice()) {
+            seen.push((mask, id));
+        }
+    }
+    seen.push((full, whole));
 }
 
 impl Fit for Shapley {
@@ -219,7 +275,7 @@ impl Fit for Shapley {
                 continue;
             }
             self.split(group, &rate, &mut phi);
-            for (&c, &share) in group.kept.iter().zip(&phi) {
+            for (&c, &share) in self.kept[group.kept.clone()].iter().zip(&phi) {
                 credit[c as usize].conversions += sum.conversions as f64 * share;
                 credit[c as usize].value += sum.value * share;
             }

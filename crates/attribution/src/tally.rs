@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::hash::FastHash;
 use crate::path::{Alphabet, Path};
 
 /// How often one distinct sequence was seen, by outcome.
@@ -25,7 +26,7 @@ pub(crate) struct Tally {
 impl Tally {
     /// Paths without channels are left out: no channel can be credited for them.
     pub(crate) fn of<C: Ord>(paths: &[Path<C>], alphabet: &Alphabet<'_, C>) -> Tally {
-        let mut at: HashMap<Vec<u32>, usize> = HashMap::new();
+        let mut at: HashMap<Vec<u32>, usize, FastHash> = HashMap::default();
         let mut sequences: Vec<Vec<u32>> = Vec::new();
         let mut counts: Vec<Count> = Vec::new();
         let mut sequence = Vec::new();
