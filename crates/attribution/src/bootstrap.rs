@@ -25,7 +25,7 @@ impl Default for Bootstrap {
     fn default() -> Self {
         Bootstrap {
             resamples: 200,
-            seed: 0x5eed_0f_5a4a,
+            seed: 0x5eed_5eed,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::hash::Hash;
 
 use serde::Serialize;
 
@@ -88,7 +89,7 @@ impl ShareInterval {
 
 /// Credit per channel under `model`, with the 95% interval of each channel's share
 /// from `cfg.bootstrap`.
-pub fn estimate<C: Ord + Clone>(
+pub fn estimate<C: Ord + Clone + Hash>(
     paths: &[Path<C>],
     model: DataDriven,
     cfg: &DataDrivenConfig,
@@ -100,7 +101,7 @@ pub fn estimate<C: Ord + Clone>(
 
 /// [`estimate`] for several models at once, in the order given: the paths are
 /// tallied once and every model is fitted on the same resamples.
-pub fn estimate_all<C: Ord + Clone>(
+pub fn estimate_all<C: Ord + Clone + Hash>(
     paths: &[Path<C>],
     models: &[DataDriven],
     cfg: &DataDrivenConfig,

@@ -21,6 +21,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::hash::Hash;
 use std::str::FromStr;
 
 use crate::chain::{Absorbed, Chain};
@@ -107,7 +108,7 @@ impl FromStr for MarkovValue {
 
 /// Conversions credited to each channel by the Markov removal effect of `order`.
 /// Paths without channels are skipped; with no conversion every channel gets 0.
-pub fn markov<C: Ord + Clone>(paths: &[Path<C>], order: MarkovOrder) -> BTreeMap<C, f64> {
+pub fn markov<C: Ord + Clone + Hash>(paths: &[Path<C>], order: MarkovOrder) -> BTreeMap<C, f64> {
     markov_credit(paths, order, MarkovValue::RemovalEffect)
         .into_iter()
         .map(|(c, credit)| (c, credit.conversions))
@@ -115,7 +116,7 @@ pub fn markov<C: Ord + Clone>(paths: &[Path<C>], order: MarkovOrder) -> BTreeMap
 }
 
 /// Conversions and value credited to each channel by the Markov removal effect.
-pub fn markov_credit<C: Ord + Clone>(
+pub fn markov_credit<C: Ord + Clone + Hash>(
     paths: &[Path<C>],
     order: MarkovOrder,
     value: MarkovValue,

@@ -24,6 +24,7 @@
 //! Value is split in the same proportions as each path's conversion.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 
 use crate::data_driven::Fit;
 use crate::hash::FastHash;
@@ -35,7 +36,7 @@ use crate::tally::{Count, Tally};
 pub const MAX_EXACT: usize = 15;
 
 /// Conversions credited to each channel by Shapley values on conversion probabilities.
-pub fn shapley<C: Ord + Clone>(paths: &[Path<C>]) -> BTreeMap<C, f64> {
+pub fn shapley<C: Ord + Clone + Hash>(paths: &[Path<C>]) -> BTreeMap<C, f64> {
     shapley_credit(paths)
         .into_iter()
         .map(|(c, credit)| (c, credit.conversions))
@@ -44,7 +45,7 @@ pub fn shapley<C: Ord + Clone>(paths: &[Path<C>]) -> BTreeMap<C, f64> {
 
 /// Conversions and value credited to each channel by Shapley values on conversion
 /// probabilities.
-pub fn shapley_credit<C: Ord + Clone>(paths: &[Path<C>]) -> BTreeMap<C, ChannelCredit> {
+pub fn shapley_credit<C: Ord + Clone + Hash>(paths: &[Path<C>]) -> BTreeMap<C, ChannelCredit> {
     let alphabet = Alphabet::of(paths);
     let tally = Tally::of(paths, &alphabet);
     let model = Shapley::new(&tally);

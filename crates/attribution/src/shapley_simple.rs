@@ -9,6 +9,7 @@
 //! it is cheap, exact for any number of channels, and what other tools call Shapley.
 
 use std::collections::BTreeMap;
+use std::hash::Hash;
 
 use crate::data_driven::Fit;
 use crate::path::{Alphabet, ChannelCredit, Path};
@@ -16,7 +17,7 @@ use crate::tally::{Count, Tally};
 
 /// Conversions credited to each channel by the simple Shapley model. Channels seen
 /// only on non-converting paths get 0.
-pub fn shapley_simple<C: Ord + Clone>(paths: &[Path<C>]) -> BTreeMap<C, f64> {
+pub fn shapley_simple<C: Ord + Clone + Hash>(paths: &[Path<C>]) -> BTreeMap<C, f64> {
     shapley_simple_credit(paths)
         .into_iter()
         .map(|(c, credit)| (c, credit.conversions))
@@ -24,7 +25,9 @@ pub fn shapley_simple<C: Ord + Clone>(paths: &[Path<C>]) -> BTreeMap<C, f64> {
 }
 
 /// Conversions and value credited to each channel by the simple Shapley model.
-pub fn shapley_simple_credit<C: Ord + Clone>(paths: &[Path<C>]) -> BTreeMap<C, ChannelCredit> {
+pub fn shapley_simple_credit<C: Ord + Clone + Hash>(
+    paths: &[Path<C>],
+) -> BTreeMap<C, ChannelCredit> {
     let alphabet = Alphabet::of(paths);
     let tally = Tally::of(paths, &alphabet);
     let model = ShapleySimple::new(&tally);

@@ -2,6 +2,7 @@
 //! on, and what the bootstrap reweights.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use crate::hash::FastHash;
 use crate::path::{Alphabet, Path};
@@ -25,23 +26,18 @@ pub(crate) struct Tally {
 
 impl Tally {
     /// Paths without channels are left out: no channel can be credited for them.
-    pub(crate) fn of<C: Ord>(paths: &[Path<C>], alphabet: &Alphabet<'_, C>) -> Tally {
-        let mut at: HashMap<Vec<u32>, usize, FastHash> = HashMap::default();
-        let mut sequences: Vec<Vec<u32>> = Vec::new();
+    pub(crate) fn of<C: Ord + Hash>(paths: &[Path<C>], alphabet: &Alphabet<'_, C>) -> Tally {
+        // Keyed by the paths' own channel slices: only distinct sequences are
+        // translated to indices.
+        let mut at: HashMap<&[C], usize, FastHash> = HashMap::default();
+        let mut distinct: Vec<&[C]> = Vec::new();
         let mut counts: Vec<Count> = Vec::new();
-        let mut sequence = Vec::new();
         for path in paths.iter().filter(|p| !p.channels.is_empty()) {
-            sequence.clear();
-            sequence.extend(path.channels.iter().map(|c| alphabet.index(c) as u32));
-            let i = match at.get(&sequence) {
-                Some(&i) => i,
-                None => {
-                    at.insert(sequence.clone(), sequences.len());
-                    sequences.push(sequence.clone());
-                    counts.push(Count::default());
-                    sequences.len() - 1
-                }
-            };
+            let i = *at.entry(&path.channels).or_insert_with(|| {
+                distinct.push(&path.channels);
+                counts.push(Count::default());
+                distinct.len() - 1
+            });
             let count = &mut counts[i];
             if path.converted {
                 count.conversions += 1;
@@ -50,15 +46,20 @@ impl Tally {
                 count.nulls += 1;
             }
         }
-        let mut order: Vec<usize> = (0..sequences.len()).collect();
-        order.sort_unstable_by(|&a, &b| sequences[a].cmp(&sequences[b]));
+        let mut sequences: Vec<(Vec<u32>, Count)> = distinct
+            .iter()
+            .zip(counts)
+            .map(|(channels, count)| {
+                let indices = channels.iter().map(|c| alphabet.index(c) as u32);
+                (indices.collect(), count)
+            })
+            .collect();
+        sequences.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let (sequences, counts) = sequences.into_iter().unzip();
         Tally {
             channels: alphabet.len(),
-            sequences: order
-                .iter()
-                .map(|&i| std::mem::take(&mut sequences[i]))
-                .collect(),
-            counts: order.iter().map(|&i| counts[i]).collect(),
+            sequences,
+            counts,
         }
     }
 

@@ -95,11 +95,13 @@ fn shapley_simple_splits_a_path_evenly_over_its_distinct_channels() {
     assert!(close(credit[&B].value, 45.0, 1e-12));
 }
 
-fn markov<C: Ord + Clone>(paths: &[Path<C>]) -> BTreeMap<C, f64> {
+fn markov<C: Ord + Clone + std::hash::Hash>(paths: &[Path<C>]) -> BTreeMap<C, f64> {
     sma_attribution::markov(paths, MarkovOrder::FIRST)
 }
 
-fn markov_credit<C: Ord + Clone>(paths: &[Path<C>]) -> BTreeMap<C, sma_attribution::ChannelCredit> {
+fn markov_credit<C: Ord + Clone + std::hash::Hash>(
+    paths: &[Path<C>],
+) -> BTreeMap<C, sma_attribution::ChannelCredit> {
     sma_attribution::markov_credit(paths, MarkovOrder::FIRST, MarkovValue::RemovalEffect)
 }
 
