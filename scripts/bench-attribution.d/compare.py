@@ -93,6 +93,8 @@ def main():
     print()
     print("order  ChannelAttribution markov_model  sma markov_credit  ratio")
     for order, theirs, ours in summary:
+        # The ratio of the times as printed, so that it can be checked from them.
+        theirs, ours = round(theirs, 3), round(ours, 3)
         print(f"{order:>5}  {theirs:>29.3f} s  {ours:>14.3f} s  {theirs / ours:>5.1f}x")
 
     if not quick and 1 in orders:
