@@ -213,8 +213,9 @@ fn report_prints_table_json_and_csv() {
         &env,
         "",
     ));
+    // One converting path, no channel alone: every resample splits it equally.
     assert!(
-        table.contains("95% interval") && table.contains("low data"),
+        table.contains("95% interval") && table.contains("50.0-50.0%"),
         "{table}"
     );
     let wrong = sma(
