@@ -225,11 +225,47 @@ async fn reports_credit_channels_under_any_model() {
         "the conversion is outside the period"
     );
 
-    for model in ["markov", "shapley"] {
+    for model in [
+        "markov",
+        "markov&order=2",
+        "markov&order=4&markov_value=conversion_share",
+        "shapley",
+        "shapley_simple",
+    ] {
         let report = api.get(&format!("/api/report?model={model}")).await;
         assert_eq!(report.status, 200, "{}", report.body);
         let total = report.body["total"]["conversions"].as_f64().unwrap();
         assert!((total - 1.0).abs() < 1e-9, "{model}: {}", report.body);
+        // One journey: every resample is the journey or nothing, so the intervals
+        // are as wide as the data is thin.
+        for row in report.body["channels"].as_array().unwrap() {
+            let (low, high) = (
+                row["interval"]["low"].as_f64(),
+                row["interval"]["high"].as_f64(),
+            );
+            assert!(low.unwrap() <= high.unwrap(), "{model}: {row}");
+            assert!(row["low_data"].is_boolean(), "{model}: {row}");
+        }
+    }
+    let markov = api.get("/api/report?model=markov&order=3").await.body;
+    assert_eq!(
+        (markov["order"].as_u64(), markov["markov_value"].as_str()),
+        (Some(3), Some("removal_effect"))
+    );
+    let rule = api.get("/api/report?model=linear").await.body;
+    let row = &rule["channels"][0];
+    assert!(
+        row["share"].is_number() && row.get("interval").is_none() && row.get("low_data").is_none(),
+        "{rule}"
+    );
+    assert!(rule.get("order").is_none(), "{rule}");
+    for bad in [
+        "model=linear&order=2",
+        "model=markov&order=5",
+        "model=markov&markov_value=x",
+    ] {
+        let answer = api.get(&format!("/api/report?{bad}")).await;
+        assert_eq!(answer.status, 400, "{bad}: {}", answer.body);
     }
     let bad = api.get("/api/report?model=magic").await;
     assert_eq!(bad.status, 400);

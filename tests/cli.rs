@@ -143,7 +143,7 @@ fn report_prints_table_json_and_csv() {
     assert_eq!(report["model"], "first");
     assert_eq!(
         report["channels"],
-        json!([{"channel": "Email", "conversions": 1.0, "value": 50.0}])
+        json!([{"channel": "Email", "conversions": 1.0, "value": 50.0, "share": 1.0}])
     );
 
     let csv_out = stdout(&sma(
@@ -157,9 +157,9 @@ fn report_prints_table_json_and_csv() {
     assert_eq!(
         lines,
         [
-            "Email,0.5,25",
-            "Organic Search,0.5,25",
-            "channel,conversions,value"
+            "Email,0.5,25,0.5,,,",
+            "Organic Search,0.5,25,0.5,,,",
+            "channel,conversions,value,share,share_low,share_high,low_data"
         ]
     );
 
@@ -186,6 +186,45 @@ fn report_prints_table_json_and_csv() {
         organic.contains("1.00") && organic.contains("50.00") && organic.contains("100.0%"),
         "{organic}"
     );
+
+    // Data-driven rows carry the interval of their share and the low-data flag.
+    let markov = stdout(&sma(
+        dir.path(),
+        &[
+            "report", "--model", "markov", "--order", "2", "--format", "json",
+        ],
+        &env,
+        "",
+    ));
+    let markov: Value = serde_json::from_str(&markov).unwrap();
+    assert_eq!(
+        (markov["order"].as_u64(), markov["model"].as_str()),
+        (Some(2), Some("markov"))
+    );
+    for row in markov["channels"].as_array().unwrap() {
+        assert!(
+            row["interval"]["low"].is_number() && row["low_data"].is_boolean(),
+            "{row}"
+        );
+    }
+    let table = stdout(&sma(
+        dir.path(),
+        &["report", "--model", "shapley"],
+        &env,
+        "",
+    ));
+    // One converting path, no channel alone: every resample splits it equally.
+    assert!(
+        table.contains("95% interval") && table.contains("50.0-50.0%"),
+        "{table}"
+    );
+    let wrong = sma(
+        dir.path(),
+        &["report", "--model", "first", "--order", "2"],
+        &env,
+        "",
+    );
+    assert!(!wrong.status.success());
 
     let bad = sma(dir.path(), &["report", "--model", "nope"], &env, "");
     assert!(!bad.status.success());

@@ -18,9 +18,17 @@ enum Format {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// first, last, last_non_direct, linear, time_decay, position, j_shaped,
-    /// inverse_j, participation, w_shaped, markov or shapley.
+    /// inverse_j, participation, w_shaped, markov, shapley or shapley_simple.
     #[arg(long, default_value = "last_non_direct")]
     model: String,
+    /// markov only: how many of the latest channels a state remembers, 1 to 4
+    /// (default 1).
+    #[arg(long)]
+    order: Option<String>,
+    /// markov only: removal_effect (default; the removal effect on expected value) or
+    /// conversion_share (each channel's share of conversions times the total value).
+    #[arg(long)]
+    markov_value: Option<String>,
     /// Conversions on or after this day (YYYY-MM-DD, UTC).
     #[arg(long)]
     from: Option<String>,
@@ -33,6 +41,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let request = ReportRequest::parse(&args.model, args.from.as_deref(), args.to.as_deref())
+        .and_then(|r| r.with_markov_options(args.order.as_deref(), args.markov_value.as_deref()))
         .map_err(anyhow::Error::msg)?;
     let runtime = context::runtime()?;
     let report = context::on_configured_store(context::settings()?, &runtime, Report(request))?;
@@ -59,10 +68,23 @@ impl OnStore for Report {
     }
 }
 
+/// Data-driven rows carry a 95% interval of their share and a `low_data` flag;
+/// rule-based rows leave those columns empty.
 fn csv(out: &mut impl Write, report: &ReportView) -> std::io::Result<()> {
-    writeln!(out, "channel,conversions,value")?;
+    writeln!(
+        out,
+        "channel,conversions,value,share,share_low,share_high,low_data"
+    )?;
     for row in &report.channels {
-        writeln!(out, "{},{},{}", row.channel, row.conversions, row.value)?;
+        let (low, high) = row.interval.map_or((String::new(), String::new()), |i| {
+            (i.low.to_string(), i.high.to_string())
+        });
+        let low_data = row.low_data.map_or(String::new(), |l| l.to_string());
+        writeln!(
+            out,
+            "{},{},{},{},{low},{high},{low_data}",
+            row.channel, row.conversions, row.value, row.share
+        )?;
     }
     Ok(())
 }
@@ -76,31 +98,38 @@ fn table(out: &mut impl Write, report: &ReportView) -> std::io::Result<()> {
             to.as_deref().unwrap_or("now")
         ),
     };
-    writeln!(out, "model {}, {period}", report.model)?;
+    let model = match (report.order, report.markov_value) {
+        (Some(order), Some(value)) => format!("{} (order {order}, value {value})", report.model),
+        _ => report.model.to_owned(),
+    };
+    writeln!(out, "model {model}, {period}")?;
     writeln!(
         out,
-        "{:<26} {:>12} {:>14} {:>7}",
-        "channel", "conversions", "value", "share"
+        "{:<26} {:>12} {:>14} {:>7} {:>15}",
+        "channel", "conversions", "value", "share", "95% interval"
     )?;
-    let total = report.total.conversions;
     for row in &report.channels {
-        let share = if total > 0.0 {
-            100.0 * row.conversions / total
+        let interval = row.interval.map_or(String::new(), |i| {
+            format!("{:.1}-{:.1}%", 100.0 * i.low, 100.0 * i.high)
+        });
+        let flag = if row.low_data == Some(true) {
+            " low data"
         } else {
-            0.0
+            ""
         };
         writeln!(
             out,
-            "{:<26} {:>12.2} {:>14.2} {:>6.1}%",
+            "{:<26} {:>12.2} {:>14.2} {:>6.1}% {:>15}{flag}",
             row.channel.as_str(),
             row.conversions,
             row.value,
-            share
+            100.0 * row.share,
+            interval
         )?;
     }
     writeln!(
         out,
         "{:<26} {:>12.2} {:>14.2}",
-        "total", total, report.total.value
+        "total", report.total.conversions, report.total.value
     )
 }

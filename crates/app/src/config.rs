@@ -50,6 +50,8 @@ pub struct Settings {
     /// `sma serve`: connections open at once.
     pub max_connections: usize,
     pub events_ttl_days: u32,
+    /// Resamples behind the intervals of data-driven reports (0: no interval).
+    pub bootstrap_resamples: u32,
 }
 
 /// A setting that is present but unusable.
@@ -112,6 +114,7 @@ impl Settings {
             idle_timeout_seconds: env.positive("IDLE_TIMEOUT_SECONDS", 60)?,
             max_connections: env.positive("MAX_CONNECTIONS", 512)?,
             events_ttl_days: env.number("EVENTS_TTL_DAYS", 0)?,
+            bootstrap_resamples: env.number("BOOTSTRAP_RESAMPLES", 200)?,
         }
         .checked()
     }

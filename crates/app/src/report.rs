@@ -7,7 +7,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use sma_attribution::{
-    ChannelCredit, ChannelRow, Path, ReportModel, markov_credit, shapley_credit,
+    Bootstrap, ChannelCredit, ChannelRow, DataDrivenConfig, Estimate, MarkovOrder, MarkovValue,
+    Path, ReportModel, estimate, rows,
 };
 use sma_sources::Channel;
 use sma_store::{Store, StoreError};
@@ -22,6 +23,10 @@ pub struct ReportRequest {
     pub from: Option<DateTime<Utc>>,
     /// Conversions before this time (unbounded when `None`).
     pub to: Option<DateTime<Utc>>,
+    /// Order of `markov` (1 unless asked).
+    pub order: MarkovOrder,
+    /// What `markov`'s value is.
+    pub markov_value: MarkovValue,
 }
 
 impl ReportRequest {
@@ -45,7 +50,38 @@ impl ReportRequest {
                 iso(t)
             ));
         }
-        Ok(ReportRequest { model, from, to })
+        Ok(ReportRequest {
+            model,
+            from,
+            to,
+            order: MarkovOrder::default(),
+            markov_value: MarkovValue::default(),
+        })
+    }
+
+    /// Adds `markov`'s options (`order`, 1 to 4; `markov_value`, `removal_effect` or
+    /// `conversion_share`); either given for another model is an error.
+    pub fn with_markov_options(
+        mut self,
+        order: Option<&str>,
+        markov_value: Option<&str>,
+    ) -> Result<ReportRequest, String> {
+        let markov = self.model == ReportModel::DataDriven(sma_attribution::DataDriven::Markov);
+        for (name, given) in [("order", order), ("markov_value", markov_value)] {
+            if given.is_some() && !markov {
+                return Err(format!(
+                    "`{name}` applies to the markov model only, not to {}",
+                    self.model
+                ));
+            }
+        }
+        if let Some(order) = order {
+            self.order = order.parse()?;
+        }
+        if let Some(value) = markov_value {
+            self.markov_value = value.parse()?;
+        }
+        Ok(self)
     }
 }
 
@@ -92,6 +128,11 @@ impl ReportRequest {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportView {
     pub model: &'static str,
+    /// `markov`'s order and value reading; absent for other models.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub markov_value: Option<&'static str>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub channels: Vec<ChannelRow>,
@@ -111,7 +152,7 @@ impl<S: Store> App<S> {
     pub async fn report(&self, request: &ReportRequest) -> Result<Vec<ChannelRow>, StoreError> {
         self.read_after_writes().await?;
         let (from, to) = request.days();
-        let credits = match request.model {
+        let rows = match request.model {
             ReportModel::Rule(model) => {
                 let mut per_channel: BTreeMap<Channel, ChannelCredit> = BTreeMap::new();
                 for total in self.store.credit_totals(model.as_str(), from, to).await? {
@@ -119,32 +160,34 @@ impl<S: Store> App<S> {
                     sum.conversions += total.conversions;
                     sum.value += total.value;
                 }
-                per_channel
+                rows(per_channel.into_iter().map(|(channel, credit)| {
+                    let interval = None;
+                    (channel, Estimate { credit, interval })
+                }))
             }
-            data_driven => {
+            ReportModel::DataDriven(model) => {
                 let totals = self.store.path_totals(from, to).await?;
+                let cfg = DataDrivenConfig {
+                    order: request.order,
+                    markov_value: request.markov_value,
+                    bootstrap: Bootstrap {
+                        resamples: self.settings.bootstrap_resamples,
+                        ..Bootstrap::default()
+                    },
+                };
                 // Expanding the paths and fitting the model take CPU time in
                 // proportion to the journeys: on a blocking thread, the async
                 // workers keep answering (`/health`, intake) meanwhile.
                 tokio::task::spawn_blocking(move || {
-                    let paths = paths(totals)?;
-                    Ok::<_, StoreError>(match data_driven {
-                        ReportModel::Markov => markov_credit(&paths),
-                        _ => shapley_credit(&paths),
-                    })
+                    Ok::<_, StoreError>(rows(estimate(&paths(totals)?, model, &cfg)))
                 })
                 .await
                 .map_err(|e| StoreError::Backend(format!("report computation failed: {e}")))??
             }
         };
-        Ok(credits
+        Ok(rows
             .into_iter()
-            .filter(|(_, c)| c.conversions.abs() > ZERO || c.value.abs() > ZERO)
-            .map(|(channel, c)| ChannelRow {
-                channel,
-                conversions: c.conversions,
-                value: c.value,
-            })
+            .filter(|r| r.conversions.abs() > ZERO || r.value.abs() > ZERO)
             .collect())
     }
 
@@ -158,8 +201,11 @@ impl<S: Store> App<S> {
             conversions: shown(channels.iter().map(|c| c.conversions).sum()),
             value: shown(channels.iter().map(|c| c.value).sum()),
         };
+        let markov = request.model == ReportModel::DataDriven(sma_attribution::DataDriven::Markov);
         Ok(ReportView {
             model: request.model.as_str(),
+            order: markov.then_some(request.order.get()),
+            markov_value: markov.then_some(request.markov_value.as_str()),
             from: request.from.map(iso),
             to: request.to.map(iso),
             channels,

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sma_attribution::{
-    Model, ModelConfig, ReportModel, TouchRules, attribute, markov, report, shapley, synth, touches,
+    Bootstrap, DataDriven, DataDrivenConfig, MarkovOrder, Model, ModelConfig, ReportModel,
+    TouchRules, attribute, markov, report, shapley, synth, touches,
 };
 
 fn one_user(c: &mut Criterion) {
@@ -38,12 +39,21 @@ fn reports(c: &mut Criterion) {
         ReportModel::Rule(Model::Last),
         ReportModel::Rule(Model::TimeDecay),
         ReportModel::Rule(Model::WShaped),
-        ReportModel::Markov,
-        ReportModel::Shapley,
+        ReportModel::DataDriven(DataDriven::Markov),
+        ReportModel::DataDriven(DataDriven::Shapley),
+        ReportModel::DataDriven(DataDriven::ShapleySimple),
     ];
+    // Point estimates only: the bootstrap's cost is measured on its own below.
+    let data_driven = DataDrivenConfig {
+        bootstrap: Bootstrap {
+            resamples: 0,
+            ..Bootstrap::default()
+        },
+        ..DataDrivenConfig::default()
+    };
     for model in models {
         group.bench_function(model.as_str(), |b| {
-            b.iter(|| report(black_box(&journeys), model, None, None, &cfg))
+            b.iter(|| report(black_box(&journeys), model, None, None, &cfg, &data_driven))
         });
     }
     group.finish();
@@ -55,10 +65,11 @@ fn data_driven(c: &mut Criterion) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(10));
-    group.bench_function("markov", |b| b.iter(|| markov(black_box(&paths))));
+    let first = MarkovOrder::FIRST;
+    group.bench_function("markov", |b| b.iter(|| markov(black_box(&paths), first)));
     group.bench_function("shapley", |b| b.iter(|| shapley(black_box(&paths))));
     group.bench_function("markov+shapley", |b| {
-        b.iter(|| (markov(black_box(&paths)), shapley(black_box(&paths))))
+        b.iter(|| (markov(black_box(&paths), first), shapley(black_box(&paths))))
     });
     group.finish();
 }

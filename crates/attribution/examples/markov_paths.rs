@@ -1,20 +1,25 @@
 //! Writes the benchmark paths (1,000,000 paths over 30 channels by default, fixed seed)
 //! in the input format of the `ChannelAttribution` Python package, with our Markov
-//! result and timing beside them, for `scripts/bench-attribution` to compare.
+//! results of orders 1 to 4 and timings beside them, for `scripts/bench-attribution`
+//! to compare.
 //!
 //! Usage: `markov_paths <out-dir> [paths] [channels] [seed]`. Writes
 //! - `paths.csv`: `path;total_conversions;total_conversion_value;total_null`, one row per
 //!   distinct path, channels `c00 > c07 > ...` (ChannelAttribution's own layout);
-//! - `ours.csv`: `channel_name;total_conversions;total_conversion_value`;
+//! - `ours-order-K.csv`: `channel_name;total_conversions;total_conversion_value`;
 //!
-//! and prints `key=value` lines: the counts and our best-of-5 wall times in seconds.
+//! and prints `key=value` lines: the counts and our best-of-N wall times in seconds,
+//! each from the paths in memory to the credits (no parsing, no output).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use sma_attribution::{Path, markov_credit, shapley, synth};
+use sma_attribution::{
+    Bootstrap, DataDriven, DataDrivenConfig, MarkovOrder, MarkovValue, Path, estimate_all, markov,
+    markov_credit, shapley, shapley_simple, synth,
+};
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -30,18 +35,34 @@ fn main() -> std::io::Result<()> {
     let channels = u8::try_from(channels).expect("at most 255 channels");
     let paths = synth::paths(n as usize, channels, seed);
 
-    let markov_seconds = best_of(5, || markov_credit(&paths));
-    let shapley_seconds = best_of(5, || shapley(&paths));
-    let credit = markov_credit(&paths);
-
     std::fs::create_dir_all(&dir)?;
     let rows = aggregate(&paths);
     std::fs::write(dir.join("paths.csv"), paths_csv(&rows))?;
-    let mut ours = String::from("channel_name;total_conversions;total_conversion_value\n");
-    for (channel, c) in &credit {
-        writeln!(ours, "{};{};{}", name(*channel), c.conversions, c.value).unwrap();
+    for order in (1..=MarkovOrder::MAX).filter_map(MarkovOrder::new) {
+        let run = || markov_credit(&paths, order, MarkovValue::RemovalEffect);
+        let seconds = best_of(3, run);
+        let mut ours = String::from("channel_name;total_conversions;total_conversion_value\n");
+        for (channel, c) in &run() {
+            writeln!(ours, "{};{};{}", name(*channel), c.conversions, c.value).unwrap();
+        }
+        std::fs::write(dir.join(format!("ours-order-{order}.csv")), ours)?;
+        println!("ours_markov_order_{order}_seconds={seconds:.6}");
     }
-    std::fs::write(dir.join("ours.csv"), ours)?;
+    let markov_shapley_seconds =
+        best_of(3, || (markov(&paths, MarkovOrder::FIRST), shapley(&paths)));
+    let shapley_seconds = best_of(3, || shapley(&paths));
+    let shapley_simple_seconds = best_of(3, || shapley_simple(&paths));
+    let cfg = DataDrivenConfig {
+        bootstrap: Bootstrap {
+            resamples: 200,
+            ..Bootstrap::default()
+        },
+        ..DataDrivenConfig::default()
+    };
+    // Both models on one tally of the paths and the same resamples, as `estimate_all`
+    // fits them.
+    let both = [DataDriven::Markov, DataDriven::Shapley];
+    let bootstrap_seconds = best_of(3, || estimate_all(&paths, &both, &cfg));
 
     println!("paths={n}");
     println!("distinct_paths={}", rows.len());
@@ -50,8 +71,13 @@ fn main() -> std::io::Result<()> {
         "conversions={}",
         paths.iter().filter(|p| p.converted).count()
     );
-    println!("ours_markov_seconds={markov_seconds:.6}");
     println!("ours_shapley_seconds={shapley_seconds:.6}");
+    println!("ours_markov_shapley_seconds={markov_shapley_seconds:.6}");
+    println!("ours_shapley_simple_seconds={shapley_simple_seconds:.6}");
+    println!(
+        "ours_markov_shapley_bootstrap_{}_seconds={bootstrap_seconds:.6}",
+        cfg.bootstrap.resamples
+    );
     Ok(())
 }
 

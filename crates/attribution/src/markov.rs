@@ -1,97 +1,242 @@
-//! First-order Markov removal effect, solved exactly on the absorbing chain.
+//! Markov removal effect of order `k`, solved on the absorbing chain.
 //!
-//! States: start, one per channel, and the absorbing `conversion` and `null`. Every path
-//! `c1 > ... > cn` adds the transitions `start > c1 > ... > cn > conversion|null`; the
-//! counts, aggregated over all paths, give the transition probabilities. The probability
-//! of absorbing in `conversion` from channel `i` solves `x_i = sum_j Q_ij x_j + r_i`, a
-//! linear system with one unknown per channel. Removing channel `c` sends every visit of
-//! `c` to `null` (`x_c = 0`); its removal effect is `1 - P(conv without c) / P(conv)`,
-//! and the effects, normalised, share out the observed conversions.
+//! States: start, one per run of `k` consecutive channels seen on a path (a path
+//! shorter than `k` is one state, its whole sequence), and the absorbing `conversion`
+//! and `null`; the same states as ChannelAttribution's `markov_model(order = k)`. A
+//! path `c1 > ... > cn` moves `start > (c1..ck) > (c2..ck+1) > ... > conversion|null`;
+//! the counts, aggregated over all paths, give the transition probabilities. The
+//! probability of absorbing in `conversion` from each state solves
+//! `x_s = sum_t Q_st x_t + r_s`. Removing channel `c` sends every visit of a state
+//! holding `c` to null; its removal effect is `1 - P(conv without c) / P(conv)`, and
+//! the effects, normalised, share out the observed conversions.
 //!
 //! Value is shared the same way with a reward instead of a probability: a transition
-//! `i > conversion` is worth the mean value of the conversions it carried, so `x_i` is the
-//! expected value absorbed from `i`. Integer transition counts make the result exactly
-//! the same for any order of the paths; consecutive repeats of a channel are self-loops,
-//! which do not change absorption, so paths need no collapsing.
+//! `s > conversion` is worth the mean value of the conversions it carried, so `x_s` is
+//! the expected value absorbed from `s` ([`MarkovValue::RemovalEffect`]); or, on
+//! request, each channel's share of conversions times the total value
+//! ([`MarkovValue::ConversionShare`]). Integer transition counts make the result the
+//! same for any order of the paths. A state followed by itself (a channel repeated
+//! `k` times or more) is a self-loop, which does not change absorption, and is left
+//! out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::hash::Hash;
+use std::str::FromStr;
 
+use crate::chain::{Absorbed, Chain};
+use crate::data_driven::Fit;
+use crate::hash::FastHash;
 use crate::path::{Alphabet, ChannelCredit, Path};
-use crate::solve::solve;
+use crate::tally::{Count, Tally};
 
-/// Conversions credited to each channel by the Markov removal effect. Paths without
-/// channels are skipped; with no conversion every channel gets 0.
-pub fn markov<C: Ord + Clone>(paths: &[Path<C>]) -> BTreeMap<C, f64> {
-    markov_credit(paths)
+/// How many of the latest channels a Markov state remembers: 1 to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MarkovOrder(u8);
+
+impl MarkovOrder {
+    pub const MAX: u8 = 4;
+    pub const FIRST: MarkovOrder = MarkovOrder(1);
+
+    pub fn new(order: u8) -> Option<MarkovOrder> {
+        (1..=Self::MAX)
+            .contains(&order)
+            .then_some(MarkovOrder(order))
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl Default for MarkovOrder {
+    fn default() -> Self {
+        MarkovOrder::FIRST
+    }
+}
+
+impl fmt::Display for MarkovOrder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for MarkovOrder {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim()
+            .parse::<u8>()
+            .ok()
+            .and_then(MarkovOrder::new)
+            .ok_or_else(|| format!("Markov order {s:?} is not one of 1 to {}", Self::MAX))
+    }
+}
+
+/// What the `value` of a Markov report is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum MarkovValue {
+    /// The removal effect on expected value, normalised to the total value: a channel
+    /// that leads to valuable conversions gets more value than its conversion share.
+    #[default]
+    RemovalEffect,
+    /// The channel's share of conversions times the total value.
+    ConversionShare,
+}
+
+impl MarkovValue {
+    pub const ALL: [MarkovValue; 2] = [MarkovValue::RemovalEffect, MarkovValue::ConversionShare];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkovValue::RemovalEffect => "removal_effect",
+            MarkovValue::ConversionShare => "conversion_share",
+        }
+    }
+}
+
+impl FromStr for MarkovValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        MarkovValue::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| format!("Markov value {s:?} is not removal_effect or conversion_share"))
+    }
+}
+
+/// Conversions credited to each channel by the Markov removal effect of `order`.
+/// Paths without channels are skipped; with no conversion every channel gets 0.
+pub fn markov<C: Ord + Clone + Hash>(paths: &[Path<C>], order: MarkovOrder) -> BTreeMap<C, f64> {
+    markov_credit(paths, order, MarkovValue::RemovalEffect)
         .into_iter()
         .map(|(c, credit)| (c, credit.conversions))
         .collect()
 }
 
-/// Conversions and value credited to each channel by the Markov removal effect (the
-/// value by the removal effect on expected value).
-pub fn markov_credit<C: Ord + Clone>(paths: &[Path<C>]) -> BTreeMap<C, ChannelCredit> {
+/// Conversions and value credited to each channel by the Markov removal effect.
+pub fn markov_credit<C: Ord + Clone + Hash>(
+    paths: &[Path<C>],
+    order: MarkovOrder,
+    value: MarkovValue,
+) -> BTreeMap<C, ChannelCredit> {
     let alphabet = Alphabet::of(paths);
-    let chain = Chain::count(paths, &alphabet);
-    let shares = chain.credit();
-    alphabet.label(shares).collect()
+    let tally = Tally::of(paths, &alphabet);
+    let model = Markov::new(&tally, order, value);
+    alphabet.label(model.credit(&tally.counts)).collect()
 }
 
-/// Transition counts of the aggregated paths over `k` channel states.
-struct Chain {
-    k: usize,
-    start: Vec<u64>,
-    /// `k x k`, row-major: from channel, to channel.
-    next: Vec<u64>,
-    conversions: Vec<u64>,
-    /// Summed value of the conversions reached from each channel.
-    value: Vec<f64>,
-    nulls: Vec<u64>,
+/// The states and transitions of a tally's sequences, counted afresh for each set of
+/// counts (the data, or a bootstrap resample).
+pub(crate) struct Markov {
+    value: MarkovValue,
+    channels: usize,
+    /// The channels of each state (a few; repeats possible).
+    state_channels: Vec<Vec<u32>>,
+    edges: Vec<(u32, u32)>,
+    /// Per sequence: its first and last state and its edges (`walks[i]` into `steps`).
+    first: Vec<u32>,
+    last: Vec<u32>,
+    steps: Vec<u32>,
+    walks: Vec<std::ops::Range<usize>>,
 }
 
-/// Expected absorption per unit entering at start, by conversion count and by value.
-#[derive(Clone, Copy)]
-struct Absorbed {
-    conversions: f64,
-    value: f64,
-}
-
-impl Chain {
-    fn count<C: Ord>(paths: &[Path<C>], alphabet: &Alphabet<'_, C>) -> Chain {
-        let k = alphabet.len();
-        let mut chain = Chain {
-            k,
-            start: vec![0; k],
-            next: vec![0; k * k],
-            conversions: vec![0; k],
-            value: vec![0.0; k],
-            nulls: vec![0; k],
-        };
-        for path in paths {
-            let mut previous: Option<usize> = None;
-            for channel in &path.channels {
-                let i = alphabet.index(channel);
-                match previous {
-                    None => chain.start[i] += 1,
-                    Some(p) => chain.next[p * k + i] += 1,
-                }
-                previous = Some(i);
-            }
-            let Some(last) = previous else { continue };
-            if path.converted {
-                chain.conversions[last] += 1;
-                chain.value[last] += path.value;
+impl Markov {
+    pub(crate) fn new(tally: &Tally, order: MarkovOrder, value: MarkovValue) -> Markov {
+        let k = usize::from(order.get());
+        let mut states: HashMap<&[u32], u32, FastHash> = HashMap::default();
+        let mut state_channels: Vec<Vec<u32>> = Vec::new();
+        let mut edge_ids: HashMap<(u32, u32), u32, FastHash> = HashMap::default();
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        let (mut first, mut last, mut steps, mut walks) = (vec![], vec![], vec![], vec![]);
+        for sequence in &tally.sequences {
+            let windows: Vec<&[u32]> = if sequence.len() <= k {
+                vec![sequence.as_slice()]
             } else {
-                chain.nulls[last] += 1;
+                sequence.windows(k).collect()
+            };
+            let begin = steps.len();
+            let mut previous: Option<u32> = None;
+            for window in windows {
+                let next = *states.entry(window).or_insert_with(|| {
+                    state_channels.push(window.to_vec());
+                    state_channels.len() as u32 - 1
+                });
+                match previous {
+                    None => first.push(next),
+                    Some(p) if p != next => {
+                        let id = *edge_ids.entry((p, next)).or_insert_with(|| {
+                            edges.push((p, next));
+                            edges.len() as u32 - 1
+                        });
+                        steps.push(id);
+                    }
+                    Some(_) => {}
+                }
+                previous = Some(next);
             }
+            last.push(previous.expect("tallied sequences have channels"));
+            walks.push(begin..steps.len());
+        }
+        // Edges sorted by origin, for the sparse solver.
+        let mut order: Vec<u32> = (0..edges.len() as u32).collect();
+        order.sort_unstable_by_key(|&e| edges[e as usize]);
+        let mut renumber = vec![0u32; edges.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renumber[old as usize] = new as u32;
+        }
+        for step in &mut steps {
+            *step = renumber[*step as usize];
+        }
+        let edges = order.iter().map(|&e| edges[e as usize]).collect();
+        Markov {
+            value,
+            channels: tally.channels,
+            state_channels,
+            edges,
+            first,
+            last,
+            steps,
+            walks,
+        }
+    }
+
+    fn chain(&self, counts: &[Count]) -> Chain {
+        let n = self.state_channels.len();
+        let mut chain = Chain {
+            states: n,
+            start: vec![0; n],
+            edges: self.edges.clone(),
+            next: vec![0; self.edges.len()],
+            conversions: vec![0; n],
+            value: vec![0.0; n],
+            nulls: vec![0; n],
+        };
+        for (i, count) in counts.iter().enumerate() {
+            let times = count.conversions + count.nulls;
+            if times == 0 {
+                continue;
+            }
+            chain.start[self.first[i] as usize] += times;
+            for &e in &self.steps[self.walks[i].clone()] {
+                chain.next[e as usize] += times;
+            }
+            let last = self.last[i] as usize;
+            chain.conversions[last] += count.conversions;
+            chain.value[last] += count.value;
+            chain.nulls[last] += count.nulls;
         }
         chain
     }
+}
 
-    fn credit(&self) -> Vec<ChannelCredit> {
-        let total_conversions: u64 = self.conversions.iter().sum();
-        let total_value: f64 = self.value.iter().sum();
-        let base = self.absorbed(None);
+impl Fit for Markov {
+    fn credit(&self, counts: &[Count]) -> Vec<ChannelCredit> {
+        let total_conversions = Tally::conversions(counts) as f64;
+        let total_value: f64 = counts.iter().map(|c| c.value).sum();
+        let chain = self.chain(counts);
+        let base = chain.absorbed(&|_| false);
         let effect = |with: f64, without: f64| {
             if with > 0.0 {
                 (1.0 - without / with).max(0.0)
@@ -99,9 +244,9 @@ impl Chain {
                 0.0
             }
         };
-        let effects: Vec<(f64, f64)> = (0..self.k)
+        let effects: Vec<(f64, f64)> = (0..self.channels as u32)
             .map(|c| {
-                let removed = self.absorbed(Some(c));
+                let removed: Absorbed = chain.absorbed(&|s| self.state_channels[s].contains(&c));
                 (
                     effect(base.conversions, removed.conversions),
                     effect(base.value, removed.value),
@@ -110,53 +255,19 @@ impl Chain {
             .collect();
         let sum_conversions: f64 = effects.iter().map(|e| e.0).sum();
         let sum_value: f64 = effects.iter().map(|e| e.1).sum();
-        let share = |e: f64, sum: f64, total: f64| if sum > 0.0 { e / sum * total } else { 0.0 };
+        let share = |e: f64, sum: f64| if sum > 0.0 { e / sum } else { 0.0 };
         effects
             .into_iter()
-            .map(|(c, v)| ChannelCredit {
-                conversions: share(c, sum_conversions, total_conversions as f64),
-                value: share(v, sum_value, total_value),
+            .map(|(c, v)| {
+                let conversion_share = share(c, sum_conversions);
+                ChannelCredit {
+                    conversions: conversion_share * total_conversions,
+                    value: match self.value {
+                        MarkovValue::RemovalEffect => share(v, sum_value) * total_value,
+                        MarkovValue::ConversionShare => conversion_share * total_value,
+                    },
+                }
             })
             .collect()
-    }
-
-    /// Solves `(I - Q) x = r` for both rewards, with channel `removed` absorbing in null.
-    fn absorbed(&self, removed: Option<usize>) -> Absorbed {
-        let k = self.k;
-        let starts: u64 = self.start.iter().sum();
-        if starts == 0 {
-            return Absorbed {
-                conversions: 0.0,
-                value: 0.0,
-            };
-        }
-        let mut a = vec![0.0; k * k];
-        let mut r = vec![0.0; k * 2];
-        for i in 0..k {
-            a[i * k + i] = 1.0;
-            if Some(i) == removed {
-                continue;
-            }
-            let row = &self.next[i * k..(i + 1) * k];
-            let out = (row.iter().sum::<u64>() + self.conversions[i] + self.nulls[i]) as f64;
-            for (j, &n) in row.iter().enumerate() {
-                a[i * k + j] -= n as f64 / out;
-            }
-            r[i * 2] = self.conversions[i] as f64 / out;
-            r[i * 2 + 1] = self.value[i] / out;
-        }
-        // Every channel state lies on an observed path that ends absorbed, so absorption
-        // is reachable from each and `I - Q` is non-singular.
-        let x = solve(a, r, k, 2);
-        let mut absorbed = Absorbed {
-            conversions: 0.0,
-            value: 0.0,
-        };
-        for (i, &s) in self.start.iter().enumerate() {
-            let p = s as f64 / starts as f64;
-            absorbed.conversions += p * x[i * 2];
-            absorbed.value += p * x[i * 2 + 1];
-        }
-        absorbed
     }
 }

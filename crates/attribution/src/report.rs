@@ -9,41 +9,40 @@ use sma_sources::Channel;
 
 use crate::attribute::lookback_window;
 use crate::credit::credit;
+use crate::data_driven::{DataDriven, DataDrivenConfig, Estimate, ShareInterval, estimate};
 use crate::journey::{Journey, Period};
-use crate::markov::markov_credit;
 use crate::model::{Model, ModelConfig, UnknownModel};
 use crate::path::{ChannelCredit, Path};
-use crate::shapley::shapley_credit;
 
 /// A model a report can use: a rule-based one, or a data-driven one over all paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReportModel {
     Rule(Model),
-    /// [`crate::markov`] removal effect.
-    Markov,
-    /// [`crate::shapley`] values.
-    Shapley,
+    DataDriven(DataDriven),
 }
 
 impl ReportModel {
-    /// Every report model: the rule-based ones, then `markov`, `shapley`.
-    pub const ALL: [ReportModel; 12] = {
-        let mut all = [ReportModel::Markov; 12];
+    /// Every report model: the rule-based ones, then the data-driven ones.
+    pub const ALL: [ReportModel; Model::ALL.len() + DataDriven::ALL.len()] = {
+        let mut all = [ReportModel::DataDriven(DataDriven::Markov); 13];
         let mut i = 0;
         while i < Model::ALL.len() {
             all[i] = ReportModel::Rule(Model::ALL[i]);
             i += 1;
         }
-        all[11] = ReportModel::Shapley;
+        let mut j = 0;
+        while j < DataDriven::ALL.len() {
+            all[i + j] = ReportModel::DataDriven(DataDriven::ALL[j]);
+            j += 1;
+        }
         all
     };
 
-    /// The model's name: a [`Model`] name, `markov` or `shapley`.
+    /// The model's name: a [`Model`] or a [`DataDriven`] name.
     pub fn as_str(self) -> &'static str {
         match self {
             ReportModel::Rule(model) => model.as_str(),
-            ReportModel::Markov => "markov",
-            ReportModel::Shapley => "shapley",
+            ReportModel::DataDriven(model) => model.as_str(),
         }
     }
 }
@@ -71,12 +70,48 @@ impl From<Model> for ReportModel {
     }
 }
 
+impl From<DataDriven> for ReportModel {
+    fn from(model: DataDriven) -> Self {
+        ReportModel::DataDriven(model)
+    }
+}
+
 /// Conversions and value credited to one channel.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ChannelRow {
     pub channel: Channel,
     pub conversions: f64,
     pub value: f64,
+    /// The channel's conversions over all channels' (0 when none).
+    pub share: f64,
+    /// 95% bootstrap interval of `share`: data-driven models only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<ShareInterval>,
+    /// The interval is wider than [`crate::LOW_DATA_WIDTH`]: data-driven models only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low_data: Option<bool>,
+}
+
+/// One row per channel, in channel order, shares of the rows' total conversions.
+pub fn rows(estimates: impl IntoIterator<Item = (Channel, Estimate)>) -> Vec<ChannelRow> {
+    let mut rows: Vec<ChannelRow> = estimates
+        .into_iter()
+        .map(|(channel, e)| ChannelRow {
+            channel,
+            conversions: e.credit.conversions,
+            value: e.credit.value,
+            share: 0.0,
+            interval: e.interval,
+            low_data: e.interval.map(|i| i.low_data()),
+        })
+        .collect();
+    let total: f64 = rows.iter().map(|r| r.conversions).sum();
+    if total > 0.0 {
+        for row in &mut rows {
+            row.share = row.conversions / total;
+        }
+    }
+    rows
 }
 
 /// Conversions and value credited per channel under `model`, for the conversions with a
@@ -85,28 +120,35 @@ pub struct ChannelRow {
 /// A rule-based model sums each conversion's credits (value credit = credit x value).
 /// A data-driven model runs over the journeys' paths ([`Journey::paths`]) in the period,
 /// a non-converting path counting by its last touch; every channel on those paths gets a
-/// row. Conversions without touches are credited to no channel under any model.
+/// row, with an interval. Conversions without touches are credited to no channel under
+/// any model.
 pub fn report<'a>(
     journeys: impl IntoIterator<Item = &'a Journey>,
     model: ReportModel,
     from: Option<i64>,
     to: Option<i64>,
     cfg: &ModelConfig,
+    data_driven: &DataDrivenConfig,
 ) -> Vec<ChannelRow> {
     let period = Period { from, to };
-    let credits = match model {
-        ReportModel::Rule(model) => rule_credits(journeys, model, period, cfg),
-        ReportModel::Markov => markov_credit(&paths(journeys, period, cfg)),
-        ReportModel::Shapley => shapley_credit(&paths(journeys, period, cfg)),
-    };
-    credits
-        .into_iter()
-        .map(|(channel, c)| ChannelRow {
-            channel,
-            conversions: c.conversions,
-            value: c.value,
-        })
-        .collect()
+    match model {
+        ReportModel::Rule(model) => rows(
+            rule_credits(journeys, model, period, cfg)
+                .into_iter()
+                .map(|(channel, credit)| {
+                    (
+                        channel,
+                        Estimate {
+                            credit,
+                            interval: None,
+                        },
+                    )
+                }),
+        ),
+        ReportModel::DataDriven(model) => {
+            rows(estimate(&paths(journeys, period, cfg), model, data_driven))
+        }
+    }
 }
 
 fn paths<'a>(

@@ -9,38 +9,7 @@ use crate::journey::Journey;
 use crate::path::Path;
 use crate::touch::{PageView, Touch};
 
-/// SplitMix64: tiny, fast and good enough for test data; no dependency.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
-    }
-
-    /// Uniform in `[0, 1)`.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Skewed towards low values in `0..n`, so some channels are much more common.
-    fn skewed(&mut self, n: u64) -> u64 {
-        self.below(n).min(self.below(n))
-    }
-}
+pub use crate::rng::Rng;
 
 /// `n` paths over the channels `0..channels`: lengths 1 to 20 (mean about 3), channel
 /// sequences with repeats and favourite successors, about a fifth converting with a

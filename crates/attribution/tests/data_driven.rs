@@ -1,10 +1,11 @@
-//! Markov removal effect and Shapley values: hand-solved cases and independent oracles
-//! (value iteration for the chain, coalition enumeration for Shapley).
+//! First-order Markov removal effect and the simple Shapley model: hand-solved cases
+//! and independent oracles (value iteration for the chain, coalition enumeration for
+//! the path-coverage game).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use sma_attribution::{Path, markov, markov_credit, shapley, shapley_credit};
+use sma_attribution::{MarkovOrder, MarkovValue, Path, shapley_simple, shapley_simple_credit};
 use sma_sources::Channel;
 
 fn path<C: Clone>(channels: &[C], converted: bool, value: f64) -> Path<C> {
@@ -80,18 +81,28 @@ fn markov_on_single_channel_paths_credits_each_channel_its_own_conversions_and_v
 fn without_conversions_every_channel_gets_nothing() {
     let paths = [path(&[A, B], false, 0.0)];
     assert_eq!(markov(&paths), BTreeMap::from([(A, 0.0), (B, 0.0)]));
-    assert_eq!(shapley(&paths), BTreeMap::from([(A, 0.0), (B, 0.0)]));
+    assert_eq!(shapley_simple(&paths), BTreeMap::from([(A, 0.0), (B, 0.0)]));
     assert!(markov::<Channel>(&[]).is_empty());
 }
 
 #[test]
-fn shapley_splits_a_path_evenly_over_its_distinct_channels() {
+fn shapley_simple_splits_a_path_evenly_over_its_distinct_channels() {
     let paths = [path(&[A, B, A], true, 90.0), path(&[A], true, 10.0)];
-    let credit = shapley_credit(&paths);
+    let credit = shapley_simple_credit(&paths);
     assert!(close(credit[&A].conversions, 1.5, 1e-12));
     assert!(close(credit[&B].conversions, 0.5, 1e-12));
     assert!(close(credit[&A].value, 55.0, 1e-12));
     assert!(close(credit[&B].value, 45.0, 1e-12));
+}
+
+fn markov<C: Ord + Clone + std::hash::Hash>(paths: &[Path<C>]) -> BTreeMap<C, f64> {
+    sma_attribution::markov(paths, MarkovOrder::FIRST)
+}
+
+fn markov_credit<C: Ord + Clone + std::hash::Hash>(
+    paths: &[Path<C>],
+) -> BTreeMap<C, sma_attribution::ChannelCredit> {
+    sma_attribution::markov_credit(paths, MarkovOrder::FIRST, MarkovValue::RemovalEffect)
 }
 
 /// Conversion probability of the chain by value iteration, on counts kept by name:
@@ -226,8 +237,8 @@ fn total_conversions(paths: &[Path<u8>]) -> f64 {
 
 proptest! {
     #[test]
-    fn shapley_closed_form_equals_coalition_enumeration(paths in paths_strategy(7)) {
-        assert_close_maps(&shapley(&paths), &shapley_by_enumeration(&paths), 1e-9);
+    fn shapley_simple_closed_form_equals_coalition_enumeration(paths in paths_strategy(7)) {
+        assert_close_maps(&shapley_simple(&paths), &shapley_by_enumeration(&paths), 1e-9);
     }
 
     #[test]
@@ -239,7 +250,7 @@ proptest! {
     fn both_models_share_out_exactly_the_conversions_and_value(paths in paths_strategy(8)) {
         let total = total_conversions(&paths);
         let value: f64 = paths.iter().map(|p| p.value).sum();
-        for credit in [markov_credit(&paths), shapley_credit(&paths)] {
+        for credit in [markov_credit(&paths), shapley_simple_credit(&paths)] {
             let conversions: f64 = credit.values().map(|c| c.conversions).sum();
             let credited_value: f64 = credit.values().map(|c| c.value).sum();
             prop_assert!(credit.values().all(|c| c.conversions >= 0.0 && c.value >= 0.0));
@@ -257,7 +268,7 @@ proptest! {
     ) {
         // Integer transition counts: the very same floating-point result.
         prop_assert_eq!(markov(&paths), markov(&shuffled));
-        prop_assert_eq!(shapley(&paths), shapley(&shuffled));
+        prop_assert_eq!(shapley_simple(&paths), shapley_simple(&shuffled));
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! per-conversion plumbing around them.
 
 use sma_attribution::{
-    Conversion, Credit, Milestones, Model, ModelConfig, ReportModel, Touch, attribute, credit,
-    first_touch, last_non_direct_touch, last_touch, lookback_window, synth,
+    Conversion, Credit, DataDriven, Milestones, Model, ModelConfig, ReportModel, Touch, attribute,
+    credit, first_touch, last_non_direct_touch, last_touch, lookback_window, synth,
 };
 use sma_sources::Channel;
 
@@ -308,8 +308,16 @@ fn model_names_parse_back() {
             Ok(ReportModel::Rule(model))
         );
     }
-    assert_eq!("markov".parse::<ReportModel>(), Ok(ReportModel::Markov));
-    assert_eq!("shapley".parse::<ReportModel>(), Ok(ReportModel::Shapley));
+    for model in DataDriven::ALL {
+        assert_eq!(
+            model.as_str().parse::<ReportModel>(),
+            Ok(ReportModel::DataDriven(model))
+        );
+    }
+    assert_eq!(
+        DataDriven::ALL.map(DataDriven::as_str),
+        ["markov", "shapley", "shapley_simple"]
+    );
     let err = "markov".parse::<Model>().unwrap_err();
     assert!(err.to_string().contains("w_shaped"), "{err}");
     assert!("U".parse::<ReportModel>().is_err());

@@ -2,8 +2,9 @@
 //! models.
 
 use sma_attribution::{
-    ChannelRow, Conversion, Journey, Milestones, Model, ModelConfig, Path, ReportModel, Touch,
-    markov_credit, report, shapley_credit, synth,
+    ChannelRow, Conversion, DataDriven, DataDrivenConfig, Journey, MarkovOrder, MarkovValue,
+    Milestones, Model, ModelConfig, Path, ReportModel, Touch, markov_credit, report,
+    shapley_credit, shapley_simple_credit, synth,
 };
 use sma_sources::Channel;
 
@@ -53,6 +54,9 @@ fn row(channel: Channel, conversions: f64, value: f64) -> ChannelRow {
         channel,
         conversions,
         value,
+        share: 0.0,
+        interval: None,
+        low_data: None,
     }
 }
 
@@ -68,9 +72,23 @@ fn assert_rows(got: &[ChannelRow], want: &[ChannelRow]) {
 #[test]
 fn a_rule_report_sums_credits_and_credit_times_value_per_channel() {
     let cfg = ModelConfig::default();
-    let rows = report(&journeys(), Model::First.into(), None, None, &cfg);
+    let rows = report(
+        &journeys(),
+        Model::First.into(),
+        None,
+        None,
+        &cfg,
+        &DataDrivenConfig::default(),
+    );
     assert_rows(&rows, &[row(Channel::Email, 2.0, 100.0)]);
-    let rows = report(&journeys(), Model::Linear.into(), None, None, &cfg);
+    let rows = report(
+        &journeys(),
+        Model::Linear.into(),
+        None,
+        None,
+        &cfg,
+        &DataDrivenConfig::default(),
+    );
     assert_rows(
         &rows,
         &[
@@ -84,11 +102,35 @@ fn a_rule_report_sums_credits_and_credit_times_value_per_channel() {
 fn a_report_counts_conversions_from_inclusive_to_exclusive() {
     let cfg = ModelConfig::default();
     let last = ReportModel::Rule(Model::Last);
-    let only_first = report(&journeys(), last, Some(3 * DAY), Some(10 * DAY), &cfg);
+    let only_first = report(
+        &journeys(),
+        last,
+        Some(3 * DAY),
+        Some(10 * DAY),
+        &cfg,
+        &DataDrivenConfig::default(),
+    );
     assert_rows(&only_first, &[row(Channel::PaidSearch, 1.0, 100.0)]);
-    let only_second = report(&journeys(), last, Some(3 * DAY + 1), None, &cfg);
+    let only_second = report(
+        &journeys(),
+        last,
+        Some(3 * DAY + 1),
+        None,
+        &cfg,
+        &DataDrivenConfig::default(),
+    );
     assert_rows(&only_second, &[row(Channel::PaidSearch, 1.0, 0.0)]);
-    assert!(report(&journeys(), last, None, Some(3 * DAY), &cfg).is_empty());
+    assert!(
+        report(
+            &journeys(),
+            last,
+            None,
+            Some(3 * DAY),
+            &cfg,
+            &DataDrivenConfig::default()
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -130,15 +172,29 @@ fn data_driven_reports_run_the_models_on_the_journeys_paths() {
     let journeys = synth::journeys(300, 9);
     let paths: Vec<Path> = journeys.iter().flat_map(|j| j.paths(&cfg)).collect();
     for (model, credit) in [
-        (ReportModel::Markov, markov_credit(&paths)),
-        (ReportModel::Shapley, shapley_credit(&paths)),
+        (
+            DataDriven::Markov,
+            markov_credit(&paths, MarkovOrder::FIRST, MarkovValue::RemovalEffect),
+        ),
+        (DataDriven::Shapley, shapley_credit(&paths)),
+        (DataDriven::ShapleySimple, shapley_simple_credit(&paths)),
     ] {
         let want: Vec<ChannelRow> = credit
             .into_iter()
             .map(|(channel, c)| row(channel, c.conversions, c.value))
             .collect();
         assert!(!want.is_empty());
-        assert_rows(&report(&journeys, model, None, None, &cfg), &want);
+        assert_rows(
+            &report(
+                &journeys,
+                model.into(),
+                None,
+                None,
+                &cfg,
+                &DataDrivenConfig::default(),
+            ),
+            &want,
+        );
     }
 }
 
@@ -149,10 +205,11 @@ fn a_data_driven_report_keeps_non_converting_paths_by_their_last_touch() {
     // listed with nothing to credit.
     let rows = report(
         &journeys(),
-        ReportModel::Markov,
+        DataDriven::Markov.into(),
         Some(4 * DAY),
         Some(6 * DAY),
         &cfg,
+        &DataDrivenConfig::default(),
     );
     assert_rows(&rows, &[row(Channel::Email, 0.0, 0.0)]);
 }
@@ -163,10 +220,17 @@ fn every_report_model_credits_each_conversion_once_except_participation() {
     let journeys = synth::journeys(500, 11);
     let converted: f64 = journeys.iter().flat_map(|j| &j.conversions).count() as f64;
     for model in ReportModel::ALL {
-        let total: f64 = report(&journeys, model, None, None, &cfg)
-            .iter()
-            .map(|r| r.conversions)
-            .sum();
+        let total: f64 = report(
+            &journeys,
+            model,
+            None,
+            None,
+            &cfg,
+            &DataDrivenConfig::default(),
+        )
+        .iter()
+        .map(|r| r.conversions)
+        .sum();
         if model == ReportModel::Rule(Model::Participation) {
             assert!(total > converted, "{model}: {total}");
         } else {

@@ -1,4 +1,4 @@
-//! `GET /api/report?model=M&from=&to=`.
+//! `GET /api/report?model=M&from=&to=&order=&markov_value=`.
 
 use axum::Json;
 use axum::extract::State;
@@ -16,6 +16,8 @@ pub struct Params {
     model: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    order: Option<String>,
+    markov_value: Option<String>,
 }
 
 pub async fn report<S: Store>(
@@ -28,6 +30,7 @@ pub async fn report<S: Store>(
         params.from.as_deref(),
         params.to.as_deref(),
     )
+    .and_then(|r| r.with_markov_options(params.order.as_deref(), params.markov_value.as_deref()))
     .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e))?;
     Ok(Json(app.report_view(&request).await?))
 }

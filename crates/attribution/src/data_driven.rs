@@ -1,0 +1,137 @@
+//! The data-driven models by name, and their estimates with bootstrap intervals.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::hash::Hash;
+
+use serde::Serialize;
+
+use crate::bootstrap::{Bootstrap, intervals};
+use crate::markov::{Markov, MarkovOrder, MarkovValue};
+use crate::path::{Alphabet, ChannelCredit, Path};
+use crate::shapley::Shapley;
+use crate::shapley_simple::ShapleySimple;
+use crate::tally::{Count, Tally};
+
+/// A data-driven model prepared on a tally's sequences: credit per channel index for
+/// any counts of those sequences (the data's, or a resample's).
+pub(crate) trait Fit {
+    fn credit(&self, counts: &[Count]) -> Vec<ChannelCredit>;
+}
+
+/// A model fitted on all paths, converting and not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataDriven {
+    /// [`crate::markov`]: removal effect on a Markov chain.
+    Markov,
+    /// [`crate::shapley`]: Shapley values on conversion probabilities.
+    Shapley,
+    /// [`crate::shapley_simple`]: each converting path split equally over its channels.
+    ShapleySimple,
+}
+
+impl DataDriven {
+    pub const ALL: [DataDriven; 3] = [
+        DataDriven::Markov,
+        DataDriven::Shapley,
+        DataDriven::ShapleySimple,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataDriven::Markov => "markov",
+            DataDriven::Shapley => "shapley",
+            DataDriven::ShapleySimple => "shapley_simple",
+        }
+    }
+}
+
+impl fmt::Display for DataDriven {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Settings of the data-driven models.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DataDrivenConfig {
+    /// Order of [`DataDriven::Markov`].
+    pub order: MarkovOrder,
+    /// What [`DataDriven::Markov`]'s value is.
+    pub markov_value: MarkovValue,
+    pub bootstrap: Bootstrap,
+}
+
+/// What a data-driven model says about one channel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Estimate {
+    pub credit: ChannelCredit,
+    /// 95% interval of the channel's share of conversions; `None` without resamples.
+    pub interval: Option<ShareInterval>,
+}
+
+/// A 95% bootstrap interval of a share of conversions (0 to 1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ShareInterval {
+    pub low: f64,
+    pub high: f64,
+}
+
+/// An interval wider than this (10 points of share) marks its channel `low_data`: the
+/// data cannot tell its share to within ±5 points.
+pub const LOW_DATA_WIDTH: f64 = 0.1;
+
+impl ShareInterval {
+    pub fn low_data(&self) -> bool {
+        self.high - self.low > LOW_DATA_WIDTH
+    }
+}
+
+/// Credit per channel under `model`, with the 95% interval of each channel's share
+/// from `cfg.bootstrap`.
+pub fn estimate<C: Ord + Clone + Hash>(
+    paths: &[Path<C>],
+    model: DataDriven,
+    cfg: &DataDrivenConfig,
+) -> BTreeMap<C, Estimate> {
+    estimate_all(paths, &[model], cfg)
+        .pop()
+        .expect("one model, one estimate")
+}
+
+/// [`estimate`] for several models at once, in the order given: the paths are
+/// tallied once and every model is fitted on the same resamples.
+pub fn estimate_all<C: Ord + Clone + Hash>(
+    paths: &[Path<C>],
+    models: &[DataDriven],
+    cfg: &DataDrivenConfig,
+) -> Vec<BTreeMap<C, Estimate>> {
+    let alphabet = Alphabet::of(paths);
+    let tally = Tally::of(paths, &alphabet);
+    let fits: Vec<Box<dyn Fit>> = models
+        .iter()
+        .map(|model| -> Box<dyn Fit> {
+            match model {
+                DataDriven::Markov => Box::new(Markov::new(&tally, cfg.order, cfg.markov_value)),
+                DataDriven::Shapley => Box::new(Shapley::new(&tally)),
+                DataDriven::ShapleySimple => Box::new(ShapleySimple::new(&tally)),
+            }
+        })
+        .collect();
+    let intervals = intervals(&fits, &tally, &cfg.bootstrap);
+    fits.iter()
+        .zip(intervals)
+        .map(|(fit, intervals)| {
+            let estimates = fit
+                .credit(&tally.counts)
+                .into_iter()
+                .enumerate()
+                .map(|(c, credit)| Estimate {
+                    credit,
+                    interval: intervals.as_ref().map(|i| i[c]),
+                })
+                .collect();
+            alphabet.label(estimates).collect()
+        })
+        .collect()
+}

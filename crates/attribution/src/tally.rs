@@ -1,0 +1,69 @@
+//! Paths counted once per distinct channel sequence: what the data-driven models fit
+//! on, and what the bootstrap reweights.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use crate::hash::FastHash;
+use crate::path::{Alphabet, Path};
+
+/// How often one distinct sequence was seen, by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Count {
+    pub(crate) conversions: u64,
+    pub(crate) nulls: u64,
+    /// Summed value of the conversions.
+    pub(crate) value: f64,
+}
+
+/// The distinct channel sequences of a set of paths (channels as alphabet indices) in
+/// sequence order, with their counts: the same for any order of the paths.
+pub(crate) struct Tally {
+    pub(crate) channels: usize,
+    pub(crate) sequences: Vec<Vec<u32>>,
+    pub(crate) counts: Vec<Count>,
+}
+
+impl Tally {
+    /// Paths without channels are left out: no channel can be credited for them.
+    pub(crate) fn of<C: Ord + Hash>(paths: &[Path<C>], alphabet: &Alphabet<'_, C>) -> Tally {
+        // Keyed by the paths' own channel slices: only distinct sequences are
+        // translated to indices.
+        let mut at: HashMap<&[C], usize, FastHash> = HashMap::default();
+        let mut distinct: Vec<&[C]> = Vec::new();
+        let mut counts: Vec<Count> = Vec::new();
+        for path in paths.iter().filter(|p| !p.channels.is_empty()) {
+            let i = *at.entry(&path.channels).or_insert_with(|| {
+                distinct.push(&path.channels);
+                counts.push(Count::default());
+                distinct.len() - 1
+            });
+            let count = &mut counts[i];
+            if path.converted {
+                count.conversions += 1;
+                count.value += path.value;
+            } else {
+                count.nulls += 1;
+            }
+        }
+        let mut sequences: Vec<(Vec<u32>, Count)> = distinct
+            .iter()
+            .zip(counts)
+            .map(|(channels, count)| {
+                let indices = channels.iter().map(|c| alphabet.index(c) as u32);
+                (indices.collect(), count)
+            })
+            .collect();
+        sequences.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let (sequences, counts) = sequences.into_iter().unzip();
+        Tally {
+            channels: alphabet.len(),
+            sequences,
+            counts,
+        }
+    }
+
+    pub(crate) fn conversions(counts: &[Count]) -> u64 {
+        counts.iter().map(|c| c.conversions).sum()
+    }
+}

@@ -1,0 +1,144 @@
+//! Bootstrap intervals of the data-driven shares: determinism, and how shares and
+//! intervals move when the data is renamed or doubled.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use sma_attribution::{
+    Bootstrap, DataDriven, DataDrivenConfig, Estimate, LOW_DATA_WIDTH, MarkovOrder, Path,
+    ShareInterval, estimate,
+};
+
+fn cfg(resamples: u32, seed: u64) -> DataDrivenConfig {
+    DataDrivenConfig {
+        bootstrap: Bootstrap { resamples, seed },
+        ..DataDrivenConfig::default()
+    }
+}
+
+fn shares(estimates: &BTreeMap<u8, Estimate>) -> BTreeMap<u8, f64> {
+    let total: f64 = estimates.values().map(|e| e.credit.conversions).sum();
+    estimates
+        .iter()
+        .map(|(&c, e)| (c, e.credit.conversions / total))
+        .collect()
+}
+
+fn width(i: &ShareInterval) -> f64 {
+    i.high - i.low
+}
+
+/// Every model, Markov at orders 1 and 2.
+fn models() -> Vec<(DataDriven, MarkovOrder)> {
+    let mut all: Vec<_> = DataDriven::ALL
+        .into_iter()
+        .map(|m| (m, MarkovOrder::FIRST))
+        .collect();
+    all.push((DataDriven::Markov, MarkovOrder::new(2).unwrap()));
+    all
+}
+
+fn run(
+    paths: &[Path<u8>],
+    (model, order): (DataDriven, MarkovOrder),
+    c: DataDrivenConfig,
+) -> BTreeMap<u8, Estimate> {
+    estimate(paths, model, &DataDrivenConfig { order, ..c })
+}
+
+/// Paths over 5 channels with at least one conversion.
+fn paths_strategy(min: usize) -> impl Strategy<Value = Vec<Path<u8>>> {
+    prop::collection::vec(
+        (prop::collection::vec(0..5u8, 1..5), 0..3u8).prop_map(|(channels, outcome)| Path {
+            channels,
+            converted: outcome == 0,
+            value: if outcome == 0 { 50.0 } else { 0.0 },
+        }),
+        min..min * 3,
+    )
+    .prop_filter("needs a conversion", |p| p.iter().any(|p| p.converted))
+}
+
+#[test]
+fn the_same_data_and_seed_give_the_same_intervals() {
+    let paths = sma_attribution::synth::paths(2_000, 6, 1);
+    for model in models() {
+        let a = run(&paths, model, cfg(50, 9));
+        assert_eq!(a, run(&paths, model, cfg(50, 9)));
+        assert_ne!(a, run(&paths, model, cfg(50, 10)), "{model:?}");
+        for e in a.values() {
+            let i = e.interval.expect("resamples give intervals");
+            assert!(0.0 <= i.low && i.low <= i.high && i.high <= 1.0, "{i:?}");
+        }
+    }
+}
+
+#[test]
+fn without_resamples_there_is_no_interval_and_few_paths_are_low_data() {
+    let paths = sma_attribution::synth::paths(30, 4, 2);
+    for model in models() {
+        assert!(
+            run(&paths, model, cfg(0, 1))
+                .values()
+                .all(|e| e.interval.is_none())
+        );
+        let few = run(&paths, model, cfg(200, 1));
+        assert!(
+            few.values().any(|e| e.interval.unwrap().low_data()),
+            "{model:?}: {few:?}"
+        );
+    }
+    let many = sma_attribution::synth::paths(200_000, 4, 2);
+    for e in run(&many, models()[0], cfg(50, 1)).values() {
+        assert!(width(&e.interval.unwrap()) < LOW_DATA_WIDTH, "{e:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn shares_sum_to_one(paths in paths_strategy(10)) {
+        for model in models() {
+            let total: f64 = shares(&run(&paths, model, cfg(0, 1))).values().sum();
+            prop_assert!((total - 1.0).abs() < 1e-9, "{:?}: {}", model, total);
+        }
+    }
+
+    #[test]
+    fn renaming_channels_permutes_shares(paths in paths_strategy(10)) {
+        // 0..5 -> 4, 2, 0, 3, 1: not order-preserving.
+        let rename = |c: u8| [4, 2, 0, 3, 1][usize::from(c)];
+        let renamed: Vec<Path<u8>> = paths
+            .iter()
+            .map(|p| Path { channels: p.channels.iter().map(|&c| rename(c)).collect(), ..p.clone() })
+            .collect();
+        for model in models() {
+            let before = shares(&run(&paths, model, cfg(0, 1)));
+            let after = shares(&run(&renamed, model, cfg(0, 1)));
+            prop_assert_eq!(before.len(), after.len());
+            for (c, share) in before {
+                prop_assert!((after[&rename(c)] - share).abs() < 1e-9, "{:?}", model);
+            }
+        }
+    }
+
+    #[test]
+    fn doubling_every_count_keeps_shares_and_narrows_intervals(paths in paths_strategy(40)) {
+        let doubled = [paths.clone(), paths.clone()].concat();
+        for model in models() {
+            let once = run(&paths, model, cfg(300, 5));
+            let twice = run(&doubled, model, cfg(300, 5));
+            for (c, share) in shares(&once) {
+                prop_assert!((shares(&twice)[&c] - share).abs() < 1e-9, "{:?}", model);
+            }
+            let total = |e: &BTreeMap<u8, Estimate>| -> f64 {
+                e.values().map(|e| width(&e.interval.unwrap())).sum()
+            };
+            prop_assert!(
+                total(&twice) < total(&once),
+                "{:?}: {} vs {}", model, total(&twice), total(&once)
+            );
+        }
+    }
+}
