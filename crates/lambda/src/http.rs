@@ -37,10 +37,6 @@ pub fn function_router(app: LambdaApp) -> Router {
         .layer(axum::middleware::from_fn(platform_deadline))
 }
 
-/// Largest intake answer read back for its counts: a summary with a reason per
-/// rejected message stays well under it.
-const SUMMARY_BYTES: usize = 1 << 20;
-
 /// Publishes the counts of an intake answer (`/events`, `/v1/*`) as metrics.
 async fn intake_metrics(request: Request, next: Next) -> Response {
     let path = request.uri().path();
@@ -48,7 +44,9 @@ async fn intake_metrics(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let (parts, body) = next.run(request).await.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, SUMMARY_BYTES).await else {
+    // The answer is a JSON summary already in memory, read back whole (no limit
+    // may cut it); reading it cannot fail but for a body that streams.
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return Response::from_parts(parts, axum::body::Body::empty());
     };
     if let Ok(summary) = serde_json::from_slice::<Value>(&bytes) {
