@@ -32,25 +32,35 @@ pub(crate) struct Absorbed {
 }
 
 impl Chain {
-    /// Absorption from the start when the states for which `removed` is true send every
-    /// visit to null.
-    pub(crate) fn absorbed(&self, removed: &dyn Fn(usize) -> bool) -> Absorbed {
-        let starts: u64 = self.start.iter().sum();
-        if starts == 0 {
-            return Absorbed::default();
-        }
+    /// Per state, the conversions and value absorbed from it (`x[2s]`, `x[2s + 1]`)
+    /// when the states for which `removed` is true send every visit to null. Sweeps
+    /// start from `warm` when given (the solution without removal, a few states away
+    /// from this one), else from 0: the same fixed point either way.
+    pub(crate) fn solution(
+        &self,
+        removed: &dyn Fn(usize) -> bool,
+        warm: Option<&[f64]>,
+    ) -> Vec<f64> {
         let mut out: Vec<u64> = (0..self.states)
             .map(|s| self.conversions[s] + self.nulls[s])
             .collect();
         for (&(from, _), &n) in self.edges.iter().zip(&self.next) {
             out[from as usize] += n;
         }
-        let x = if self.states <= DENSE_MAX {
+        if self.states <= DENSE_MAX {
             self.eliminate(&out, removed)
         } else {
-            self.sweep(&out, removed)
-        };
+            self.sweep(&out, removed, warm)
+        }
+    }
+
+    /// Absorption per unit entering at start, given [`Chain::solution`].
+    pub(crate) fn absorbed(&self, x: &[f64]) -> Absorbed {
+        let starts: u64 = self.start.iter().sum();
         let mut absorbed = Absorbed::default();
+        if starts == 0 {
+            return absorbed;
+        }
         for (s, &n) in self.start.iter().enumerate() {
             let p = n as f64 / starts as f64;
             absorbed.conversions += p * x[s * 2];
@@ -92,9 +102,18 @@ impl Chain {
         solve(a, r, n, 2)
     }
 
-    fn sweep(&self, out: &[u64], removed: &dyn Fn(usize) -> bool) -> Vec<f64> {
+    fn sweep(
+        &self,
+        out: &[u64],
+        removed: &dyn Fn(usize) -> bool,
+        warm: Option<&[f64]>,
+    ) -> Vec<f64> {
         let n = self.states;
-        let mut x = vec![0.0; n * 2];
+        let mut x = warm.map_or_else(|| vec![0.0; n * 2], <[f64]>::to_vec);
+        for s in (0..n).filter(|&s| removed(s) || out[s] == 0) {
+            x[s * 2] = 0.0;
+            x[s * 2 + 1] = 0.0;
+        }
         // Edges are sorted by origin: `first[s]..first[s + 1]` are those of state `s`.
         let mut first = vec![0usize; n + 1];
         for &(from, _) in &self.edges {
@@ -175,9 +194,11 @@ mod tests {
         for removed in [None, Some(0u32), Some(7)] {
             let removed = |s: usize| Some(s as u32 % 10) == removed;
             let dense = chain.eliminate(&out, &removed);
-            let sparse = chain.sweep(&out, &removed);
-            for (d, s) in dense.iter().zip(&sparse) {
+            let sparse = chain.sweep(&out, &removed, None);
+            let warm = chain.sweep(&out, &removed, Some(&chain.sweep(&out, &|_| false, None)));
+            for ((d, s), w) in dense.iter().zip(&sparse).zip(&warm) {
                 assert!((d - s).abs() < 1e-11 * (1.0 + d.abs()), "{d} vs {s}");
+                assert!((d - w).abs() < 1e-11 * (1.0 + d.abs()), "{d} vs {w}");
             }
         }
     }

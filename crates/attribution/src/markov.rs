@@ -236,7 +236,8 @@ impl Fit for Markov {
         let total_conversions = Tally::conversions(counts) as f64;
         let total_value: f64 = counts.iter().map(|c| c.value).sum();
         let chain = self.chain(counts);
-        let base = chain.absorbed(&|_| false);
+        let base_x = chain.solution(&|_| false, None);
+        let base = chain.absorbed(&base_x);
         let effect = |with: f64, without: f64| {
             if with > 0.0 {
                 (1.0 - without / with).max(0.0)
@@ -246,7 +247,8 @@ impl Fit for Markov {
         };
         let effects: Vec<(f64, f64)> = (0..self.channels as u32)
             .map(|c| {
-                let removed: Absorbed = chain.absorbed(&|s| self.state_channels[s].contains(&c));
+                let removed = |s: usize| self.state_channels[s].contains(&c);
+                let removed: Absorbed = chain.absorbed(&chain.solution(&removed, Some(&base_x)));
                 (
                     effect(base.conversions, removed.conversions),
                     effect(base.value, removed.value),
