@@ -2,11 +2,14 @@
 //! and independent oracles (value iteration for the chain, coalition enumeration for
 //! the path-coverage game).
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use sma_attribution::{MarkovOrder, MarkovValue, Path, shapley_simple, shapley_simple_credit};
 use sma_sources::Channel;
+use support::paths_strategy;
 
 fn path<C: Clone>(channels: &[C], converted: bool, value: f64) -> Path<C> {
     Path {
@@ -215,39 +218,23 @@ fn shapley_by_enumeration(paths: &[Path<u8>]) -> BTreeMap<u8, f64> {
         .collect()
 }
 
-fn paths_strategy(channels: u8) -> impl Strategy<Value = Vec<Path<u8>>> {
-    prop::collection::vec(
-        (
-            prop::collection::vec(0..channels, 1..6),
-            any::<bool>(),
-            0.0..100.0f64,
-        )
-            .prop_map(|(channels, converted, value)| Path {
-                channels,
-                converted,
-                value: if converted { value } else { 0.0 },
-            }),
-        1..40,
-    )
-}
-
 fn total_conversions(paths: &[Path<u8>]) -> f64 {
     paths.iter().filter(|p| p.converted).count() as f64
 }
 
 proptest! {
     #[test]
-    fn shapley_simple_closed_form_equals_coalition_enumeration(paths in paths_strategy(7)) {
+    fn shapley_simple_closed_form_equals_coalition_enumeration(paths in paths_strategy(7, 6, 40)) {
         assert_close_maps(&shapley_simple(&paths), &shapley_by_enumeration(&paths), 1e-9);
     }
 
     #[test]
-    fn markov_elimination_equals_value_iteration(paths in paths_strategy(6)) {
+    fn markov_elimination_equals_value_iteration(paths in paths_strategy(6, 6, 40)) {
         assert_close_maps(&markov(&paths), &markov_by_iteration(&paths), 1e-7);
     }
 
     #[test]
-    fn both_models_share_out_exactly_the_conversions_and_value(paths in paths_strategy(8)) {
+    fn both_models_share_out_exactly_the_conversions_and_value(paths in paths_strategy(8, 6, 40)) {
         let total = total_conversions(&paths);
         let value: f64 = paths.iter().map(|p| p.value).sum();
         for credit in [markov_credit(&paths), shapley_simple_credit(&paths)] {
@@ -263,7 +250,7 @@ proptest! {
 
     #[test]
     fn the_order_of_paths_does_not_matter(
-        (paths, shuffled) in paths_strategy(8)
+        (paths, shuffled) in paths_strategy(8, 6, 40)
             .prop_flat_map(|p| (Just(p.clone()), Just(p).prop_shuffle()))
     ) {
         // Integer transition counts: the very same floating-point result.
@@ -272,7 +259,7 @@ proptest! {
     }
 
     #[test]
-    fn repeats_of_a_channel_do_not_change_the_markov_result(paths in paths_strategy(5)) {
+    fn repeats_of_a_channel_do_not_change_the_markov_result(paths in paths_strategy(5, 6, 40)) {
         let collapsed: Vec<Path<u8>> = paths
             .iter()
             .map(|p| {

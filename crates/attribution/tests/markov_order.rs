@@ -1,9 +1,12 @@
 //! Markov models of order 2 and more: hand-solved chains, and the value readings.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use sma_attribution::{ChannelCredit, MarkovOrder, MarkovValue, Path, markov, markov_credit};
+use support::paths_strategy;
 
 const A: u8 = 0;
 const B: u8 = 1;
@@ -92,22 +95,6 @@ fn orders_are_one_to_four() {
     assert!("5".parse::<MarkovOrder>().is_err());
 }
 
-fn paths_strategy(channels: u8) -> impl Strategy<Value = Vec<Path<u8>>> {
-    prop::collection::vec(
-        (
-            prop::collection::vec(0..channels, 1..7),
-            any::<bool>(),
-            0.0..100.0f64,
-        )
-            .prop_map(|(channels, converted, value)| Path {
-                channels,
-                converted,
-                value: if converted { value } else { 0.0 },
-            }),
-        1..80,
-    )
-}
-
 fn totals(credit: &BTreeMap<u8, ChannelCredit>) -> (f64, f64) {
     (
         credit.values().map(|c| c.conversions).sum(),
@@ -118,7 +105,7 @@ fn totals(credit: &BTreeMap<u8, ChannelCredit>) -> (f64, f64) {
 proptest! {
     #[test]
     fn every_order_shares_out_exactly_the_conversions_and_value(
-        paths in paths_strategy(8),
+        paths in paths_strategy(8, 7, 80),
         k in 1..=MarkovOrder::MAX,
     ) {
         let conversions = paths.iter().filter(|p| p.converted).count() as f64;
@@ -136,7 +123,7 @@ proptest! {
 
     #[test]
     fn the_order_of_paths_does_not_matter_at_any_order(
-        (paths, shuffled) in paths_strategy(6)
+        (paths, shuffled) in paths_strategy(6, 7, 80)
             .prop_flat_map(|p| (Just(p.clone()), Just(p).prop_shuffle())),
         k in 1..=MarkovOrder::MAX,
     ) {
