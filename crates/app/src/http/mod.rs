@@ -2,6 +2,7 @@
 
 mod auth;
 mod body;
+mod dashboard;
 mod error;
 mod extract;
 mod feed;
@@ -24,6 +25,9 @@ pub use limits::{Deadline, MAX_HEADER_BYTES, MAX_URL_BYTES};
 pub fn router<S: Store>(app: App<S>) -> Router {
     let timeout = std::time::Duration::from_secs(app.settings.request_timeout_seconds.into());
     Router::new()
+        .route("/", get(dashboard::page))
+        .route("/dashboard.js", get(dashboard::script))
+        .route("/dashboard.css", get(dashboard::style))
         .route("/health", get(health))
         .route("/events", post(intake::webhook::<S>))
         .route("/v1/{kind}", post(intake::tracking_api::<S>))
