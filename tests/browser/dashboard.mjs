@@ -146,7 +146,9 @@ try {
   await compare(page, 'series');
 
   if (screenshot) {
-    await page.screenshot({ path: screenshot, fullPage: true });
+    // The top of the page: enough to show it, small enough for the README.
+    const bottom = await page.$eval('#compare', (n) => n.getBoundingClientRect().bottom + window.scrollY);
+    await page.screenshot({ path: screenshot, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) + 16 } });
     console.log(`screenshot: ${screenshot}`);
   }
 

@@ -64,22 +64,22 @@ function fill(table, head, rows) {
 // Vertical bars: one group per label, one bar per series, side by side or
 // stacked. values[g][s] may be missing.
 function columns(container, labels, series, values, { stacked = false, height = 220 } = {}) {
-  const width = 1200;
+  // Drawn at the size it is shown, so its text keeps the page's size.
+  const width = Math.max(480, container.clientWidth || 1200);
   const top = series.length > 1 ? 24 : 8;
-  const bottom = 28;
-  const left = 48;
+  const [bottom, left, right] = [28, 48, 24];
   const plot = height - top - bottom;
   const total = (row) => (stacked ? row.reduce((a, v) => a + (v || 0), 0) : Math.max(0, ...row.map((v) => v || 0)));
   const max = Math.max(1e-9, ...values.map(total));
-  const step = (width - left) / Math.max(1, labels.length);
+  const step = (width - left - right) / Math.max(1, labels.length);
   const bar = stacked ? step * 0.7 : (step * 0.8) / series.length;
   const y = (v) => top + plot - (v / max) * plot;
   const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img' });
   for (const t of [0, 0.5, 1]) {
-    chart.append(svg('line', { x1: left, x2: width, y1: y(max * t), y2: y(max * t), class: 'grid' }),
+    chart.append(svg('line', { x1: left, x2: width - right, y1: y(max * t), y2: y(max * t), class: 'grid' }),
       svg('text', { x: left - 6, y: y(max * t) + 4, class: 'axis', 'text-anchor': 'end' }, fmt(max * t)));
   }
-  const every = Math.ceil(labels.length / 16);
+  const every = Math.ceil(72 / step);
   labels.forEach((label, g) => {
     const x0 = left + g * step + (step - (stacked ? bar : bar * series.length)) / 2;
     let base = 0;
