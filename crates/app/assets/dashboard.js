@@ -79,7 +79,11 @@ function columns(container, labels, series, values, { stacked = false, height = 
     chart.append(svg('line', { x1: left, x2: width - right, y1: y(max * t), y2: y(max * t), class: 'grid' }),
       svg('text', { x: left - 6, y: y(max * t) + 4, class: 'axis', 'text-anchor': 'end' }, fmt(max * t)));
   }
-  const every = Math.ceil(72 / step);
+  // A few groups (channels) each keep a label, shortened to fit; many (periods)
+  // keep one label in so many.
+  const every = labels.length <= 12 ? 1 : Math.ceil(72 / step);
+  const chars = Math.max(3, Math.floor(step / 6.5));
+  const short = (label) => (label.length > chars ? `${label.slice(0, chars - 1)}…` : label);
   labels.forEach((label, g) => {
     const x0 = left + g * step + (step - (stacked ? bar : bar * series.length)) / 2;
     let base = 0;
@@ -93,7 +97,8 @@ function columns(container, labels, series, values, { stacked = false, height = 
         fill: PALETTE[s % PALETTE.length] }, svg('title', {}, `${label} · ${name}: ${fmt(v)}`)));
     });
     if (g % every === 0) {
-      chart.append(svg('text', { x: left + g * step + step / 2, y: height - 10, class: 'axis', 'text-anchor': 'middle' }, label));
+      chart.append(svg('text', { x: left + g * step + step / 2, y: height - 10, class: 'axis', 'text-anchor': 'middle' },
+        short(label), svg('title', {}, label)));
     }
   });
   if (series.length > 1) {

@@ -48,9 +48,11 @@ async fn the_page_is_html_without_a_token_under_a_strict_policy() {
     let page = get("/").await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.content_type, "text/html; charset=utf-8");
-    assert!(page.policy.starts_with("default-src 'self';"), "{}", page.policy);
-    assert!(!page.policy.contains("unsafe"), "{}", page.policy);
-    assert!(page.body.contains(r#"<script src="dashboard.js" defer></script>"#));
+    let policy = &page.policy;
+    assert!(policy.starts_with("default-src 'self';"), "{policy}");
+    assert!(!policy.contains("unsafe"), "{policy}");
+    let script = r#"<script src="dashboard.js" defer></script>"#;
+    assert!(page.body.contains(script));
     // Nothing inline that the policy would block, and nothing from elsewhere.
     assert!(!page.body.contains("<script>") && !page.body.contains("style="));
     assert!(!page.body.contains("http://") && !page.body.contains("https://"));
