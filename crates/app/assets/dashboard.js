@@ -51,11 +51,7 @@ function num(value, path, format = fmt, tag = 'span') {
 function fill(table, head, rows) {
   table.replaceChildren(
     el('thead', {}, el('tr', {}, ...head.map((h) => el('th', {}, h)))),
-    el('tbody', {}, ...rows.map((cells) => {
-      const tr = el('tr');
-      for (const c of cells) tr.append(c instanceof Node && c.nodeName === 'TD' ? c : el('td', {}, c));
-      return tr;
-    })),
+    el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((c) => el('td', {}, c))))),
   );
 }
 
