@@ -151,7 +151,8 @@ try {
   if (screenshot) {
     // The top of the page: enough to show it, small enough for the README.
     const bottom = await page.$eval('#compare', (n) => n.getBoundingClientRect().bottom + window.scrollY);
-    await page.screenshot({ path: screenshot, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) + 16 } });
+    const clip = { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) + 16 };
+    await page.screenshot({ path: screenshot, fullPage: true, clip });
     console.log(`screenshot: ${screenshot}`);
   }
 
