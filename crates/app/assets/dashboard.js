@@ -196,7 +196,6 @@ const SECTIONS = {
       }));
       fill($('.buckets', node), ['channel', 'early', 'mid', 'late'], (r.buckets || []).map((row, i) => [
         row.channel, ...['early', 'mid', 'late'].map((k) => num(row[k], `buckets.${i}.${k}`))]));
-      node.dataset.converted = String(converted);
     },
   },
   funnel: {
@@ -229,7 +228,6 @@ const SECTIONS = {
         const i = index(period, ch);
         return i === undefined ? '' : num(r.series[i].conversions, `series.${i}.conversions`);
       })]));
-      node.dataset.model = r.model;
     },
   },
 };
