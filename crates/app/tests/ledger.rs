@@ -71,6 +71,7 @@ async fn check<S: Store>(app: &App<S>, history: &History) -> Result<(), TestCase
             (&w.day, &w.path, w.conversions, w.non_conversions)
         );
         prop_assert!((g.value - w.value).abs() < 1e-6);
+        prop_assert!((g.days - w.days).abs() < 1e-6, "{:?} vs {:?}", g, w);
     }
     let ids: Vec<String> = want.conversions.keys().cloned().collect();
     let stored = app.store.conversion_ledgers(&ids).await.unwrap();

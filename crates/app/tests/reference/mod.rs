@@ -172,6 +172,8 @@ impl History {
 type CreditKey = (String, NaiveDate, String, Option<String>);
 
 /// What the ledger must hold.
+type PathKey = (NaiveDate, Vec<String>);
+
 pub struct Expected {
     /// Model -> totals, in (day, channel, campaign) order.
     pub credits: BTreeMap<String, Vec<CreditTotal>>,
@@ -260,7 +262,8 @@ pub fn expected(history: &History, rules: &Rules) -> Expected {
 
     let cfg = &rules.models;
     let mut credits: BTreeMap<CreditKey, (f64, f64)> = BTreeMap::new();
-    let mut paths: BTreeMap<(NaiveDate, Vec<String>), (i64, i64, f64)> = BTreeMap::new();
+    // (day, path) -> (conversions, non-conversions, value, days to convert).
+    let mut paths: BTreeMap<PathKey, (i64, i64, f64, f64)> = BTreeMap::new();
     for (touches, journey_conversions, milestones) in journeys.values_mut() {
         touches.sort_by(|a, b| {
             (a.timestamp, &a.device, &a.message_id).cmp(&(b.timestamp, &b.device, &b.message_id))
@@ -282,7 +285,8 @@ pub fn expected(history: &History, rules: &Rules) -> Expected {
                 }
             }
             let window = lookback_window(touches, c.conversion.timestamp, cfg);
-            if !window.is_empty() {
+            if let Some(first) = touches[window.clone()].first() {
+                let days = (c.conversion.timestamp - first.timestamp) as f64 / 86_400_000.0;
                 let path = touches[window]
                     .iter()
                     .map(|t| t.channel().as_str().to_owned())
@@ -290,6 +294,7 @@ pub fn expected(history: &History, rules: &Rules) -> Expected {
                 let total = paths.entry((d, path)).or_default();
                 total.0 += 1;
                 total.2 += c.conversion.value_or_zero();
+                total.3 += days;
             }
         }
         let last_conversion = journey_conversions.iter().map(|c| c.timestamp).max();
@@ -326,12 +331,13 @@ pub fn expected(history: &History, rules: &Rules) -> Expected {
         paths: paths
             .into_iter()
             .map(
-                |((day, path), (conversions, non_conversions, value))| PathTotal {
+                |((day, path), (conversions, non_conversions, value, days))| PathTotal {
                     day,
                     path,
                     conversions,
                     non_conversions,
                     value,
+                    days,
                 },
             )
             .collect(),
