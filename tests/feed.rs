@@ -263,3 +263,64 @@ async fn real_time_mode_sends_a_new_touch_without_any_call() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(recorder.messages().len(), after);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn linking_a_device_resends_the_touches_already_sent_under_the_same_ids() {
+    let recorder = Recorder::start().await.unwrap();
+    let server = server(&recorder, &[]);
+    let api = server.client();
+    let first = json!([
+        page(
+            "late-1",
+            "desk",
+            "2024-06-04T09:00:00Z",
+            "https://acme.io/?utm_source=newsletter&utm_medium=email",
+            ""
+        ),
+        page(
+            "late-2",
+            "desk",
+            "2024-06-06T09:00:00Z",
+            "https://acme.io/",
+            "https://www.google.com/search?q=acme"
+        ),
+        identify("late-3", "desk", "user-2", "2024-06-06T09:01:00Z"),
+    ]);
+    api.post_json("/events", &first).await;
+    api.get("/segment/track/user/user-2").await;
+    let before = ids(&recorder.messages());
+    assert_eq!(before.len(), 2);
+
+    // A second device with an earlier touch: every touch moves one place on.
+    let second = json!([
+        page(
+            "late-4",
+            "tablet",
+            "2024-06-01T09:00:00Z",
+            "https://acme.io/pricing?gclid=Cj0KCQ",
+            "https://www.google.com/"
+        ),
+        identify("late-5", "tablet", "user-2", "2024-06-06T10:00:00Z"),
+    ]);
+    api.post_json("/events", &second).await;
+    api.get("/segment/track/user/user-2").await;
+    let messages = recorder.messages();
+    let after = ids(&messages[2..]);
+    assert_eq!(after.len(), 3);
+    let indexes: Vec<i64> = messages[2..]
+        .iter()
+        .map(|m| m["properties"]["touch_index"].as_i64().unwrap())
+        .collect();
+    assert_eq!(indexes, [0, 1, 2], "touch_index still says the place");
+    let new: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
+    assert_eq!(
+        new.len(),
+        1,
+        "only the new device's touch has a new id: {after:?}"
+    );
+    assert_eq!(
+        &after[1..],
+        &before[..],
+        "the touches sent before keep their ids"
+    );
+}

@@ -163,13 +163,19 @@ impl<S: Store> App<S> {
                 properties.insert("first_touch".into(), json!(index == 0));
                 properties.insert("rule".into(), json!(touch.source.rule));
                 properties.insert("ruleset".into(), json!(touch.source.ruleset));
+                // The id is the touch's own facts (its page and what was
+                // detected), not its place in the journey or who it is known
+                // to belong to yet: linking a device re-sends the same ids.
+                let facts = serde_json::to_string(&flat_source(touch).collect::<Map<_, _>>())
+                    .expect("JSON values serialise");
                 let message = Message::track(
                     event.as_str(),
                     user_id.map(str::to_owned),
                     Some(touch.device.clone()),
                     properties,
                     time(touch.timestamp),
-                )?;
+                )?
+                .keyed_by(&["touch", &touch.device, &touch.message_id, &facts]);
                 Ok(message)
             })
             .collect()
