@@ -40,7 +40,10 @@ fn ids(messages: &[Value]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn identify_traits_and_source_identified_events_reach_segment() {
     let recorder = Recorder::start().await.unwrap();
-    let server = server(&recorder, &[]);
+    let server = server(
+        &recorder,
+        &[("ANALYTICS_TRAIT_MODELS", "first,linear,time_decay")],
+    );
     let api = server.client();
     api.post_json("/events", &history()).await;
 
@@ -83,6 +86,27 @@ async fn identify_traits_and_source_identified_events_reach_segment() {
         ),
         (Some(3), Some(2))
     );
+    // Each model named: its top channel and the value it credits the user's
+    // conversions (ties go to the first channel by name).
+    assert_eq!(
+        (
+            &traits["source_first_top_channel"],
+            &traits["source_first_value"]
+        ),
+        (&json!("Paid Search"), &json!(120.0))
+    );
+    assert_eq!(traits["source_linear_top_channel"], "Email");
+    assert_eq!(traits["source_linear_value"], 120.0);
+    assert_eq!(traits["source_time_decay_top_channel"], "Email");
+    assert!(traits.get("source_position_value").is_none(), "not named");
+    assert_eq!(traits["source_conversion_count"], 1);
+    assert_eq!(
+        traits["source_first_conversion_timestamp"],
+        "2024-06-05T08:10:00.000Z"
+    );
+    // 06-01 09:00 to 06-05 08:10, over the three touches of its window.
+    assert_eq!(traits["source_days_to_first_conversion"], 3.965278);
+    assert_eq!(traits["source_touches_to_first_conversion"], 3);
 
     let reply = api.get("/segment/track/user/user-1").await;
     assert_eq!(reply.body["sent"], 3, "{}", reply.body);

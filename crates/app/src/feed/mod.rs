@@ -11,6 +11,8 @@ use sma_store::{Store, StoreError, TouchRecord};
 use crate::App;
 use crate::journey::{Loaded, Subject};
 
+mod traits;
+
 /// Why a feed could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
@@ -26,7 +28,7 @@ impl<S: Store> App<S> {
     /// `identify(userId)` with the user's flattened source traits.
     pub async fn feed_identify(&self, user_id: &str) -> Result<SendReport, FeedError> {
         let loaded = self.known_user(user_id).await?;
-        let message = self.identify_message(user_id, &loaded)?;
+        let message = self.identify_message(user_id, &loaded).await?;
         Ok(self.segment.send(vec![message]).await)
     }
 
@@ -75,7 +77,7 @@ impl<S: Store> App<S> {
             if let Some(user) = user
                 && users.insert(user.clone())
             {
-                messages.push(self.identify_message(&user, &loaded)?);
+                messages.push(self.identify_message(&user, &loaded).await?);
             }
         }
         Ok(self.segment.send(messages).await)
@@ -103,7 +105,7 @@ impl<S: Store> App<S> {
         if let Some(user) = user
             && !loaded.journey.touches.is_empty()
         {
-            messages.push(self.identify_message(user, &loaded)?);
+            messages.push(self.identify_message(user, &loaded).await?);
         }
         Ok(messages)
     }
@@ -116,7 +118,7 @@ impl<S: Store> App<S> {
         Ok(loaded)
     }
 
-    fn identify_message(&self, user_id: &str, loaded: &Loaded) -> Result<Message, FeedError> {
+    async fn identify_message(&self, user_id: &str, loaded: &Loaded) -> Result<Message, FeedError> {
         let touches = &loaded.journey.touches;
         let mut traits = Map::new();
         let anchors = [
@@ -136,6 +138,7 @@ impl<S: Store> App<S> {
         }
         traits.insert("source_touch_count".into(), json!(touches.len()));
         traits.insert("source_device_count".into(), json!(loaded.devices.len()));
+        traits.extend(self.conversion_traits(loaded).await?);
         // The identify is "as of" the latest touch, so re-sending unchanged facts
         // gives the same messageId.
         let at = touches
