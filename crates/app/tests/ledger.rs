@@ -73,6 +73,19 @@ async fn check<S: Store>(app: &App<S>, history: &History) -> Result<(), TestCase
         prop_assert!((g.value - w.value).abs() < 1e-6);
         prop_assert!((g.days - w.days).abs() < 1e-6, "{:?} vs {:?}", g, w);
     }
+    let funnel: std::collections::BTreeMap<_, [i64; 4]> = app
+        .store
+        .funnel_totals(from, to)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| {
+            let stages = [f.visits, f.leads, f.opportunities, f.conversions];
+            ((f.day, f.first, f.last), stages)
+        })
+        .filter(|(_, stages)| stages.iter().any(|&n| n != 0))
+        .collect();
+    prop_assert_eq!(&funnel, &want.funnel);
     let ids: Vec<String> = want.conversions.keys().cloned().collect();
     let stored = app.store.conversion_ledgers(&ids).await.unwrap();
     for (id, stored) in ids.iter().zip(stored) {
