@@ -1,7 +1,7 @@
 //! The ledger against a computation from scratch: random multi-device
 //! histories with conversions, milestones, links and late events, delivered in
-//! random orders and batch splits, end with the same credits, per-day totals
-//! and path totals as the attribution crate computes over the same events at
+//! random orders and batch splits, end with the same credits, per-day totals,
+//! path totals and funnel totals as the attribution crate computes over the same events at
 //! once. Run on the in-memory store (many cases) and on SQLite (fewer).
 
 mod reference;
