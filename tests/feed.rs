@@ -40,7 +40,10 @@ fn ids(messages: &[Value]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn identify_traits_and_source_identified_events_reach_segment() {
     let recorder = Recorder::start().await.unwrap();
-    let server = server(&recorder, &[]);
+    let server = server(
+        &recorder,
+        &[("ANALYTICS_TRAIT_MODELS", "first,linear,time_decay")],
+    );
     let api = server.client();
     api.post_json("/events", &history()).await;
 
@@ -83,6 +86,27 @@ async fn identify_traits_and_source_identified_events_reach_segment() {
         ),
         (Some(3), Some(2))
     );
+    // Each model named: its top channel and the value it credits the user's
+    // conversions (ties go to the first channel by name).
+    assert_eq!(
+        (
+            &traits["source_first_top_channel"],
+            &traits["source_first_value"]
+        ),
+        (&json!("Paid Search"), &json!(120.0))
+    );
+    assert_eq!(traits["source_linear_top_channel"], "Email");
+    assert_eq!(traits["source_linear_value"], 120.0);
+    assert_eq!(traits["source_time_decay_top_channel"], "Email");
+    assert!(traits.get("source_position_value").is_none(), "not named");
+    assert_eq!(traits["source_conversion_count"], 1);
+    assert_eq!(
+        traits["source_first_conversion_timestamp"],
+        "2024-06-05T08:10:00.000Z"
+    );
+    // 06-01 09:00 to 06-05 08:10, over the three touches of its window.
+    assert_eq!(traits["source_days_to_first_conversion"], 3.965278);
+    assert_eq!(traits["source_touches_to_first_conversion"], 3);
 
     let reply = api.get("/segment/track/user/user-1").await;
     assert_eq!(reply.body["sent"], 3, "{}", reply.body);
@@ -262,4 +286,65 @@ async fn real_time_mode_sends_a_new_touch_without_any_call() {
     api.post_json("/events", &new_page).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(recorder.messages().len(), after);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn linking_a_device_resends_the_touches_already_sent_under_the_same_ids() {
+    let recorder = Recorder::start().await.unwrap();
+    let server = server(&recorder, &[]);
+    let api = server.client();
+    let first = json!([
+        page(
+            "late-1",
+            "desk",
+            "2024-06-04T09:00:00Z",
+            "https://acme.io/?utm_source=newsletter&utm_medium=email",
+            ""
+        ),
+        page(
+            "late-2",
+            "desk",
+            "2024-06-06T09:00:00Z",
+            "https://acme.io/",
+            "https://www.google.com/search?q=acme"
+        ),
+        identify("late-3", "desk", "user-2", "2024-06-06T09:01:00Z"),
+    ]);
+    api.post_json("/events", &first).await;
+    api.get("/segment/track/user/user-2").await;
+    let before = ids(&recorder.messages());
+    assert_eq!(before.len(), 2);
+
+    // A second device with an earlier touch: every touch moves one place on.
+    let second = json!([
+        page(
+            "late-4",
+            "tablet",
+            "2024-06-01T09:00:00Z",
+            "https://acme.io/pricing?gclid=Cj0KCQ",
+            "https://www.google.com/"
+        ),
+        identify("late-5", "tablet", "user-2", "2024-06-06T10:00:00Z"),
+    ]);
+    api.post_json("/events", &second).await;
+    api.get("/segment/track/user/user-2").await;
+    let messages = recorder.messages();
+    let after = ids(&messages[2..]);
+    assert_eq!(after.len(), 3);
+    let indexes: Vec<i64> = messages[2..]
+        .iter()
+        .map(|m| m["properties"]["touch_index"].as_i64().unwrap())
+        .collect();
+    assert_eq!(indexes, [0, 1, 2], "touch_index still says the place");
+    let new: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
+    assert_eq!(
+        new.len(),
+        1,
+        "only the new device's touch has a new id: {after:?}"
+    );
+    assert_eq!(
+        &after[1..],
+        &before[..],
+        "the touches sent before keep their ids"
+    );
 }

@@ -11,7 +11,7 @@ use anyhow::Context;
 use futures_util::{StreamExt, stream};
 use indicatif::{ProgressBar, ProgressStyle};
 use segment_client::{Message, SendReport};
-use sma_app::{App, ReportRequest, Subject};
+use sma_app::{App, Period, Subject};
 use sma_store::Store;
 
 use super::checkpoint::Checkpoint;
@@ -40,8 +40,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    // The report parser reads the same date forms; the model is irrelevant here.
-    let range = ReportRequest::parse("first", args.since.as_deref(), args.until.as_deref())
+    // Reports' periods read the same date forms.
+    let range = Period::parse(args.since.as_deref(), args.until.as_deref())
         .map_err(|e| anyhow::anyhow!(e.replace("`from`", "--since").replace("`to`", "--until")))?;
     let mut settings = context::settings()?;
     if args.dry_run {
@@ -62,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 struct Backfill {
     args: Args,
-    range: ReportRequest,
+    range: Period,
     checkpoint: Checkpoint,
 }
 

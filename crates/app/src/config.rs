@@ -3,6 +3,37 @@
 
 use std::path::PathBuf;
 
+/// Rule models named in a setting, each once, in the order given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraitModels(pub Vec<sma_attribution::Model>);
+
+impl Default for TraitModels {
+    fn default() -> TraitModels {
+        use sma_attribution::Model;
+        TraitModels(vec![
+            Model::Linear,
+            Model::TimeDecay,
+            Model::Position,
+            Model::WShaped,
+        ])
+    }
+}
+
+impl std::str::FromStr for TraitModels {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<TraitModels, String> {
+        let mut models = Vec::new();
+        for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let model: sma_attribution::Model = name.parse().map_err(|e| format!("{e}"))?;
+            if !models.contains(&model) {
+                models.push(model);
+            }
+        }
+        Ok(TraitModels(models))
+    }
+}
+
 /// The settings of sma, from the environment (and `.env` locally). Names are the
 /// environment variable names; see `.env.example` for each one's meaning.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +62,8 @@ pub struct Settings {
     pub lead_event: Option<String>,
     pub opportunity_event: Option<String>,
     pub realtime_feed: bool,
+    /// The rule models whose top channel and credited value go into `identify`.
+    pub trait_models: TraitModels,
     pub host: String,
     pub port: u16,
     pub sma_db: PathBuf,
@@ -100,6 +133,12 @@ impl Settings {
             lead_event: env.optional("LEAD_EVENT"),
             opportunity_event: env.optional("OPPORTUNITY_EVENT"),
             realtime_feed: env.boolean("REALTIME_FEED", false)?,
+            trait_models: env.parsed(
+                "ANALYTICS_TRAIT_MODELS",
+                TraitModels::default(),
+                "comma-separated rule models (first, last, linear …)",
+                |_| true,
+            )?,
             host: env.text("HOST", "127.0.0.1"),
             port: env.number("PORT", 3000)?,
             sma_db: PathBuf::from(env.text("SMA_DB", "./sma.db")),

@@ -25,7 +25,11 @@ pub use ingest::{IngestError, IngestSummary};
 pub use journey::Subject;
 pub use pipeline::Processed;
 pub use query::{Attribution, ConversionView, DeviceView, EventView, TouchView, UserView, iso};
-pub use report::{ReportRequest, ReportView, Total};
+pub use report::{
+    AssistedRow, BucketRow, CompareView, FunnelRow, FunnelView, Interval, ModelFigures, ModelsRow,
+    PathRow, PathsRequest, PathsView, Period, ReportRequest, ReportView, SeriesPoint,
+    SeriesRequest, SeriesView, StageRates, Total, parse_models,
+};
 pub use rules::Rules;
 
 /// The application: settings plus a store. Cheap to clone (one per request).

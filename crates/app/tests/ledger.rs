@@ -1,7 +1,7 @@
 //! The ledger against a computation from scratch: random multi-device
 //! histories with conversions, milestones, links and late events, delivered in
-//! random orders and batch splits, end with the same credits, per-day totals
-//! and path totals as the attribution crate computes over the same events at
+//! random orders and batch splits, end with the same credits, per-day totals,
+//! path totals and funnel totals as the attribution crate computes over the same events at
 //! once. Run on the in-memory store (many cases) and on SQLite (fewer).
 
 mod reference;
@@ -71,7 +71,21 @@ async fn check<S: Store>(app: &App<S>, history: &History) -> Result<(), TestCase
             (&w.day, &w.path, w.conversions, w.non_conversions)
         );
         prop_assert!((g.value - w.value).abs() < 1e-6);
+        prop_assert!((g.days - w.days).abs() < 1e-6, "{:?} vs {:?}", g, w);
     }
+    let funnel: std::collections::BTreeMap<_, [i64; 4]> = app
+        .store
+        .funnel_totals(from, to)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| {
+            let stages = [f.visits, f.leads, f.opportunities, f.conversions];
+            ((f.day, f.first, f.last), stages)
+        })
+        .filter(|(_, stages)| stages.iter().any(|&n| n != 0))
+        .collect();
+    prop_assert_eq!(&funnel, &want.funnel);
     let ids: Vec<String> = want.conversions.keys().cloned().collect();
     let stored = app.store.conversion_ledgers(&ids).await.unwrap();
     for (id, stored) in ids.iter().zip(stored) {

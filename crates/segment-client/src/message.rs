@@ -136,6 +136,17 @@ impl Message {
         }
     }
 
+    /// The same message under a `messageId` derived from `key` alone instead
+    /// of its whole content: for a message that stands for one fact whose
+    /// other fields may change (a touch whose place in a journey shifts when
+    /// a device is linked), so that sending it again is deduplicated.
+    pub fn keyed_by(mut self, key: &[&str]) -> Self {
+        let mut parts = vec![self.kind.as_str(), self.event.as_deref().unwrap_or("")];
+        parts.extend_from_slice(key);
+        self.message_id = message_id(&parts);
+        self
+    }
+
     /// The call type.
     pub fn kind(&self) -> Kind {
         self.kind

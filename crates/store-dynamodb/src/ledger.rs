@@ -10,8 +10,8 @@
 
 use serde::de::DeserializeOwned;
 use sma_store::{
-    ConversionLedger, CreditTotal, JourneyLedger, LedgerChange, LedgerEntry, LedgerStore, Owner,
-    PathTotal, StoreError, Versioned,
+    ConversionLedger, CreditTotal, FunnelTotal, JourneyLedger, LedgerChange, LedgerEntry,
+    LedgerStore, Owner, PathTotal, StoreError, Versioned,
 };
 
 use chrono::NaiveDate;
@@ -98,6 +98,14 @@ impl LedgerStore for DynamoStore {
     ) -> Result<Vec<PathTotal>, StoreError> {
         self.path_rows(from, to).await
     }
+
+    async fn funnel_totals(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<FunnelTotal>, StoreError> {
+        self.funnel_rows(from, to).await
+    }
 }
 
 impl DynamoStore {
@@ -124,7 +132,7 @@ impl DynamoStore {
         let item = entry_item(&change.entry, change.expected.unwrap_or(0) + 1)?;
         let condition = Condition::version(change.expected);
         let mut items = vec![write::put(table, item, Some(&condition))?];
-        items.extend(totals::writes(table, &change.credits, &change.paths)?);
+        items.extend(totals::writes(table, change)?);
         if items.len() > TRANSACTION_LIMIT {
             return Err(StoreError::Backend(format!(
                 "ledger change of {:?} moves {} totals items; a transaction holds {}",
@@ -154,6 +162,7 @@ mod tests {
                 day: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
                 channels: vec!["Direct".into()],
             }),
+            funnel: None,
         };
         let owner = Owner::User("u1".into());
         let item = entry_item(&LedgerEntry::Journey(owner.clone(), journey.clone()), 3).unwrap();

@@ -1,14 +1,15 @@
 //! ATTRIBUTION: the per-day totals reports read, moved only by the deltas of
 //! ledger changes (`ADD`, which starts missing attributes at 0), so that a
-//! report is one Query whatever the number of users:
-//! - credits: `tot#credit#<model>` / `<YYYY-MM-DD>`, per (channel, campaign)
-//!   `c|<key>` (conversions) and `v|<key>` (value), where `<key>` is the JSON
-//!   array `[channel, campaign]` (campaign `null` when none);
-//! - paths: `tot#path` / `<YYYY-MM-DD>#<bucket>`, per channel path `c|<key>`
-//!   (conversions), `x|<key>` (non-conversions) and `v|<key>` (value), where
-//!   `<key>` is the JSON array of the channels. The bucket (a hash of the path,
-//!   `0`..`f`) spreads a day's paths over sixteen items, each bounded by
-//!   DynamoDB's 400 KB.
+//! report is one Query whatever the number of users. Each number is an
+//! attribute `<letter>|<key>`, where `<key>` is JSON:
+//! - credits: `tot#credit#<model>` / `<YYYY-MM-DD>`, per `[channel, campaign]`
+//!   (campaign `null` when none): `c` conversions, `v` value;
+//! - paths: `tot#path` / `<YYYY-MM-DD>#<bucket>`, per channel path (the JSON
+//!   array of its channels): `c` conversions, `x` non-conversions, `v` value,
+//!   `d` days to convert. The bucket (a hash of the path, `0`..`f`) spreads a
+//!   day's paths over sixteen items, each bounded by DynamoDB's 400 KB;
+//! - funnel: `tot#funnel` / `<YYYY-MM-DD>`, per `[first, last]` channel:
+//!   `s` visits, `l` leads, `o` opportunities, `c` conversions.
 //!
 //! JSON keys cannot be confused whatever the names contain. DynamoDB adds
 //! numbers as decimals, so deltas that cancel leave exactly 0; such totals
@@ -16,9 +17,9 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{Days, NaiveDate};
-use sma_store::{CreditDelta, CreditTotal, PathDelta, PathTotal, StoreError};
+use sma_store::{CreditTotal, FunnelTotal, LedgerChange, PathTotal, StoreError};
 
 use super::DynamoStore;
 use super::keys::{self, Item, get_n, get_s};
@@ -26,63 +27,110 @@ use super::write::{self, number};
 
 const CREDIT_PREFIX: &str = "tot#credit#";
 const PATH_PK: &str = "tot#path";
+const FUNNEL_PK: &str = "tot#funnel";
 /// Items a day's path totals are spread over.
 const PATH_BUCKETS: u64 = 16;
 
-/// One (channel, campaign) or path's numbers in a totals item.
-#[derive(Debug, Default, Clone, Copy)]
-struct Numbers {
-    conversions: f64,
-    non_conversions: i64,
-    value: f64,
+/// A number added to a total: counts are added as integers.
+#[derive(Debug, Clone, Copy)]
+enum Number {
+    Count(i64),
+    Amount(f64),
 }
 
-/// The `ADD` updates that apply `credits` and `paths`: one per totals item,
-/// each attribute once.
+impl Number {
+    fn is_zero(self) -> bool {
+        match self {
+            Number::Count(n) => n == 0,
+            Number::Amount(x) => x == 0.0,
+        }
+    }
+
+    fn plus(self, other: Number) -> Number {
+        match (self, other) {
+            (Number::Count(a), Number::Count(b)) => Number::Count(a + b),
+            (a, b) => Number::Amount(a.as_f64() + b.as_f64()),
+        }
+    }
+
+    fn as_f64(self) -> f64 {
+        match self {
+            Number::Count(n) => n as f64,
+            Number::Amount(x) => x,
+        }
+    }
+
+    fn attribute(self) -> Result<AttributeValue, StoreError> {
+        match self {
+            Number::Count(n) => Ok(keys::n(n)),
+            Number::Amount(x) => number(x),
+        }
+    }
+}
+
+/// The numbers a change adds, per totals item, per key, per letter.
+#[derive(Default)]
+struct Sums(BTreeMap<(String, String), BTreeMap<String, BTreeMap<char, Number>>>);
+
+impl Sums {
+    fn add(&mut self, item: (String, String), key: String, numbers: &[(char, Number)]) {
+        let sums = self.0.entry(item).or_default().entry(key).or_default();
+        for &(letter, n) in numbers {
+            let sum = sums.entry(letter).or_insert(Number::Count(0));
+            *sum = sum.plus(n);
+        }
+    }
+}
+
+/// The `ADD` updates that apply a change's deltas: one per totals item, each
+/// attribute once.
 pub(super) fn writes(
     table: &str,
-    credits: &[CreditDelta],
-    paths: &[PathDelta],
+    change: &LedgerChange,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
-    let mut items: BTreeMap<(String, String), BTreeMap<String, Numbers>> = BTreeMap::new();
-    for d in credits {
-        let key = (format!("{CREDIT_PREFIX}{}", d.model), keys::day(d.day));
-        let sum = items
-            .entry(key)
-            .or_default()
-            .entry(json(&(&d.channel, &d.campaign)))
-            .or_default();
-        sum.conversions += d.conversions;
-        sum.value += d.value;
+    let mut sums = Sums::default();
+    for d in &change.credits {
+        sums.add(
+            (format!("{CREDIT_PREFIX}{}", d.model), keys::day(d.day)),
+            json(&(&d.channel, &d.campaign)),
+            &[
+                ('c', Number::Amount(d.conversions)),
+                ('v', Number::Amount(d.value)),
+            ],
+        );
     }
-    for d in paths {
+    for d in &change.paths {
         let path = json(&d.path);
-        let key = (PATH_PK.to_owned(), path_sk(d.day, &path));
-        let sum = items.entry(key).or_default().entry(path).or_default();
-        sum.conversions += d.conversions as f64;
-        sum.non_conversions += d.non_conversions;
-        sum.value += d.value;
+        sums.add(
+            (PATH_PK.to_owned(), path_sk(d.day, &path)),
+            path,
+            &[
+                ('c', Number::Count(d.conversions)),
+                ('x', Number::Count(d.non_conversions)),
+                ('v', Number::Amount(d.value)),
+                ('d', Number::Amount(d.days)),
+            ],
+        );
     }
-    let mut writes = Vec::with_capacity(items.len());
-    for ((pk, sk), sums) in items {
-        let paths = pk == PATH_PK;
+    for d in &change.funnel {
+        sums.add(
+            (FUNNEL_PK.to_owned(), keys::day(d.day)),
+            json(&(&d.first, &d.last)),
+            &[
+                ('s', Number::Count(d.visits)),
+                ('l', Number::Count(d.leads)),
+                ('o', Number::Count(d.opportunities)),
+                ('c', Number::Count(d.conversions)),
+            ],
+        );
+    }
+    let mut writes = Vec::with_capacity(sums.0.len());
+    for ((pk, sk), keyed) in sums.0 {
         let mut numbers = Vec::new();
-        // Adding 0 changes nothing but the item's size.
-        for (key, sum) in sums {
-            if sum.conversions != 0.0 {
-                // A path's conversions are counts: added as integers.
-                let conversions = if paths {
-                    keys::n(sum.conversions as i64)
-                } else {
-                    number(sum.conversions)?
-                };
-                numbers.push((format!("c|{key}"), conversions));
-            }
-            if sum.non_conversions != 0 {
-                numbers.push((format!("x|{key}"), keys::n(sum.non_conversions)));
-            }
-            if sum.value != 0.0 {
-                numbers.push((format!("v|{key}"), number(sum.value)?));
+        for (key, letters) in keyed {
+            // Adding 0 changes nothing but the item's size.
+            for (letter, n) in letters.into_iter().filter(|(_, n)| !n.is_zero()) {
+                numbers.push((format!("{letter}|{key}"), n.attribute()?));
             }
         }
         if !numbers.is_empty() {
@@ -104,27 +152,47 @@ fn path_sk(day: NaiveDate, path: &str) -> String {
     format!("{}#{:x}", keys::day(day), hash % PATH_BUCKETS)
 }
 
-/// Each key of a totals item with its numbers, the zero ones left out.
+/// A key's numbers in a totals item, by letter (0 when absent).
+#[derive(Debug, Default)]
+struct Numbers(BTreeMap<char, f64>);
+
+impl Numbers {
+    fn get(&self, letter: char) -> f64 {
+        self.0.get(&letter).copied().unwrap_or(0.0)
+    }
+
+    /// A count, which totals hold as an integer.
+    fn count(&self, letter: char) -> i64 {
+        self.get(letter) as i64
+    }
+}
+
+/// Each key of a totals item with its numbers, the all-zero ones left out.
 fn numbers_of(item: &Item) -> Result<BTreeMap<&str, Numbers>, StoreError> {
     let mut found: BTreeMap<&str, Numbers> = BTreeMap::new();
     for name in item.keys() {
-        let Some((kind, key)) = name.split_once('|') else {
+        let Some((letter, key)) = name.split_once('|') else {
             continue;
         };
-        let numbers = found.entry(key).or_default();
-        match kind {
-            "c" => numbers.conversions = get_n(item, name)?,
-            "x" => numbers.non_conversions = get_n(item, name)?,
-            "v" => numbers.value = get_n(item, name)?,
-            _ => {}
-        }
+        let mut letters = letter.chars();
+        let (Some(letter), None) = (letters.next(), letters.next()) else {
+            continue;
+        };
+        let n: f64 = get_n(item, name)?;
+        found.entry(key).or_default().0.insert(letter, n);
     }
-    found.retain(|_, n| n.conversions != 0.0 || n.non_conversions != 0 || n.value != 0.0);
+    found.retain(|_, n| n.0.values().any(|v| *v != 0.0));
     Ok(found)
 }
 
 fn parse_key<T: serde::de::DeserializeOwned>(key: &str) -> Result<T, StoreError> {
     serde_json::from_str(key).map_err(|e| StoreError::Corrupt(format!("totals key {key:?}: {e}")))
+}
+
+/// The day of a totals item, its sort key up to any bucket.
+fn day_of(item: &Item) -> Result<NaiveDate, StoreError> {
+    let sk = get_s(item, "sk")?;
+    keys::parse_day(sk.split_once('#').map_or(sk, |(day, _)| day))
 }
 
 impl DynamoStore {
@@ -139,15 +207,15 @@ impl DynamoStore {
             .days(&format!("{CREDIT_PREFIX}{model}"), from, to)
             .await?
         {
-            let day = keys::parse_day(get_s(&item, "sk")?)?;
+            let day = day_of(&item)?;
             for (key, n) in numbers_of(&item)? {
                 let (channel, campaign) = parse_key(key)?;
                 rows.push(CreditTotal {
                     day,
                     channel,
                     campaign,
-                    conversions: n.conversions,
-                    value: n.value,
+                    conversions: n.get('c'),
+                    value: n.get('v'),
                 });
             }
         }
@@ -164,19 +232,44 @@ impl DynamoStore {
     ) -> Result<Vec<PathTotal>, StoreError> {
         let mut rows = Vec::new();
         for item in self.days(PATH_PK, from, to).await? {
-            let sk = get_s(&item, "sk")?;
-            let day = keys::parse_day(sk.split_once('#').map_or(sk, |(day, _)| day))?;
+            let day = day_of(&item)?;
             for (key, n) in numbers_of(&item)? {
                 rows.push(PathTotal {
                     day,
                     path: parse_key(key)?,
-                    conversions: n.conversions as i64,
-                    non_conversions: n.non_conversions,
-                    value: n.value,
+                    conversions: n.count('c'),
+                    non_conversions: n.count('x'),
+                    value: n.get('v'),
+                    days: n.get('d'),
                 });
             }
         }
         rows.sort_by(|a, b| (a.day, &a.path).cmp(&(b.day, &b.path)));
+        Ok(rows)
+    }
+
+    pub(super) async fn funnel_rows(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<FunnelTotal>, StoreError> {
+        let mut rows = Vec::new();
+        for item in self.days(FUNNEL_PK, from, to).await? {
+            let day = day_of(&item)?;
+            for (key, n) in numbers_of(&item)? {
+                let (first, last) = parse_key(key)?;
+                rows.push(FunnelTotal {
+                    day,
+                    first,
+                    last,
+                    visits: n.count('s'),
+                    leads: n.count('l'),
+                    opportunities: n.count('o'),
+                    conversions: n.count('c'),
+                });
+            }
+        }
+        rows.sort_by(|a, b| (a.day, &a.first, &a.last).cmp(&(b.day, &b.first, &b.last)));
         Ok(rows)
     }
 
@@ -206,7 +299,6 @@ impl DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_dynamodb::types::AttributeValue;
 
     #[test]
     fn path_buckets_are_stable_and_sort_within_their_day() {
@@ -226,7 +318,8 @@ mod tests {
         item.insert("c|[\"B\"]".into(), keys::n(0));
         let found = numbers_of(&item).unwrap();
         assert_eq!(found.len(), 1);
-        assert_eq!(found["[\"A\"]"].value, 20.5);
+        assert_eq!(found["[\"A\"]"].get('v'), 20.5);
+        assert_eq!(found["[\"A\"]"].count('c'), 2);
         let path: Vec<String> = parse_key("[\"A\",\"B > C\"]").unwrap();
         assert_eq!(path, ["A", "B > C"]);
     }

@@ -46,12 +46,28 @@ pub struct ConversionLedger {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct JourneyLedger {
     pub open_path: Option<OpenPath>,
+    /// How far the journey went, counted in the funnel totals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funnel: Option<FunnelEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenPath {
     pub day: NaiveDate,
     pub channels: Vec<String>,
+}
+
+/// A journey as the funnel counts it: the first and the last channel of its
+/// touches in the lookback before its latest one, placed by that latest
+/// touch's day, and the stages it reached since that first touch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunnelEntry {
+    pub day: NaiveDate,
+    pub first: String,
+    pub last: String,
+    pub lead: bool,
+    pub opportunity: bool,
+    pub conversion: bool,
 }
 
 /// Which ledger entry a change replaces.
@@ -89,6 +105,7 @@ pub struct LedgerChange {
     pub expected: Option<u64>,
     pub credits: Vec<CreditDelta>,
     pub paths: Vec<PathDelta>,
+    pub funnel: Vec<FunnelDelta>,
 }
 
 /// A change of what one model credits a (day, channel, campaign).
@@ -110,6 +127,21 @@ pub struct PathDelta {
     pub conversions: i64,
     pub non_conversions: i64,
     pub value: f64,
+    /// Days from the first touch to the conversion, summed over conversions.
+    pub days: f64,
+}
+
+/// A change of the journeys counted on a (day, first channel, last channel),
+/// per stage reached.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FunnelDelta {
+    pub day: NaiveDate,
+    pub first: String,
+    pub last: String,
+    pub visits: i64,
+    pub leads: i64,
+    pub opportunities: i64,
+    pub conversions: i64,
 }
 
 /// What one model credits a (day, channel, campaign) in all.
@@ -130,4 +162,19 @@ pub struct PathTotal {
     pub conversions: i64,
     pub non_conversions: i64,
     pub value: f64,
+    /// Days from the first touch to the conversion, summed over conversions.
+    pub days: f64,
+}
+
+/// The journeys counted on a (day, first channel, last channel) in all, per
+/// stage reached.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FunnelTotal {
+    pub day: NaiveDate,
+    pub first: String,
+    pub last: String,
+    pub visits: i64,
+    pub leads: i64,
+    pub opportunities: i64,
+    pub conversions: i64,
 }

@@ -37,8 +37,8 @@ pub use error::StoreError;
 pub use identity::{Claim, Conflict, LinkOutcome};
 pub use json::Json;
 pub use ledger::{
-    ConversionLedger, CreditDelta, CreditRow, CreditTotal, JourneyLedger, LedgerChange,
-    LedgerEntry, LedgerKey, OpenPath, PathDelta, PathTotal,
+    ConversionLedger, CreditDelta, CreditRow, CreditTotal, FunnelDelta, FunnelEntry, FunnelTotal,
+    JourneyLedger, LedgerChange, LedgerEntry, LedgerKey, OpenPath, PathDelta, PathTotal,
 };
 pub use marker::{Marker, MarkerKind};
 pub use touch::{Owner, TouchRecord};
@@ -278,6 +278,15 @@ pub trait LedgerStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> impl Future<Output = Result<Vec<PathTotal>, StoreError>> + Send;
+
+    /// The journeys counted on each (day, first channel, last channel) with a
+    /// day in `[from, to)`, in that order. A total that deltas brought back to
+    /// zero may be listed or left out.
+    fn funnel_totals(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<FunnelTotal>, StoreError>> + Send;
 }
 
 /// Everything the application needs from a store.

@@ -34,6 +34,10 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/api/user/{id}", get(query::user::<S>))
         .route("/api/anonymous/{id}", get(query::device::<S>))
         .route("/api/report", get(report::report::<S>))
+        .route("/api/report/compare", get(report::compare::<S>))
+        .route("/api/report/paths", get(report::paths::<S>))
+        .route("/api/report/funnel", get(report::funnel::<S>))
+        .route("/api/report/series", get(report::series::<S>))
         .route("/segment/identify/user/{id}", get(feed::identify_user::<S>))
         .route("/segment/track/user/{id}", get(feed::track_user::<S>))
         .route(

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use sma_attribution::{Conversion, Milestones, Model, ModelConfig, Touch, credit, lookback_window};
-use sma_store::{ConversionLedger, CreditDelta, CreditRow, Marker, OpenPath, Owner, PathDelta};
+use sma_store::{
+    ConversionLedger, CreditDelta, CreditRow, FunnelDelta, FunnelEntry, Marker, MarkerKind,
+    OpenPath, Owner, PathDelta,
+};
 
 use super::devices::time;
 
@@ -121,17 +124,24 @@ pub(crate) struct Counted {
     pub path: Vec<String>,
     pub converted: bool,
     pub value: f64,
+    /// Days from the path's first touch to the conversion (0 when open).
+    pub days: f64,
 }
+
+const DAY_MS: f64 = 86_400_000.0;
 
 impl Counted {
     /// A conversion's path, when it had touches (a path without any credits no
     /// channel and is not counted).
     pub(crate) fn conversion(entry: &ConversionLedger) -> Option<Counted> {
-        (!entry.path.is_empty()).then(|| Counted {
+        let first = entry.rows.first()?;
+        let elapsed = entry.timestamp - first.timestamp;
+        Some(Counted {
             day: day(entry.timestamp.timestamp_millis()),
             path: entry.path.clone(),
             converted: true,
             value: entry.value,
+            days: elapsed.num_milliseconds() as f64 / DAY_MS,
         })
     }
 
@@ -141,6 +151,7 @@ impl Counted {
             path: open.channels.clone(),
             converted: false,
             value: 0.0,
+            days: 0.0,
         }
     }
 
@@ -152,6 +163,7 @@ impl Counted {
             conversions,
             non_conversions,
             value: sign as f64 * self.value,
+            days: sign as f64 * self.days,
         }
     }
 }
@@ -189,4 +201,52 @@ pub(crate) fn open_path(
             .map(|t| t.channel().as_str().to_owned())
             .collect(),
     })
+}
+
+/// A journey as the funnel counts it (see [`FunnelEntry`]), when it has
+/// touches. `touches` are in time order, `markers` the journey's.
+pub(crate) fn funnel_entry(
+    touches: &[Touch],
+    markers: &[Marker],
+    cfg: &ModelConfig,
+) -> Option<FunnelEntry> {
+    let latest = touches.last()?;
+    let oldest = latest.timestamp.saturating_sub(cfg.lookback_ms);
+    let first = touches.iter().find(|t| t.timestamp >= oldest)?;
+    let reached = |kind: MarkerKind| {
+        markers
+            .iter()
+            .any(|m| m.kind == kind && m.timestamp.timestamp_millis() >= first.timestamp)
+    };
+    Some(FunnelEntry {
+        day: day(latest.timestamp),
+        first: first.channel().as_str().to_owned(),
+        last: latest.channel().as_str().to_owned(),
+        lead: reached(MarkerKind::Lead),
+        opportunity: reached(MarkerKind::Opportunity),
+        conversion: reached(MarkerKind::Conversion),
+    })
+}
+
+/// The funnel deltas that take the totals from counting `old` to counting `new`.
+pub(crate) fn funnel_deltas(
+    old: Option<&FunnelEntry>,
+    new: Option<&FunnelEntry>,
+) -> Vec<FunnelDelta> {
+    if old == new {
+        return Vec::new();
+    }
+    let delta = |entry: &FunnelEntry, sign: i64| FunnelDelta {
+        day: entry.day,
+        first: entry.first.clone(),
+        last: entry.last.clone(),
+        visits: sign,
+        leads: sign * i64::from(entry.lead),
+        opportunities: sign * i64::from(entry.opportunity),
+        conversions: sign * i64::from(entry.conversion),
+    };
+    old.map(|o| delta(o, -1))
+        .into_iter()
+        .chain(new.map(|n| delta(n, 1)))
+        .collect()
 }

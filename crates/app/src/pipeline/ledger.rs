@@ -13,7 +13,9 @@ use sma_store::{
     StoreError,
 };
 
-use super::credits::{Counted, conversion_ledger, credit_deltas, open_path, path_deltas};
+use super::credits::{
+    Counted, conversion_ledger, credit_deltas, funnel_deltas, funnel_entry, open_path, path_deltas,
+};
 use super::devices::time;
 use super::{Dirty, Scope};
 use crate::App;
@@ -141,14 +143,13 @@ impl<S: Store> App<S> {
                 whose.push(index);
             };
             if plan.scope == Scope::Closed {
-                let closed = stored.as_ref().and_then(|s| s.value.open_path.as_ref());
-                if let Some(open) = closed {
-                    add(LedgerChange {
-                        entry: LedgerEntry::Journey(plan.owner.clone(), JourneyLedger::default()),
-                        expected: stored.as_ref().map(|s| s.version),
-                        credits: Vec::new(),
-                        paths: path_deltas(Some(Counted::open(open)), None),
-                    });
+                if let Some(old) = stored.filter(|s| s.value != JourneyLedger::default()) {
+                    add(journey_change(
+                        &plan.owner,
+                        Some(old.version),
+                        &old.value,
+                        JourneyLedger::default(),
+                    ));
                 }
                 continue;
             }
@@ -165,6 +166,7 @@ impl<S: Store> App<S> {
                     continue;
                 }
                 add(LedgerChange {
+                    funnel: Vec::new(),
                     credits: credit_deltas(old, &new),
                     paths: path_deltas(
                         old.and_then(Counted::conversion),
@@ -177,21 +179,18 @@ impl<S: Store> App<S> {
             let last_conversion = times(&plan.markers, MarkerKind::Conversion)
                 .into_iter()
                 .max();
-            let open = open_path(touches, last_conversion, cfg);
-            let old = stored.as_ref().and_then(|s| s.value.open_path.clone());
-            if stored.is_none() || old != open {
-                add(LedgerChange {
-                    paths: path_deltas(
-                        old.as_ref().map(Counted::open),
-                        open.as_ref().map(Counted::open),
-                    ),
-                    expected: stored.as_ref().map(|s| s.version),
-                    entry: LedgerEntry::Journey(
-                        plan.owner.clone(),
-                        JourneyLedger { open_path: open },
-                    ),
-                    credits: Vec::new(),
-                });
+            let new = JourneyLedger {
+                open_path: open_path(touches, last_conversion, cfg),
+                funnel: funnel_entry(touches, &plan.markers, cfg),
+            };
+            match stored {
+                Some(old) if old.value == new => {}
+                old => {
+                    let (expected, old) = old.map_or((None, JourneyLedger::default()), |o| {
+                        (Some(o.version), o.value)
+                    });
+                    add(journey_change(&plan.owner, expected, &old, new));
+                }
             }
         }
         let applied = if changes.is_empty() {
@@ -330,6 +329,25 @@ impl<S: Store> App<S> {
                 Ok(touches)
             })
             .collect()
+    }
+}
+
+/// A journey's entry replaced by `new`, the totals moved from counting `old`.
+fn journey_change(
+    owner: &Owner,
+    expected: Option<u64>,
+    old: &JourneyLedger,
+    new: JourneyLedger,
+) -> LedgerChange {
+    LedgerChange {
+        paths: path_deltas(
+            old.open_path.as_ref().map(Counted::open),
+            new.open_path.as_ref().map(Counted::open),
+        ),
+        funnel: funnel_deltas(old.funnel.as_ref(), new.funnel.as_ref()),
+        credits: Vec::new(),
+        expected,
+        entry: LedgerEntry::Journey(owner.clone(), new),
     }
 }
 

@@ -172,11 +172,16 @@ impl History {
 type CreditKey = (String, NaiveDate, String, Option<String>);
 
 /// What the ledger must hold.
+type PathKey = (NaiveDate, Vec<String>);
+
 pub struct Expected {
     /// Model -> totals, in (day, channel, campaign) order.
     pub credits: BTreeMap<String, Vec<CreditTotal>>,
     /// In (day, path) order.
     pub paths: Vec<PathTotal>,
+    /// (day, first channel, last channel) -> journeys per stage: visit, lead,
+    /// opportunity, conversion.
+    pub funnel: BTreeMap<(NaiveDate, String, String), [i64; 4]>,
     /// Conversion messageId -> the journey it is credited over.
     pub conversions: BTreeMap<String, Owner>,
 }
@@ -260,7 +265,9 @@ pub fn expected(history: &History, rules: &Rules) -> Expected {
 
     let cfg = &rules.models;
     let mut credits: BTreeMap<CreditKey, (f64, f64)> = BTreeMap::new();
-    let mut paths: BTreeMap<(NaiveDate, Vec<String>), (i64, i64, f64)> = BTreeMap::new();
+    // (day, path) -> (conversions, non-conversions, value, days to convert).
+    let mut paths: BTreeMap<PathKey, (i64, i64, f64, f64)> = BTreeMap::new();
+    let mut funnel: BTreeMap<(NaiveDate, String, String), [i64; 4]> = BTreeMap::new();
     for (touches, journey_conversions, milestones) in journeys.values_mut() {
         touches.sort_by(|a, b| {
             (a.timestamp, &a.device, &a.message_id).cmp(&(b.timestamp, &b.device, &b.message_id))
@@ -282,7 +289,8 @@ pub fn expected(history: &History, rules: &Rules) -> Expected {
                 }
             }
             let window = lookback_window(touches, c.conversion.timestamp, cfg);
-            if !window.is_empty() {
+            if let Some(first) = touches[window.clone()].first() {
+                let days = (c.conversion.timestamp - first.timestamp) as f64 / 86_400_000.0;
                 let path = touches[window]
                     .iter()
                     .map(|t| t.channel().as_str().to_owned())
@@ -290,6 +298,29 @@ pub fn expected(history: &History, rules: &Rules) -> Expected {
                 let total = paths.entry((d, path)).or_default();
                 total.0 += 1;
                 total.2 += c.conversion.value_or_zero();
+                total.3 += days;
+            }
+        }
+        if let Some(latest) = touches.last() {
+            let first = touches
+                .iter()
+                .find(|t| t.timestamp >= latest.timestamp - cfg.lookback_ms)
+                .expect("the latest touch is in its own window");
+            let since = |times: &[i64]| i64::from(times.iter().any(|&t| t >= first.timestamp));
+            let converted: Vec<i64> = journey_conversions.iter().map(|c| c.timestamp).collect();
+            let key = (
+                day(latest.timestamp),
+                first.channel().as_str().to_owned(),
+                latest.channel().as_str().to_owned(),
+            );
+            let stages = funnel.entry(key).or_default();
+            for (stage, reached) in stages.iter_mut().zip([
+                1,
+                since(&milestones.lead),
+                since(&milestones.opportunity),
+                since(&converted),
+            ]) {
+                *stage += reached;
             }
         }
         let last_conversion = journey_conversions.iter().map(|c| c.timestamp).max();
@@ -326,15 +357,17 @@ pub fn expected(history: &History, rules: &Rules) -> Expected {
         paths: paths
             .into_iter()
             .map(
-                |((day, path), (conversions, non_conversions, value))| PathTotal {
+                |((day, path), (conversions, non_conversions, value, days))| PathTotal {
                     day,
                     path,
                     conversions,
                     non_conversions,
                     value,
+                    days,
                 },
             )
             .collect(),
+        funnel,
         conversions,
     }
 }

@@ -73,6 +73,7 @@ async fn dynamodb_a_ledger_change_beyond_one_transaction_fails_and_writes_nothin
     let change = LedgerChange {
         entry: LedgerEntry::Conversion(conversion),
         expected: None,
+        funnel: Vec::new(),
         credits,
         paths: Vec::new(),
     };

@@ -72,6 +72,7 @@ fn settlement(id: &str, campaign: &str) -> LedgerChange {
     LedgerChange {
         entry: LedgerEntry::Conversion(conversion),
         expected: None,
+        funnel: Vec::new(),
         credits,
         paths: vec![PathDelta {
             day: day(),
@@ -79,6 +80,7 @@ fn settlement(id: &str, campaign: &str) -> LedgerChange {
             conversions: 1,
             non_conversions: 0,
             value: 49.5,
+            days: 2.5,
         }],
     }
 }
@@ -116,6 +118,7 @@ async fn dynamodb_capacity_of_a_conversion_settlement_and_a_report() {
         let journey = LedgerChange {
             entry: LedgerEntry::Journey(user.clone(), JourneyLedger::default()),
             expected: journeys[0].as_ref().map(|j| j.version),
+            funnel: Vec::new(),
             credits: Vec::new(),
             paths: Vec::new(),
         };

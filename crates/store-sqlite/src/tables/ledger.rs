@@ -11,14 +11,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{from_json, owner_key, owner_of_key, totals};
 use crate::SqliteStore;
 use sma_store::{
-    ConversionLedger, CreditRow, JourneyLedger, LedgerChange, LedgerEntry, LedgerStore, OpenPath,
-    Owner, PathTotal, StoreError, Versioned,
+    ConversionLedger, CreditRow, FunnelTotal, JourneyLedger, LedgerChange, LedgerEntry,
+    LedgerStore, OpenPath, Owner, PathTotal, StoreError, Versioned,
 };
 
 /// A conversion row as read, before its credit rows join it.
 type ConversionRow = (i64, String, String, i64, f64, String);
-/// A journey row as read: version, open day, open path.
-type JourneyRow = (i64, Option<String>, Option<String>);
+/// A journey row as read: version, open day, open path, funnel entry.
+type JourneyRow = (i64, Option<String>, Option<String>, Option<String>);
 /// A credit row as read.
 type CreditColumns = (
     String,
@@ -55,11 +55,11 @@ impl LedgerStore for SqliteStore {
         let rows: Vec<Option<JourneyRow>> = self
             .run(move |conn| {
                 let mut stmt = conn.prepare_cached(
-                    "SELECT version, open_day, open_path FROM journeys WHERE owner = ?1",
+                    "SELECT version, open_day, open_path, funnel FROM journeys WHERE owner = ?1",
                 )?;
                 keys.iter()
                     .map(|k| {
-                        stmt.query_row([k], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                        stmt.query_row([k], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                             .optional()
                     })
                     .collect()
@@ -93,6 +93,14 @@ impl LedgerStore for SqliteStore {
         to: NaiveDate,
     ) -> Result<Vec<PathTotal>, StoreError> {
         self.run(move |conn| totals::paths(conn, from, to)).await
+    }
+
+    async fn funnel_totals(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<FunnelTotal>, StoreError> {
+        self.run(move |conn| totals::funnel(conn, from, to)).await
     }
 }
 
@@ -179,7 +187,9 @@ fn conversion(
     })
 }
 
-fn journey((version, day, path): JourneyRow) -> Result<Versioned<JourneyLedger>, StoreError> {
+fn journey(
+    (version, day, path, funnel): JourneyRow,
+) -> Result<Versioned<JourneyLedger>, StoreError> {
     let open_path = match (day, path) {
         (Some(day), Some(path)) => Some(OpenPath {
             day: totals::day_of(&day)?,
@@ -189,7 +199,10 @@ fn journey((version, day, path): JourneyRow) -> Result<Versioned<JourneyLedger>,
     };
     Ok(Versioned {
         version: version as u64,
-        value: JourneyLedger { open_path },
+        value: JourneyLedger {
+            open_path,
+            funnel: funnel.map(|f| from_json("funnel entry", &f)).transpose()?,
+        },
     })
 }
 
@@ -204,7 +217,7 @@ fn commit(tx: &Connection, change: &LedgerChange) -> rusqlite::Result<bool> {
         LedgerEntry::Conversion(c) => write_conversion(tx, c, version)?,
         LedgerEntry::Journey(owner, j) => write_journey(tx, owner, j, version)?,
     }
-    totals::apply(tx, &change.credits, &change.paths)?;
+    totals::apply(tx, change)?;
     Ok(true)
 }
 
@@ -275,9 +288,14 @@ fn write_journey(
         ),
         None => (None, None),
     };
+    let funnel = journey
+        .funnel
+        .as_ref()
+        .map(|f| serde_json::to_string(f).expect("a funnel entry serialises"));
     tx.prepare_cached(
-        "INSERT OR REPLACE INTO journeys (owner, version, open_day, open_path) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR REPLACE INTO journeys (owner, version, open_day, open_path, funnel)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![owner_key(owner), version, day, path])?;
+    .execute(params![owner_key(owner), version, day, path, funnel])?;
     Ok(())
 }

@@ -116,6 +116,20 @@ const MIGRATIONS: &[&str] = &[
         value           REAL NOT NULL,
         PRIMARY KEY (day, path)
     ) WITHOUT ROWID;",
+    // 7: what reports of paths and funnels read. Stores from before keep
+    // 0 days and no funnel until `sma rebuild` settles them again.
+    "ALTER TABLE path_totals ADD COLUMN days REAL NOT NULL DEFAULT 0;
+    ALTER TABLE journeys ADD COLUMN funnel TEXT; -- JSON of the journey's funnel entry
+    CREATE TABLE funnel_totals (
+        day           TEXT NOT NULL,
+        first         TEXT NOT NULL,
+        last          TEXT NOT NULL,
+        visits        INTEGER NOT NULL,
+        leads         INTEGER NOT NULL,
+        opportunities INTEGER NOT NULL,
+        conversions   INTEGER NOT NULL,
+        PRIMARY KEY (day, first, last)
+    ) WITHOUT ROWID;",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

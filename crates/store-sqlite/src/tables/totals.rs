@@ -1,26 +1,23 @@
 //! The per-day totals reports read: what each model credits a (day, channel,
-//! campaign), and how many journeys each (day, channel path) counts. Only ever
+//! campaign), how many journeys each (day, channel path) counts, and how far
+//! the journeys of each (day, first channel, last channel) went. Only ever
 //! moved by the deltas of ledger changes.
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
 use super::from_json;
-use sma_store::{CreditDelta, CreditTotal, PathDelta, PathTotal, StoreError};
+use sma_store::{CreditTotal, FunnelDelta, FunnelTotal, LedgerChange, PathTotal, StoreError};
 
 /// Adds deltas to the totals, inside the writer's transaction.
-pub(crate) fn apply(
-    tx: &Connection,
-    credits: &[CreditDelta],
-    paths: &[PathDelta],
-) -> rusqlite::Result<()> {
+pub(crate) fn apply(tx: &Connection, change: &LedgerChange) -> rusqlite::Result<()> {
     let mut credit = tx.prepare_cached(
         "INSERT INTO credit_totals (model, day, channel, campaign, conversions, value)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (model, day, channel, campaign) DO UPDATE SET
            conversions = conversions + excluded.conversions, value = value + excluded.value",
     )?;
-    for d in credits {
+    for d in &change.credits {
         let campaign = d.campaign.as_deref().unwrap_or("");
         credit.execute(params![
             d.model,
@@ -32,21 +29,50 @@ pub(crate) fn apply(
         ])?;
     }
     let mut path = tx.prepare_cached(
-        "INSERT INTO path_totals (day, path, conversions, non_conversions, value)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO path_totals (day, path, conversions, non_conversions, value, days)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (day, path) DO UPDATE SET
            conversions = conversions + excluded.conversions,
            non_conversions = non_conversions + excluded.non_conversions,
-           value = value + excluded.value",
+           value = value + excluded.value, days = days + excluded.days",
     )?;
-    for d in paths {
+    for d in &change.paths {
         let channels = serde_json::to_string(&d.path).expect("strings serialise");
         path.execute(params![
             d.day.to_string(),
             channels,
             d.conversions,
             d.non_conversions,
-            d.value
+            d.value,
+            d.days
+        ])?;
+    }
+    let mut funnel = tx.prepare_cached(
+        "INSERT INTO funnel_totals (day, first, last, visits, leads, opportunities, conversions)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (day, first, last) DO UPDATE SET
+           visits = visits + excluded.visits, leads = leads + excluded.leads,
+           opportunities = opportunities + excluded.opportunities,
+           conversions = conversions + excluded.conversions",
+    )?;
+    for FunnelDelta {
+        day,
+        first,
+        last,
+        visits,
+        leads,
+        opportunities,
+        conversions,
+    } in &change.funnel
+    {
+        funnel.execute(params![
+            day.to_string(),
+            first,
+            last,
+            visits,
+            leads,
+            opportunities,
+            conversions
         ])?;
     }
     Ok(())
@@ -85,7 +111,7 @@ pub(crate) fn paths(
     to: NaiveDate,
 ) -> rusqlite::Result<Vec<PathTotal>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT day, path, conversions, non_conversions, value FROM path_totals
+        "SELECT day, path, conversions, non_conversions, value, days FROM path_totals
          WHERE day >= ?1 AND day < ?2 AND (conversions <> 0 OR non_conversions <> 0)
          ORDER BY day, path",
     )?;
@@ -100,6 +126,7 @@ pub(crate) fn paths(
             conversions: r.get(2)?,
             non_conversions: r.get(3)?,
             value: r.get(4)?,
+            days: r.get(5)?,
         })
     })?
     .collect::<rusqlite::Result<Vec<PathTotal>>>()
@@ -108,6 +135,34 @@ pub(crate) fn paths(
         totals.sort_by(|a, b| (a.day, &a.path).cmp(&(b.day, &b.path)));
         totals
     })
+}
+
+/// The journeys counted on each (day, first, last) of `[from, to)`, in that
+/// order.
+pub(crate) fn funnel(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<Vec<FunnelTotal>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, first, last, visits, leads, opportunities, conversions FROM funnel_totals
+         WHERE day >= ?1 AND day < ?2 AND (visits <> 0 OR leads <> 0 OR opportunities <> 0
+           OR conversions <> 0)
+         ORDER BY day, first, last",
+    )?;
+    stmt.query_map(params![from.to_string(), to.to_string()], |r| {
+        let day: String = r.get(0)?;
+        Ok(FunnelTotal {
+            day: day_column(&day)?,
+            first: r.get(1)?,
+            last: r.get(2)?,
+            visits: r.get(3)?,
+            leads: r.get(4)?,
+            opportunities: r.get(5)?,
+            conversions: r.get(6)?,
+        })
+    })?
+    .collect()
 }
 
 /// A day read in a row: a malformed one fails the read like any bad column.

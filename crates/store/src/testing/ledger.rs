@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::{
-    ConversionLedger, CreditDelta, CreditRow, CreditTotal, JourneyLedger, LedgerChange,
-    LedgerEntry, LedgerKey, OpenPath, Owner, PathDelta, PathTotal, Store,
+    ConversionLedger, CreditDelta, CreditRow, CreditTotal, FunnelDelta, FunnelEntry, FunnelTotal,
+    JourneyLedger, LedgerChange, LedgerEntry, LedgerKey, OpenPath, Owner, PathDelta, PathTotal,
+    Store,
 };
 
 use super::at;
@@ -55,6 +56,7 @@ fn path(d: u32, channels: &[&str], conversions: i64, non_conversions: i64) -> Pa
         conversions,
         non_conversions,
         value: conversions as f64 * 10.0,
+        days: conversions as f64 * 1.5,
     }
 }
 
@@ -83,6 +85,7 @@ pub async fn replaces_ledger_entries_only_over_the_version_read(store: impl Stor
     let first = LedgerChange {
         entry: LedgerEntry::Conversion(conversion("c1", "Email", 1.0)),
         expected: None,
+        funnel: Vec::new(),
         credits: vec![credit(1, "linear", "Email", 1.0)],
         paths: vec![path(1, &["Email"], 1, 0)],
     };
@@ -109,6 +112,7 @@ pub async fn replaces_ledger_entries_only_over_the_version_read(store: impl Stor
     let moved = LedgerChange {
         entry: LedgerEntry::Conversion(conversion("c1", "Referral", 1.0)),
         expected: Some(1),
+        funnel: Vec::new(),
         credits: vec![
             credit(1, "linear", "Email", -1.0),
             credit(1, "linear", "Referral", 1.0),
@@ -150,10 +154,19 @@ pub async fn keeps_journey_ledgers_by_owner(store: impl Store) {
             day: day(3),
             channels: vec!["Direct".into(), "Email".into()],
         }),
+        funnel: Some(FunnelEntry {
+            day: day(3),
+            first: "Direct".into(),
+            last: "Email".into(),
+            lead: true,
+            opportunity: false,
+            conversion: false,
+        }),
     };
     let change = LedgerChange {
         entry: LedgerEntry::Journey(owners[0].clone(), open.clone()),
         expected: None,
+        funnel: vec![funnel(3, "Direct", "Email", 1, [1, 0, 0])],
         credits: Vec::new(),
         paths: vec![path(3, &["Direct", "Email"], 0, 1)],
     };
@@ -171,6 +184,7 @@ pub async fn keeps_journey_ledgers_by_owner(store: impl Store) {
     let closed = LedgerChange {
         entry: LedgerEntry::Journey(owners[0].clone(), JourneyLedger::default()),
         expected: Some(1),
+        funnel: vec![funnel(3, "Direct", "Email", -1, [-1, 0, 0])],
         credits: Vec::new(),
         paths: vec![path(3, &["Direct", "Email"], 0, -1)],
     };
@@ -183,6 +197,66 @@ pub async fn keeps_journey_ledgers_by_owner(store: impl Store) {
         .filter(|p| p.conversions != 0 || p.non_conversions != 0)
         .collect();
     assert!(left.is_empty(), "{left:?}");
+    let left: Vec<FunnelTotal> = store
+        .funnel_totals(day(1), day(9))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.visits != 0 || f.leads != 0)
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+fn funnel(d: u32, first: &str, last: &str, visits: i64, stages: [i64; 3]) -> FunnelDelta {
+    FunnelDelta {
+        day: day(d),
+        first: first.into(),
+        last: last.into(),
+        visits,
+        leads: stages[0],
+        opportunities: stages[1],
+        conversions: stages[2],
+    }
+}
+
+pub async fn sums_funnel_totals_by_day_first_and_last_channel(store: impl Store) {
+    let journey = |owner: &str, deltas: Vec<FunnelDelta>| LedgerChange {
+        entry: LedgerEntry::Journey(Owner::User(owner.into()), JourneyLedger::default()),
+        expected: None,
+        funnel: deltas,
+        credits: Vec::new(),
+        paths: Vec::new(),
+    };
+    let changes = [
+        journey("u1", vec![funnel(1, "Email", "Direct", 1, [1, 1, 1])]),
+        journey("u2", vec![funnel(1, "Email", "Direct", 1, [1, 0, 0])]),
+        journey(
+            "u3",
+            vec![
+                funnel(2, "Organic Search", "Email", 1, [0, 0, 1]),
+                funnel(9, "Email", "Email", 1, [0, 0, 0]),
+            ],
+        ),
+    ];
+    assert_eq!(
+        store.commit_ledger(&changes).await.unwrap(),
+        [true, true, true]
+    );
+    let totals = store.funnel_totals(day(1), day(9)).await.unwrap();
+    let summary: Vec<(NaiveDate, &str, &str, [i64; 4])> = totals
+        .iter()
+        .map(|f| {
+            let stages = [f.visits, f.leads, f.opportunities, f.conversions];
+            (f.day, f.first.as_str(), f.last.as_str(), stages)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (day(1), "Email", "Direct", [2, 2, 1, 1]),
+            (day(2), "Organic Search", "Email", [1, 0, 0, 1]),
+        ]
+    );
 }
 
 pub async fn sums_totals_by_model_day_channel_and_campaign(store: impl Store) {
@@ -192,6 +266,7 @@ pub async fn sums_totals_by_model_day_channel_and_campaign(store: impl Store) {
         LedgerChange {
             entry: LedgerEntry::Conversion(conversion("c1", "Email", 0.5)),
             expected: None,
+            funnel: Vec::new(),
             credits: vec![
                 credit(1, "linear", "Email", 0.5),
                 credit(1, "linear", "Direct", 0.5),
@@ -202,6 +277,7 @@ pub async fn sums_totals_by_model_day_channel_and_campaign(store: impl Store) {
         LedgerChange {
             entry: LedgerEntry::Conversion(conversion("c2", "Email", 0.5)),
             expected: None,
+            funnel: Vec::new(),
             credits: vec![
                 credit(1, "linear", "Email", 0.25),
                 spring.clone(),
@@ -233,9 +309,18 @@ pub async fn sums_totals_by_model_day_channel_and_campaign(store: impl Store) {
     );
 
     let paths = store.path_totals(day(1), day(9)).await.unwrap();
-    let summary: Vec<(NaiveDate, Vec<String>, i64, i64, f64)> = paths
+    let summary: Vec<(NaiveDate, Vec<String>, i64, i64, f64, f64)> = paths
         .into_iter()
-        .map(|p| (p.day, p.path, p.conversions, p.non_conversions, p.value))
+        .map(|p| {
+            (
+                p.day,
+                p.path,
+                p.conversions,
+                p.non_conversions,
+                p.value,
+                p.days,
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -245,9 +330,10 @@ pub async fn sums_totals_by_model_day_channel_and_campaign(store: impl Store) {
                 vec!["Email".to_owned(), "Direct".to_owned()],
                 2,
                 0,
-                20.0
+                20.0,
+                3.0
             ),
-            (day(5), vec!["Email".to_owned()], 1, 0, 10.0),
+            (day(5), vec!["Email".to_owned()], 1, 0, 10.0, 1.5),
         ]
     );
 }

@@ -266,6 +266,7 @@ macro_rules! contract_tests {
             replaces_ledger_entries_only_over_the_version_read,
             keeps_journey_ledgers_by_owner,
             sums_totals_by_model_day_channel_and_campaign,
+            sums_funnel_totals_by_day_first_and_last_channel,
         );
     };
     (@each $fresh:expr; $($check:ident,)*) => {

@@ -2,7 +2,6 @@
 //! model, read from the ledger's per-day totals, so a report costs the same
 //! however many users it covers.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -13,16 +12,25 @@ use sma_attribution::{
 use sma_sources::Channel;
 use sma_store::{Store, StoreError};
 
-use crate::{App, iso};
+use crate::App;
+
+mod compare;
+mod funnel;
+mod paths;
+mod period;
+mod series;
+
+pub use compare::{CompareView, ModelFigures, ModelsRow, parse_models};
+pub use funnel::{AssistedRow, FunnelRow, FunnelView, StageRates};
+pub use paths::{BucketRow, PathRow, PathsRequest, PathsView};
+pub use period::Period;
+pub use series::{Interval, SeriesPoint, SeriesRequest, SeriesView};
 
 /// A report's question: which model, over which conversions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportRequest {
     pub model: ReportModel,
-    /// Conversions at or after this time (unbounded when `None`).
-    pub from: Option<DateTime<Utc>>,
-    /// Conversions before this time (unbounded when `None`).
-    pub to: Option<DateTime<Utc>>,
+    pub period: Period,
     /// Order of `markov` (1 unless asked).
     pub order: MarkovOrder,
     /// What `markov`'s value is.
@@ -30,33 +38,25 @@ pub struct ReportRequest {
 }
 
 impl ReportRequest {
-    /// Reads a model name and optional bounds (`YYYY-MM-DD` dates, or RFC 3339
-    /// times at a UTC midnight: totals are kept per UTC day). Errors name the
-    /// bad part.
+    /// Reads a model name and optional bounds (see [`Period::parse`]). Errors
+    /// name the bad part.
     pub fn parse(
         model: &str,
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<ReportRequest, String> {
         let model = model.parse::<ReportModel>().map_err(|e| e.to_string())?;
-        let from = from.map(|t| time("from", t)).transpose()?;
-        let to = to.map(|t| time("to", t)).transpose()?;
-        if let (Some(f), Some(t)) = (from, to)
-            && f >= t
-        {
-            return Err(format!(
-                "`from` ({}) must be before `to` ({})",
-                iso(f),
-                iso(t)
-            ));
-        }
-        Ok(ReportRequest {
+        Ok(ReportRequest::of(model, Period::parse(from, to)?))
+    }
+
+    /// `model` over `period`, with `markov`'s defaults.
+    pub fn of(model: ReportModel, period: Period) -> ReportRequest {
+        ReportRequest {
             model,
-            from,
-            to,
+            period,
             order: MarkovOrder::default(),
             markov_value: MarkovValue::default(),
-        })
+        }
     }
 
     /// Adds `markov`'s options (`order`, 1 to 4; `markov_value`, `removal_effect` or
@@ -85,45 +85,6 @@ impl ReportRequest {
     }
 }
 
-fn time(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
-    let text = text.trim();
-    let at = DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .or_else(|_| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
-        })
-        .map_err(|_| {
-            format!("`{name}`: {text:?} is neither a date (YYYY-MM-DD) nor an RFC 3339 time")
-        })?;
-    if at.time() != chrono::NaiveTime::MIN {
-        return Err(format!(
-            "`{name}`: {text:?} is not a whole day; reports count whole UTC days (YYYY-MM-DD)"
-        ));
-    }
-    Ok(at)
-}
-
-/// The first and the day after the last that stores are asked about: years 1
-/// and 9999 sort as text in every adapter.
-fn first_day() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1, 1, 1).expect("a date")
-}
-
-fn end_day() -> NaiveDate {
-    NaiveDate::from_ymd_opt(9999, 12, 31).expect("a date")
-}
-
-impl ReportRequest {
-    /// The report's days, `[from, to)`.
-    pub fn days(&self) -> (NaiveDate, NaiveDate) {
-        (
-            self.from.map_or_else(first_day, |t| t.date_naive()),
-            self.to.map_or_else(end_day, |t| t.date_naive()),
-        )
-    }
-}
-
 /// A report as the API and the CLI show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportView {
@@ -146,12 +107,12 @@ pub struct Total {
 }
 
 /// Totals that deltas brought back to zero differ from it by rounding only.
-const ZERO: f64 = 1e-9;
+pub(crate) const ZERO: f64 = 1e-9;
 
 impl<S: Store> App<S> {
     pub async fn report(&self, request: &ReportRequest) -> Result<Vec<ChannelRow>, StoreError> {
         self.read_after_writes().await?;
-        let (from, to) = request.days();
+        let (from, to) = request.period.days();
         let rows = match request.model {
             ReportModel::Rule(model) => {
                 let mut per_channel: BTreeMap<Channel, ChannelCredit> = BTreeMap::new();
@@ -206,8 +167,8 @@ impl<S: Store> App<S> {
             model: request.model.as_str(),
             order: markov.then_some(request.order.get()),
             markov_value: markov.then_some(request.markov_value.as_str()),
-            from: request.from.map(iso),
-            to: request.to.map(iso),
+            from: request.period.shown().0,
+            to: request.period.shown().1,
             channels,
             total,
         })
@@ -216,7 +177,7 @@ impl<S: Store> App<S> {
 
 /// A figure as reports show it: an empty sum of `f64` is `-0.0`, and so is a
 /// credit that deltas took back exactly; both read `0`.
-fn shown(figure: f64) -> f64 {
+pub(crate) fn shown(figure: f64) -> f64 {
     figure + 0.0
 }
 
@@ -250,6 +211,6 @@ fn paths(totals: Vec<sma_store::PathTotal>) -> Result<Vec<Path>, StoreError> {
     Ok(paths)
 }
 
-fn channel(label: &str) -> Result<Channel, StoreError> {
+pub(crate) fn channel(label: &str) -> Result<Channel, StoreError> {
     Channel::parse(label).ok_or_else(|| StoreError::Corrupt(format!("unknown channel {label:?}")))
 }

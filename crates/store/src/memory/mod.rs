@@ -5,17 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sma_spec::{IdentityLink, Message};
 
 use crate::{
-    Claim, Conflict, ConversionLedger, CreditTotal, DeviceChange, EventStore, IdentityStore,
-    JourneyLedger, Json, LedgerChange, LedgerEntry, LedgerKey, LedgerStore, LinkOutcome, Marker,
-    MarkerStore, Owner, PathTotal, StoreError, TouchRecord, TouchStore, Versioned,
+    Claim, Conflict, DeviceChange, EventStore, IdentityStore, Json, LedgerEntry, LedgerKey,
+    LinkOutcome, Marker, MarkerStore, Owner, StoreError, TouchRecord, TouchStore, Versioned,
 };
 
-/// (model, day, channel, campaign): what a credit total is kept by.
-type CreditKey = (String, NaiveDate, String, Option<String>);
+mod ledger;
 
 /// Cheap to clone: clones share one set of data.
 #[derive(Debug, Clone, Default)]
@@ -34,9 +32,7 @@ struct Data {
     touches: HashMap<String, BTreeMap<String, TouchRecord>>,
     markers: HashMap<String, Marker>,
     ledger: HashMap<LedgerKey, Versioned<LedgerEntry>>,
-    credits: BTreeMap<CreditKey, (f64, f64)>,
-    /// (day, path) -> (conversions, non-conversions, value).
-    paths: BTreeMap<(NaiveDate, Vec<String>), (i64, i64, f64)>,
+    totals: ledger::Totals,
 }
 
 impl MemoryStore {
@@ -328,142 +324,6 @@ impl MarkerStore for MemoryStore {
             .collect();
         found.sort_by(|a, b| (a.timestamp, &a.message_id).cmp(&(b.timestamp, &b.message_id)));
         Ok(found)
-    }
-}
-
-impl LedgerStore for MemoryStore {
-    async fn conversion_ledgers(
-        &self,
-        conversions: &[String],
-    ) -> Result<Vec<Option<Versioned<ConversionLedger>>>, StoreError> {
-        let data = self.data()?;
-        Ok(conversions
-            .iter()
-            .map(
-                |id| match data.ledger.get(&LedgerKey::Conversion(id.clone())) {
-                    Some(Versioned {
-                        version,
-                        value: LedgerEntry::Conversion(c),
-                    }) => Some(Versioned {
-                        version: *version,
-                        value: c.clone(),
-                    }),
-                    _ => None,
-                },
-            )
-            .collect())
-    }
-
-    async fn journey_ledgers(
-        &self,
-        owners: &[Owner],
-    ) -> Result<Vec<Option<Versioned<JourneyLedger>>>, StoreError> {
-        let data = self.data()?;
-        Ok(owners
-            .iter()
-            .map(
-                |owner| match data.ledger.get(&LedgerKey::Journey(owner.clone())) {
-                    Some(Versioned {
-                        version,
-                        value: LedgerEntry::Journey(_, j),
-                    }) => Some(Versioned {
-                        version: *version,
-                        value: j.clone(),
-                    }),
-                    _ => None,
-                },
-            )
-            .collect())
-    }
-
-    async fn commit_ledger(&self, changes: &[LedgerChange]) -> Result<Vec<bool>, StoreError> {
-        let mut data = self.data()?;
-        Ok(changes
-            .iter()
-            .map(|change| {
-                let key = change.entry.key();
-                let stored = Data::version_of(data.ledger.get(&key));
-                if stored != change.expected {
-                    return false;
-                }
-                let version = stored.unwrap_or(0) + 1;
-                let entry = change.entry.clone();
-                data.ledger.insert(
-                    key,
-                    Versioned {
-                        version,
-                        value: entry,
-                    },
-                );
-                for d in &change.credits {
-                    let key = (
-                        d.model.clone(),
-                        d.day,
-                        d.channel.clone(),
-                        d.campaign.clone(),
-                    );
-                    let total = data.credits.entry(key).or_default();
-                    total.0 += d.conversions;
-                    total.1 += d.value;
-                }
-                for d in &change.paths {
-                    let total = data.paths.entry((d.day, d.path.clone())).or_default();
-                    total.0 += d.conversions;
-                    total.1 += d.non_conversions;
-                    total.2 += d.value;
-                }
-                true
-            })
-            .collect())
-    }
-
-    async fn credit_totals(
-        &self,
-        model: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<CreditTotal>, StoreError> {
-        let data = self.data()?;
-        let mut totals: Vec<CreditTotal> = data
-            .credits
-            .iter()
-            .filter(|((m, day, _, _), _)| m == model && (from..to).contains(day))
-            .map(
-                |((_, day, channel, campaign), (conversions, value))| CreditTotal {
-                    day: *day,
-                    channel: channel.clone(),
-                    campaign: campaign.clone(),
-                    conversions: *conversions,
-                    value: *value,
-                },
-            )
-            .collect();
-        totals.sort_by(|a, b| {
-            (a.day, &a.channel, &a.campaign).cmp(&(b.day, &b.channel, &b.campaign))
-        });
-        Ok(totals)
-    }
-
-    async fn path_totals(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<PathTotal>, StoreError> {
-        let data = self.data()?;
-        Ok(data
-            .paths
-            .iter()
-            .filter(|((day, _), _)| (from..to).contains(day))
-            .map(
-                |((day, path), (conversions, non_conversions, value))| PathTotal {
-                    day: *day,
-                    path: path.clone(),
-                    conversions: *conversions,
-                    non_conversions: *non_conversions,
-                    value: *value,
-                },
-            )
-            .collect())
     }
 }
 

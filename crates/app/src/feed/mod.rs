@@ -11,6 +11,8 @@ use sma_store::{Store, StoreError, TouchRecord};
 use crate::App;
 use crate::journey::{Loaded, Subject};
 
+mod traits;
+
 /// Why a feed could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
@@ -26,7 +28,7 @@ impl<S: Store> App<S> {
     /// `identify(userId)` with the user's flattened source traits.
     pub async fn feed_identify(&self, user_id: &str) -> Result<SendReport, FeedError> {
         let loaded = self.known_user(user_id).await?;
-        let message = self.identify_message(user_id, &loaded)?;
+        let message = self.identify_message(user_id, &loaded).await?;
         Ok(self.segment.send(vec![message]).await)
     }
 
@@ -75,7 +77,7 @@ impl<S: Store> App<S> {
             if let Some(user) = user
                 && users.insert(user.clone())
             {
-                messages.push(self.identify_message(&user, &loaded)?);
+                messages.push(self.identify_message(&user, &loaded).await?);
             }
         }
         Ok(self.segment.send(messages).await)
@@ -103,7 +105,7 @@ impl<S: Store> App<S> {
         if let Some(user) = user
             && !loaded.journey.touches.is_empty()
         {
-            messages.push(self.identify_message(user, &loaded)?);
+            messages.push(self.identify_message(user, &loaded).await?);
         }
         Ok(messages)
     }
@@ -116,7 +118,7 @@ impl<S: Store> App<S> {
         Ok(loaded)
     }
 
-    fn identify_message(&self, user_id: &str, loaded: &Loaded) -> Result<Message, FeedError> {
+    async fn identify_message(&self, user_id: &str, loaded: &Loaded) -> Result<Message, FeedError> {
         let touches = &loaded.journey.touches;
         let mut traits = Map::new();
         let anchors = [
@@ -136,6 +138,7 @@ impl<S: Store> App<S> {
         }
         traits.insert("source_touch_count".into(), json!(touches.len()));
         traits.insert("source_device_count".into(), json!(loaded.devices.len()));
+        traits.extend(self.conversion_traits(loaded).await?);
         // The identify is "as of" the latest touch, so re-sending unchanged facts
         // gives the same messageId.
         let at = touches
@@ -163,13 +166,19 @@ impl<S: Store> App<S> {
                 properties.insert("first_touch".into(), json!(index == 0));
                 properties.insert("rule".into(), json!(touch.source.rule));
                 properties.insert("ruleset".into(), json!(touch.source.ruleset));
+                // The id is the touch's own facts (its page and what was
+                // detected), not its place in the journey or who it is known
+                // to belong to yet: linking a device re-sends the same ids.
+                let facts = serde_json::to_string(&flat_source(touch).collect::<Map<_, _>>())
+                    .expect("JSON values serialise");
                 let message = Message::track(
                     event.as_str(),
                     user_id.map(str::to_owned),
                     Some(touch.device.clone()),
                     properties,
                     time(touch.timestamp),
-                )?;
+                )?
+                .keyed_by(&["touch", &touch.device, &touch.message_id, &facts]);
                 Ok(message)
             })
             .collect()
