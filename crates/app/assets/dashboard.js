@@ -57,14 +57,23 @@ function fill(table, head, rows) {
 
 // --- charts -------------------------------------------------------------------
 
-// Vertical bars: one group per label, one bar per series, side by side or
-// stacked. values[g][s] may be missing.
-function columns(container, labels, series, values, { stacked = false, height = 220 } = {}) {
+// Vertical bars: one group per label (channels, or periods), one bar per
+// series, side by side or stacked. values[g][s] may be missing.
+function columns(container, labels, series, values, { stacked = false, periods = false, plot = 190 } = {}) {
   // Drawn at the size it is shown, so its text keeps the page's size.
   const width = Math.max(480, container.clientWidth || 1200);
-  const top = series.length > 1 ? 24 : 8;
   const [bottom, left, right] = [28, 48, 24];
-  const plot = height - top - bottom;
+  // The legend (several series only) wraps into as many rows as it needs.
+  const legend = [];
+  let [lx, ly] = [left, 4];
+  for (const [s, name] of series.entries()) {
+    const w = 24 + name.length * 7;
+    if (lx + w > width - right && lx > left) [lx, ly] = [left, ly + 16];
+    legend.push([s, name, lx, ly]);
+    lx += w;
+  }
+  const top = series.length > 1 ? ly + 24 : 8;
+  const height = top + plot + bottom;
   const total = (row) => (stacked ? row.reduce((a, v) => a + (v || 0), 0) : Math.max(0, ...row.map((v) => v || 0)));
   const max = Math.max(1e-9, ...values.map(total));
   const step = (width - left - right) / Math.max(1, labels.length);
@@ -75,10 +84,11 @@ function columns(container, labels, series, values, { stacked = false, height = 
     chart.append(svg('line', { x1: left, x2: width - right, y1: y(max * t), y2: y(max * t), class: 'grid' }),
       svg('text', { x: left - 6, y: y(max * t) + 4, class: 'axis', 'text-anchor': 'end' }, fmt(max * t)));
   }
-  // A few groups (channels) each keep a label, shortened to fit; many (periods)
-  // keep one label in so many.
-  const every = labels.length <= 12 ? 1 : Math.ceil(72 / step);
-  const chars = Math.max(3, Math.floor(step / 6.5));
+  // Channels each keep a label, shortened to fit; periods keep one whole
+  // label in so many.
+  const widest = Math.max(0, ...labels.map((l) => l.length)) * 6.5 + 8;
+  const every = periods ? Math.ceil(widest / step) : 1;
+  const chars = periods ? Infinity : Math.max(3, Math.floor(step / 6.5));
   const short = (label) => (label.length > chars ? `${label.slice(0, chars - 1)}…` : label);
   labels.forEach((label, g) => {
     const x0 = left + g * step + (step - (stacked ? bar : bar * series.length)) / 2;
@@ -98,12 +108,10 @@ function columns(container, labels, series, values, { stacked = false, height = 
     }
   });
   if (series.length > 1) {
-    let x = left;
-    series.forEach((name, s) => {
-      chart.append(svg('rect', { x, y: 4, width: 10, height: 10, fill: PALETTE[s % PALETTE.length] }),
-        svg('text', { x: x + 14, y: 13, class: 'axis' }, name));
-      x += 24 + name.length * 7;
-    });
+    for (const [s, name, x, y0] of legend) {
+      chart.append(svg('rect', { x, y: y0, width: 10, height: 10, fill: PALETTE[s % PALETTE.length] }),
+        svg('text', { x: x + 14, y: y0 + 9, class: 'axis' }, name));
+    }
   }
   container.replaceChildren(chart);
 }
@@ -203,7 +211,7 @@ const SECTIONS = {
     render(node, r) {
       const stages = r.stages || STAGES;
       columns($('.chart', node), r.first_touch.map((row) => row.channel), stages,
-        r.first_touch.map((row) => stages.map((s) => row[s])), { height: 180 });
+        r.first_touch.map((row) => stages.map((s) => row[s])), { plot: 150 });
       for (const key of ['first_touch', 'last_touch']) {
         fill($(`.${key}`, node), ['channel', ...stages], r[key].map((row, i) => [row.channel,
           ...stages.map((s, k) => (k === 0 ? num(row[s], `${key}.${i}.${s}`)
@@ -223,7 +231,7 @@ const SECTIONS = {
       const at = new Map(r.series.map((p, i) => [`${p.period}\n${p.channel}`, i]));
       const index = (period, channel) => at.get(`${period}\n${channel}`);
       columns($('.chart', node), periods, channels, periods.map((period) => channels.map((ch) =>
-        r.series[index(period, ch)]?.conversions)), { stacked: true, height: 260 });
+        r.series[index(period, ch)]?.conversions)), { stacked: true, periods: true, plot: 210 });
       fill($('.data', node), ['period', ...channels], periods.map((period) => [period, ...channels.map((ch) => {
         const i = index(period, ch);
         return i === undefined ? '' : num(r.series[i].conversions, `series.${i}.conversions`);
