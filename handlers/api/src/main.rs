@@ -1,6 +1,7 @@
 //! `api` (ApiFunction in template.yaml): `GET /api/user/{id}`,
-//! `GET /api/anonymous/{id}`, `GET /api/report` and `GET /health`: the query API
-//! over the three tables; and the dashboard (`GET /` and its two files).
+//! `GET /api/anonymous/{id}`, `GET /api/report` and its views (`/compare`,
+//! `/paths`, `/funnel`, `/series`) and `GET /health`: the query API over the three
+//! tables; and the dashboard (`GET /` and its two files).
 
 // One invocation at a time per execution environment: a single-threaded runtime
 // starts no worker threads, which keeps the cold start short.
