@@ -157,8 +157,9 @@ async fn every_report_matches_the_figures_worked_by_hand() {
         json!([
             {"channel": "Email", "visit": 3, "lead": 1, "opportunity": 1, "conversion": 1,
              "rates": {"lead": 0.3333, "opportunity": 1.0, "conversion": 1.0}},
-            {"channel": "Organic Search", "visit": 1, "lead": 1, "opportunity": 0,
-             "conversion": 1, "rates": {"lead": 1.0, "opportunity": 0.0, "conversion": null}},
+            // Bob converted without an opportunity: he went through one.
+            {"channel": "Organic Search", "visit": 1, "lead": 1, "opportunity": 1,
+             "conversion": 1, "rates": {"lead": 1.0, "opportunity": 1.0, "conversion": 1.0}},
         ])
     );
     assert_eq!(
@@ -168,8 +169,8 @@ async fn every_report_matches_the_figures_worked_by_hand() {
              "rates": {"lead": 0.0, "opportunity": null, "conversion": null}},
             {"channel": "Email", "visit": 1, "lead": 0, "opportunity": 0, "conversion": 0,
              "rates": {"lead": 0.0, "opportunity": null, "conversion": null}},
-            {"channel": "Organic Search", "visit": 2, "lead": 2, "opportunity": 1,
-             "conversion": 2, "rates": {"lead": 1.0, "opportunity": 0.5, "conversion": 2.0}},
+            {"channel": "Organic Search", "visit": 2, "lead": 2, "opportunity": 2,
+             "conversion": 2, "rates": {"lead": 1.0, "opportunity": 1.0, "conversion": 1.0}},
         ])
     );
     assert_eq!(
@@ -296,5 +297,5 @@ async fn every_report_matches_the_figures_worked_by_hand() {
         "{table}"
     );
     let csv = sma_report(&db, &["funnel", "--format", "csv"]);
-    assert!(csv.contains("Organic Search,2,2,1,2,1,0.5,2\n"), "{csv}");
+    assert!(csv.contains("Organic Search,2,2,2,2,1,1,1\n"), "{csv}");
 }

@@ -59,7 +59,8 @@ pub struct OpenPath {
 
 /// A journey as the funnel counts it: the first and the last channel of its
 /// touches in the lookback before its latest one, placed by that latest
-/// touch's day, and the stages it reached since that first touch.
+/// touch's day, and how far it went since that first touch (a stage implies
+/// those before it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunnelEntry {
     pub day: NaiveDate,

@@ -218,13 +218,17 @@ pub(crate) fn funnel_entry(
             .iter()
             .any(|m| m.kind == kind && m.timestamp.timestamp_millis() >= first.timestamp)
     };
+    // A stage counts the journeys that got at least that far, as a pipeline
+    // does: a conversion without a recorded lead still went through one.
+    let conversion = reached(MarkerKind::Conversion);
+    let opportunity = conversion || reached(MarkerKind::Opportunity);
     Some(FunnelEntry {
         day: day(latest.timestamp),
         first: first.channel().as_str().to_owned(),
         last: latest.channel().as_str().to_owned(),
-        lead: reached(MarkerKind::Lead),
-        opportunity: reached(MarkerKind::Opportunity),
-        conversion: reached(MarkerKind::Conversion),
+        lead: opportunity || reached(MarkerKind::Lead),
+        opportunity,
+        conversion,
     })
 }
 

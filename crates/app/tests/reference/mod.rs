@@ -313,13 +313,12 @@ pub fn expected(history: &History, rules: &Rules) -> Expected {
                 first.channel().as_str().to_owned(),
                 latest.channel().as_str().to_owned(),
             );
+            // How far it went: a later stage implies the earlier ones.
+            let conversion = since(&converted);
+            let opportunity = conversion.max(since(&milestones.opportunity));
+            let lead = opportunity.max(since(&milestones.lead));
             let stages = funnel.entry(key).or_default();
-            for (stage, reached) in stages.iter_mut().zip([
-                1,
-                since(&milestones.lead),
-                since(&milestones.opportunity),
-                since(&converted),
-            ]) {
+            for (stage, reached) in stages.iter_mut().zip([1, lead, opportunity, conversion]) {
                 *stage += reached;
             }
         }
