@@ -4,11 +4,15 @@
   parameter (NAME_PARAMETER), and the function's role may read exactly the
   parameters its environment names, nothing else in SSM;
 - no role may Scan or delete a table, and each names only the tables it uses;
-- every alarm the README's "Operating on AWS" section explains exists.
+- every alarm the README's "Operating on AWS" section explains exists;
+- every route of the router (crates/app/src/http/mod.rs) is an event of the HTTP
+  API, with its method, so no page or report answers 404 on AWS alone.
 
 Usage: python template_check.py TEMPLATE   (with cfn-lint installed, for its YAML loader)
 """
 
+import os
+import re
 import sys
 
 from cfnlint.decode import cfn_yaml
@@ -51,7 +55,22 @@ def table_of(resource):
     return resource["Fn::GetAtt"][0] if isinstance(resource, dict) else resource
 
 
-def check(template):
+def router_routes(source):
+    """(METHOD, path) of each `.route("path", get(...))` in the router's source."""
+    return {(m.upper(), path) for path, m in re.findall(r'\.route\(\s*"([^"]+)",\s*(get|post)\(', source)}
+
+
+def api_routes(resources):
+    """(METHOD, path) of each HttpApi event of every function."""
+    routes = set()
+    for resource in resources.values():
+        for event in resource.get("Properties", {}).get("Events", {}).values():
+            if event.get("Type") == "HttpApi":
+                routes.add((event["Properties"]["Method"].upper(), event["Properties"]["Path"]))
+    return routes
+
+
+def check(template, router_source):
     problems = []
     resources = template["Resources"]
     global_env = template["Globals"]["Function"]["Environment"]["Variables"]
@@ -96,17 +115,24 @@ def check(template):
     alarms = {k for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
     for missing in sorted(ALARMS - alarms):
         problems.append(f"alarm {missing} is missing")
+    routes = router_routes(router_source)
+    if len(routes) < 10:
+        problems.append(f"found only {sorted(routes)} in the router's source")
+    for method, path in sorted(routes - api_routes(resources)):
+        problems.append(f"route {method} {path} of the router is no event of the HTTP API")
     return problems
 
 
 def main():
     template = cfn_yaml.load(sys.argv[1])
-    problems = check(template)
+    router = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "crates/app/src/http/mod.rs")
+    with open(router, encoding="utf-8") as source:
+        problems = check(template, source.read())
     for problem in problems:
         print(f"template-check: {problem}", file=sys.stderr)
     if problems:
         sys.exit(1)
-    print("template-check: no secret in any environment; each role reads only its own secrets and tables; every alarm exists")
+    print("template-check: no secret in any environment; each role reads only its own secrets and tables; every alarm exists; every route is on the API")
 
 
 if __name__ == "__main__":
