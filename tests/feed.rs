@@ -348,3 +348,56 @@ async fn linking_a_device_resends_the_touches_already_sent_under_the_same_ids() 
         "the touches sent before keep their ids"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn real_time_mode_sends_the_identify_of_a_user_who_gains_a_device() {
+    let recorder = Recorder::start().await.unwrap();
+    let server = server(&recorder, &[("REALTIME_FEED", "true")]);
+    let api = server.client();
+    let visit = page(
+        "rt-1",
+        "tab",
+        "2024-06-01T09:00:00Z",
+        "https://acme.io/",
+        "https://www.google.com/search?q=acme",
+    );
+    api.post_json("/events", &visit).await;
+    let arrived = |what: &'static str| {
+        let recorder = &recorder;
+        async move {
+            for _ in 0..100 {
+                let found: Vec<Value> = recorder
+                    .messages()
+                    .into_iter()
+                    .filter(|m| m["type"] == what)
+                    .collect();
+                if !found.is_empty() {
+                    return found;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Vec::new()
+        }
+    };
+    assert_eq!(arrived("track").await.len(), 1, "the touch, anonymously");
+    assert!(recorder.messages().iter().all(|m| m["type"] != "identify"));
+
+    // The link alone starts no touch; the user's traits changed all the same.
+    api.post_json(
+        "/events",
+        &identify("rt-2", "tab", "user-9", "2024-06-01T09:05:00Z"),
+    )
+    .await;
+    let identifies = arrived("identify").await;
+    assert_eq!(identifies.len(), 1, "{:?}", recorder.messages());
+    let traits = &identifies[0]["traits"];
+    assert_eq!(identifies[0]["userId"], "user-9");
+    assert_eq!(traits["source_first_channel"], "Organic Search");
+    assert_eq!(
+        (
+            traits["source_touch_count"].as_u64(),
+            traits["source_device_count"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+}

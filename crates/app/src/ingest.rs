@@ -82,20 +82,23 @@ impl<S: Store> App<S> {
         count_inserted(&self.store.put_events(&messages).await?, &mut summary);
         if self.inline_pipeline {
             let processed = self.process(&messages).await?;
-            self.spawn_feed(processed.new_touches);
+            self.spawn_feed(processed);
         }
         Ok(summary)
     }
 
-    /// Real-time mode: the new touches go to Segment in the background, so a
-    /// slow or failing Segment never holds up (or fails) the intake.
-    pub(crate) fn spawn_feed(&self, new_touches: Vec<sma_store::TouchRecord>) {
-        if !self.settings.realtime_feed || new_touches.is_empty() {
+    /// Real-time mode: the new touches, and the identify of every user who
+    /// gained or lost a device, go to Segment in the background, so a slow or
+    /// failing Segment never holds up (or fails) the intake.
+    pub(crate) fn spawn_feed(&self, processed: crate::Processed) {
+        let linked = processed.linked_users();
+        if !self.settings.realtime_feed || (processed.new_touches.is_empty() && linked.is_empty()) {
             return;
         }
         let app = self.clone();
+        let new_touches = processed.new_touches;
         tokio::spawn(async move {
-            match app.feed_new_touches(&new_touches).await {
+            match app.feed_changes(&new_touches, &linked).await {
                 Ok(report) if report.is_complete() => {
                     tracing::debug!(
                         sent = report.sent,

@@ -19,7 +19,7 @@ impl<S: Store> Target for App<S> {
     async fn apply(&self, messages: Vec<Message>) -> Result<(), StoreError> {
         self.store.put_events(&messages).await?;
         let processed = self.process(&messages).await?;
-        self.spawn_feed(processed.new_touches);
+        self.spawn_feed(processed);
         Ok(())
     }
 }

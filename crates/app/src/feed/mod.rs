@@ -2,6 +2,8 @@
 //! "Source Identified" track per touch, built from the stored journey and sent
 //! through the batch client (dry run without a write key).
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use segment_client::{Message, SendReport};
 use serde_json::{Map, Value, json};
@@ -60,8 +62,19 @@ impl<S: Store> App<S> {
 
     /// Real-time mode: the new touches' tracks and their users' identify calls.
     pub async fn feed_new_touches(&self, new: &[TouchRecord]) -> Result<SendReport, FeedError> {
+        self.feed_changes(new, &BTreeSet::new()).await
+    }
+
+    /// Real-time mode after a pipeline run: the new touches' tracks, and the
+    /// identify of each of their users and of each user in `linked` (whose
+    /// devices changed, so whose traits did, even without a new touch).
+    pub async fn feed_changes(
+        &self,
+        new: &[TouchRecord],
+        linked: &BTreeSet<String>,
+    ) -> Result<SendReport, FeedError> {
         let mut messages = Vec::new();
-        let mut users = std::collections::BTreeSet::new();
+        let mut users = BTreeSet::new();
         for record in new {
             let user = self.store.user_of(&record.device).await?;
             let subject = match &user {
@@ -78,6 +91,12 @@ impl<S: Store> App<S> {
                 && users.insert(user.clone())
             {
                 messages.push(self.identify_message(&user, &loaded).await?);
+            }
+        }
+        for user in linked {
+            if users.insert(user.clone()) {
+                let loaded = self.load(&Subject::User(user.clone())).await?;
+                messages.push(self.identify_message(user, &loaded).await?);
             }
         }
         Ok(self.segment.send(messages).await)

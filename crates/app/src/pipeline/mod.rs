@@ -34,6 +34,27 @@ pub struct Processed {
     pub journeys: usize,
 }
 
+impl Processed {
+    /// The users whose devices changed: each that gained a device, and each
+    /// that lost one to an earlier claim. Their identify traits changed.
+    pub fn linked_users(&self) -> std::collections::BTreeSet<String> {
+        let mut users = std::collections::BTreeSet::new();
+        for (claim, outcome) in &self.links {
+            match outcome {
+                LinkOutcome::Linked => {
+                    users.insert(claim.link.user_id.clone());
+                }
+                LinkOutcome::TakenOver { previous } => {
+                    users.insert(claim.link.user_id.clone());
+                    users.insert(previous.clone());
+                }
+                LinkOutcome::Unchanged | LinkOutcome::Conflict { .. } => {}
+            }
+        }
+        users
+    }
+}
+
 /// Which part of a journey's ledger a change can move.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) enum Scope {
