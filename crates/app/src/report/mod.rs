@@ -1,6 +1,7 @@
-//! `GET /api/report` and `sma report`: conversions and value per channel under one
-//! model, read from the ledger's per-day totals, so a report costs the same
-//! however many users it covers.
+//! The reports (`/api/report/*`, `sma report VIEW`, the dashboard), each read
+//! from the ledger's per-day totals, so a report costs the same however many
+//! users it covers. Here: the channel report, conversions and value per channel
+//! under one model (`GET /api/report`); the other views in their modules.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
