@@ -37,6 +37,28 @@ fn ids(messages: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// The messages the recorder got from the `from`-th on, once `done` holds of
+/// them (real-time sends happen in the background), or after 5 s.
+async fn recorded_until(
+    recorder: &Recorder,
+    from: usize,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = recorder.messages()[from..].to_vec();
+        if done(&got) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    got
+}
+
+fn count(messages: &[Value], kind: &str) -> usize {
+    messages.iter().filter(|m| m["type"] == kind).count()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn identify_traits_and_source_identified_events_reach_segment() {
     let recorder = Recorder::start().await.unwrap();
@@ -233,20 +255,11 @@ async fn real_time_mode_sends_a_new_touch_without_any_call() {
     let server = server(&recorder, &[("REALTIME_FEED", "true")]);
     let api = server.client();
     api.post_json("/events", &history()).await;
-    let mut messages = Vec::new();
-    for _ in 0..100 {
-        messages = recorder.messages();
-        if messages.iter().filter(|m| m["type"] == "track").count() >= 3
-            && messages.iter().any(|m| m["type"] == "identify")
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(
-        messages.iter().filter(|m| m["type"] == "track").count() >= 3,
-        "{messages:?}"
-    );
+    let messages = recorded_until(&recorder, 0, |m| {
+        count(m, "track") >= 3 && count(m, "identify") > 0
+    })
+    .await;
+    assert!(count(&messages, "track") >= 3, "{messages:?}");
     let before = recorder.messages().len();
     let new_page = page(
         "new",
@@ -256,14 +269,7 @@ async fn real_time_mode_sends_a_new_touch_without_any_call() {
         "https://chatgpt.com/",
     );
     api.post_json("/events", &new_page).await;
-    let mut new = Vec::new();
-    for _ in 0..100 {
-        new = recorder.messages()[before..].to_vec();
-        if new.iter().any(|m| m["type"] == "identify") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let new = recorded_until(&recorder, before, |m| count(m, "identify") > 0).await;
     let track = new
         .iter()
         .find(|m| m["type"] == "track")
@@ -362,25 +368,9 @@ async fn real_time_mode_sends_the_identify_of_a_user_who_gains_a_device() {
         "https://www.google.com/search?q=acme",
     );
     api.post_json("/events", &visit).await;
-    let arrived = |what: &'static str| {
-        let recorder = &recorder;
-        async move {
-            for _ in 0..100 {
-                let found: Vec<Value> = recorder
-                    .messages()
-                    .into_iter()
-                    .filter(|m| m["type"] == what)
-                    .collect();
-                if !found.is_empty() {
-                    return found;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Vec::new()
-        }
-    };
-    assert_eq!(arrived("track").await.len(), 1, "the touch, anonymously");
-    assert!(recorder.messages().iter().all(|m| m["type"] != "identify"));
+    let sent = recorded_until(&recorder, 0, |m| count(m, "track") > 0).await;
+    assert_eq!(count(&sent, "track"), 1, "the touch, anonymously");
+    assert_eq!(count(&sent, "identify"), 0, "no user yet");
 
     // The link alone starts no touch; the user's traits changed all the same.
     api.post_json(
@@ -388,7 +378,11 @@ async fn real_time_mode_sends_the_identify_of_a_user_who_gains_a_device() {
         &identify("rt-2", "tab", "user-9", "2024-06-01T09:05:00Z"),
     )
     .await;
-    let identifies = arrived("identify").await;
+    let identifies: Vec<Value> = recorded_until(&recorder, 0, |m| count(m, "identify") > 0)
+        .await
+        .into_iter()
+        .filter(|m| m["type"] == "identify")
+        .collect();
     assert_eq!(identifies.len(), 1, "{:?}", recorder.messages());
     let traits = &identifies[0]["traits"];
     assert_eq!(identifies[0]["userId"], "user-9");
