@@ -80,10 +80,11 @@ fn summary(messages: &[Value]) -> Vec<(String, String, String)> {
                 .or(m["anonymousId"].as_str())
                 .unwrap()
                 .to_owned();
-            let what = m["properties"]["channel"]
-                .as_str()
-                .unwrap_or("identify")
-                .to_owned();
+            let channel = m["properties"]["channel"].as_str();
+            let what = match (m["event"].as_str(), channel) {
+                (Some("Conversion Attributed"), Some(channel)) => format!("credit {channel}"),
+                (_, channel) => channel.unwrap_or("identify").to_owned(),
+            };
             (who, what, m["timestamp"].as_str().unwrap()[..10].to_owned())
         })
         .collect();
@@ -111,6 +112,8 @@ async fn backfill_sends_history_with_its_own_timestamps_and_the_same_ids_again()
             t("dev-c", "Direct", "2024-02-11"),
             t("user-a", "Email", "2024-01-10"),
             t("user-a", "Organic Search", "2024-03-10"),
+            t("user-a", "credit Email", "2024-03-10"),
+            t("user-a", "credit Organic Search", "2024-03-10"),
             t("user-a", "identify", "2024-03-10"),
             t("user-b", "Organic Social", "2024-02-10"),
             t("user-b", "identify", "2024-02-10"),
@@ -158,7 +161,7 @@ async fn backfill_honours_range_users_and_dry_run() {
         chosen.iter().all(|(who, _, _)| who == "user-a"),
         "{chosen:?}"
     );
-    assert_eq!(chosen.len(), 3);
+    assert_eq!(chosen.len(), 5, "two touches, their credits, the identify");
 
     let before = recorder.messages().len();
     let out = backfill(&db, Some(&recorder), &["--dry-run", "--users", "user-b"]);
@@ -179,7 +182,12 @@ async fn an_interrupted_backfill_resumes_after_the_last_journey_delivered() {
     let recorder = Recorder::start().await.unwrap();
     // Journeys go in order, users first: a run stopped after user-a left this.
     let checkpoint = dir.path().join("sma.db-backfill");
-    std::fs::write(&checkpoint, "since=- until=- users=\tusr:user-a\n").unwrap();
+    let all = "only=identify,touches,conversions";
+    std::fs::write(
+        &checkpoint,
+        format!("since=- until=- users= {all}\tusr:user-a\n"),
+    )
+    .unwrap();
     let out = backfill(&db, Some(&recorder), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -194,8 +202,75 @@ async fn an_interrupted_backfill_resumes_after_the_last_journey_delivered() {
     assert!(!checkpoint.exists(), "a finished run leaves no checkpoint");
 
     // A checkpoint of another range does not apply: everything is sent.
-    std::fs::write(&checkpoint, "since=2024-01-01 until=- users=\tusr:user-a\n").unwrap();
+    std::fs::write(
+        &checkpoint,
+        format!("since=2024-01-01 until=- users= {all}\tusr:user-a\n"),
+    )
+    .unwrap();
     let before = recorder.messages().len();
     backfill(&db, Some(&recorder), &[]);
-    assert_eq!(recorder.messages().len() - before, 6);
+    assert_eq!(recorder.messages().len() - before, 8);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backfill_sends_only_the_parts_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sma.db");
+    populated(&db).await;
+    let recorder = Recorder::start().await.unwrap();
+    backfill(&db, Some(&recorder), &["--only", "conversions"]);
+    let credits = recorder.messages();
+    let t = |what: &str| {
+        (
+            "user-a".to_owned(),
+            what.to_owned(),
+            "2024-03-10".to_owned(),
+        )
+    };
+    assert_eq!(
+        summary(&credits),
+        [t("credit Email"), t("credit Organic Search")]
+    );
+
+    // The endpoint sends the same events, under the same ids.
+    let server = Server::start_on(
+        &db,
+        &[
+            ("SEGMENT_ENDPOINT", &recorder.url()),
+            ("ANALYTICS_WRITE_KEY", "wk"),
+        ],
+    );
+    let reply = server
+        .client()
+        .get("/segment/conversions/user/user-a")
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let ids = |messages: &[Value]| {
+        let mut ids: Vec<String> = messages
+            .iter()
+            .map(|m| m["messageId"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&recorder.messages()[credits.len()..]), ids(&credits));
+    assert!(server.stop().success());
+
+    let before = recorder.messages().len();
+    backfill(&db, Some(&recorder), &["--only", "identify"]);
+    let identifies = summary(&recorder.messages()[before..]);
+    assert!(
+        identifies.iter().all(|(_, what, _)| what == "identify") && identifies.len() == 2,
+        "{identifies:?}"
+    );
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_sma"))
+        .args(["backfill", "--only", "identify,credits"])
+        .env_clear()
+        .env("SMA_DB", &db)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("unknown part \"credits\""), "{stderr}");
 }

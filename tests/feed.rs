@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, identify, page, track};
+use common::{Server, identify, page, recorded_until, track};
 use segment_client::recorder::{Recorder, Response};
 use serde_json::{Value, json};
 
@@ -35,24 +35,6 @@ fn ids(messages: &[Value]) -> Vec<String> {
         .iter()
         .map(|m| m["messageId"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// The messages the recorder got from the `from`-th on, once `done` holds of
-/// them (real-time sends happen in the background), or after 5 s.
-async fn recorded_until(
-    recorder: &Recorder,
-    from: usize,
-    done: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let mut got = Vec::new();
-    for _ in 0..100 {
-        got = recorder.messages()[from..].to_vec();
-        if done(&got) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    got
 }
 
 fn count(messages: &[Value], kind: &str) -> usize {

@@ -1,5 +1,6 @@
-//! `sma backfill`: re-sends identify traits and "Source Identified" events for past
-//! visits, with their historic timestamps, from the store `STORE` names. Messages
+//! `sma backfill`: re-sends identify traits, "Source Identified" events for past
+//! visits and the credit events of past conversions, with their historic
+//! timestamps, from the store `STORE` names. Messages
 //! carry deterministic ids, so a re-run sends the same ids and Segment
 //! deduplicates them. Journeys are read several at a time (on DynamoDB each is a
 //! few round trips), in order, and an interrupted run resumes after the last
@@ -11,7 +12,7 @@ use anyhow::Context;
 use futures_util::{StreamExt, stream};
 use indicatif::{ProgressBar, ProgressStyle};
 use segment_client::{Message, SendReport};
-use sma_app::{App, Period, Subject};
+use sma_app::{App, FeedParts, Period, Subject};
 use sma_store::Store;
 
 use super::checkpoint::Checkpoint;
@@ -34,6 +35,9 @@ pub struct Args {
     /// Only these users (comma-separated userIds) instead of everyone active in the range.
     #[arg(long, value_delimiter = ',')]
     users: Vec<String>,
+    /// What to send: a comma-separated list of identify, touches, conversions.
+    #[arg(long, default_value = "identify,touches,conversions")]
+    only: FeedParts,
     /// Build everything, send nothing, print what would be sent (as JSON lines).
     #[arg(long)]
     dry_run: bool,
@@ -80,13 +84,14 @@ impl OnStore for Backfill {
 
 impl Backfill {
     /// What a checkpoint is valid for: a resumed run must cover the same range
-    /// and users.
+    /// users and parts.
     fn scope(&self) -> String {
         format!(
-            "since={} until={} users={}",
+            "since={} until={} users={} only={}",
             self.args.since.as_deref().unwrap_or("-"),
             self.args.until.as_deref().unwrap_or("-"),
-            self.args.users.join(",")
+            self.args.users.join(","),
+            self.args.only
         )
     }
 
@@ -139,7 +144,7 @@ impl Backfill {
         let mut built = stream::iter(&subjects)
             .map(|subject| async move {
                 let messages = app
-                    .backfill_messages(subject, range.from, range.to)
+                    .backfill_messages(subject, range.from, range.to, args.only)
                     .await
                     .with_context(|| format!("building the messages of {subject:?}"));
                 (subject, messages)

@@ -251,3 +251,21 @@ pub fn track(message_id: &str, user_id: &str, event: &str, timestamp: &str, reve
         "context": {"library": {"name": "analytics-node", "version": "2.1.0"}}
     })
 }
+
+/// The messages the recorder got from the `from`-th on, once `done` holds of
+/// them (real-time sends happen in the background), or after 5 s.
+pub async fn recorded_until(
+    recorder: &segment_client::recorder::Recorder,
+    from: usize,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got = recorder.messages()[from..].to_vec();
+        if done(&got) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    got
+}

@@ -69,7 +69,7 @@ impl<S: Store> Bulk<'_, S> {
 
     /// Settles the ledger of every journey the load touched; answers how many.
     pub async fn finish(self) -> Result<usize, StoreError> {
-        self.app.settle(self.dirty).await
+        Ok(self.app.settle(self.dirty).await?.journeys)
     }
 }
 
@@ -81,6 +81,6 @@ impl<S: Store> App<S> {
         for owner in owners {
             dirty.mark(owner.clone(), Scope::All);
         }
-        self.settle(dirty).await
+        Ok(self.settle(dirty).await?.journeys)
     }
 }

@@ -46,6 +46,8 @@ pub struct Settings {
     pub attribution_table: String,
     pub analytics_write_key: Option<String>,
     pub source_identification_event: String,
+    /// The track event sent per credited touch of a conversion.
+    pub credit_event: String,
     pub segment_endpoint: String,
     pub segment_shared_secret: Option<String>,
     pub api_token: Option<String>,
@@ -116,6 +118,7 @@ impl Settings {
             analytics_write_key: env.optional("ANALYTICS_WRITE_KEY"),
             source_identification_event: env
                 .text("ANALYTICS_SOURCE_IDENTIFICATION_EVENT", "Source Identified"),
+            credit_event: env.text("ANALYTICS_CREDIT_EVENT", "Conversion Attributed"),
             segment_endpoint: env.endpoint("SEGMENT_ENDPOINT")?,
             segment_shared_secret: env.optional("SEGMENT_SHARED_SECRET"),
             api_token: env.optional("API_TOKEN"),
@@ -326,6 +329,7 @@ mod tests {
         assert_eq!(s.time_decay_half_life_days, 7.0);
         assert_eq!(s.segment_endpoint, "https://api.segment.io");
         assert_eq!(s.source_identification_event, "Source Identified");
+        assert_eq!(s.credit_event, "Conversion Attributed");
         assert!(!s.realtime_feed);
         assert_eq!(s.analytics_write_key, None);
     }

@@ -87,18 +87,23 @@ impl<S: Store> App<S> {
         Ok(summary)
     }
 
-    /// Real-time mode: the new touches, and the identify of every user who
-    /// gained or lost a device, go to Segment in the background, so a slow or
-    /// failing Segment never holds up (or fails) the intake.
+    /// Real-time mode: the new touches, the credit events of conversions
+    /// credited anew (with corrections), and the identify of every user whose
+    /// traits changed go to Segment in the background, so a slow or failing
+    /// Segment never holds up (or fails) the intake.
     pub(crate) fn spawn_feed(&self, processed: crate::Processed) {
         let linked = processed.linked_users();
-        if !self.settings.realtime_feed || (processed.new_touches.is_empty() && linked.is_empty()) {
+        if !self.settings.realtime_feed
+            || (processed.new_touches.is_empty()
+                && linked.is_empty()
+                && processed.credits.is_empty())
+        {
             return;
         }
         let app = self.clone();
-        let new_touches = processed.new_touches;
         tokio::spawn(async move {
-            match app.feed_changes(&new_touches, &linked).await {
+            let (new, credits) = (&processed.new_touches, &processed.credits);
+            match app.feed_changes(new, &linked, credits).await {
                 Ok(report) if report.is_complete() => {
                     tracing::debug!(
                         sent = report.sent,

@@ -19,11 +19,11 @@ use std::sync::Arc;
 
 pub use bulk::Bulk;
 pub use config::{SettingError, Settings, StoreKind};
-pub use feed::FeedError;
+pub use feed::{FeedError, FeedParts};
 pub use http::{Deadline, MAX_HEADER_BYTES, MAX_URL_BYTES, router};
 pub use ingest::{IngestError, IngestSummary};
 pub use journey::Subject;
-pub use pipeline::Processed;
+pub use pipeline::{CreditChange, Processed};
 pub use query::{Attribution, ConversionView, DeviceView, EventView, TouchView, UserView, iso};
 pub use report::{
     AssistedRow, BucketRow, CompareView, FunnelRow, FunnelView, Interval, ModelFigures, ModelsRow,

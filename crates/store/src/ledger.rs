@@ -20,6 +20,12 @@ pub struct CreditRow {
     pub source: Option<String>,
     pub medium: Option<String>,
     pub campaign: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landing_page: Option<String>,
     /// Model name -> credit (value credit = credit x the conversion's value).
     pub credits: BTreeMap<String, f64>,
 }

@@ -1,6 +1,7 @@
-//! Feeding attribution back to Segment: identify traits for a user and one
-//! "Source Identified" track per touch, built from the stored journey and sent
-//! through the batch client (dry run without a write key).
+//! Feeding attribution back to Segment: identify traits for a user, one
+//! "Source Identified" track per touch and one credit event per credited touch
+//! of a conversion, built from the stored journey and ledger and sent through
+//! the batch client (dry run without a write key).
 
 use std::collections::BTreeSet;
 
@@ -10,10 +11,72 @@ use serde_json::{Map, Value, json};
 use sma_attribution::Touch;
 use sma_store::{Store, StoreError, TouchRecord};
 
-use crate::App;
 use crate::journey::{Loaded, Subject};
+use crate::{App, CreditChange};
 
+mod credits;
 mod traits;
+
+/// Which messages a backfill sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedParts {
+    /// Each user's `identify`.
+    pub identify: bool,
+    /// One "Source Identified" track per touch.
+    pub touches: bool,
+    /// The credit events of each conversion.
+    pub conversions: bool,
+}
+
+impl FeedParts {
+    pub const ALL: FeedParts = FeedParts {
+        identify: true,
+        touches: true,
+        conversions: true,
+    };
+}
+
+impl std::fmt::Display for FeedParts {
+    /// The list it is read from, in a fixed order.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = [
+            (self.identify, "identify"),
+            (self.touches, "touches"),
+            (self.conversions, "conversions"),
+        ];
+        let named: Vec<&str> = names.iter().filter(|n| n.0).map(|n| n.1).collect();
+        f.write_str(&named.join(","))
+    }
+}
+
+impl std::str::FromStr for FeedParts {
+    type Err = String;
+
+    /// A comma-separated list of `identify`, `touches`, `conversions`.
+    fn from_str(list: &str) -> Result<FeedParts, String> {
+        let mut parts = FeedParts {
+            identify: false,
+            touches: false,
+            conversions: false,
+        };
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match name {
+                "identify" => parts.identify = true,
+                "touches" => parts.touches = true,
+                "conversions" => parts.conversions = true,
+                other => {
+                    return Err(format!(
+                        "unknown part {other:?}: expected identify, touches or conversions"
+                    ));
+                }
+            }
+        }
+        if !(parts.identify || parts.touches || parts.conversions) {
+            return Err("name at least one of identify, touches, conversions".into());
+        }
+        Ok(parts)
+    }
+}
 
 /// Why a feed could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -60,20 +123,37 @@ impl<S: Store> App<S> {
         Ok(self.segment.send(messages).await)
     }
 
-    /// Real-time mode: the new touches' tracks and their users' identify calls.
-    pub async fn feed_new_touches(&self, new: &[TouchRecord]) -> Result<SendReport, FeedError> {
-        self.feed_changes(new, &BTreeSet::new()).await
+    /// The credit events of every conversion of the user, as they stand.
+    pub async fn feed_user_conversions(&self, user_id: &str) -> Result<SendReport, FeedError> {
+        let loaded = self.known_user(user_id).await?;
+        let messages = self.credit_messages(&loaded, |_| true).await?;
+        Ok(self.segment.send(messages).await)
     }
 
-    /// Real-time mode after a pipeline run: the new touches' tracks, and the
+    /// Real-time mode: the new touches' tracks and their users' identify calls.
+    pub async fn feed_new_touches(&self, new: &[TouchRecord]) -> Result<SendReport, FeedError> {
+        self.feed_changes(new, &BTreeSet::new(), &[]).await
+    }
+
+    /// Real-time mode after a pipeline run: the new touches' tracks; the
+    /// corrections and credit events of each conversion credited anew; and the
     /// identify of each of their users and of each user in `linked` (whose
     /// devices changed, so whose traits did, even without a new touch).
     pub async fn feed_changes(
         &self,
         new: &[TouchRecord],
         linked: &BTreeSet<String>,
+        credited: &[CreditChange],
     ) -> Result<SendReport, FeedError> {
-        let mut messages = Vec::new();
+        let mut messages = self.credit_change_messages(credited)?;
+        let mut linked = linked.clone();
+        for change in credited {
+            for ledger in change.old.iter().chain([&change.new]) {
+                if let sma_store::Owner::User(user) = &ledger.owner {
+                    linked.insert(user.clone());
+                }
+            }
+        }
         let mut users = BTreeSet::new();
         for record in new {
             let user = self.store.user_of(&record.device).await?;
@@ -96,32 +176,45 @@ impl<S: Store> App<S> {
         for user in linked {
             if users.insert(user.clone()) {
                 let loaded = self.load(&Subject::User(user.clone())).await?;
-                messages.push(self.identify_message(user, &loaded).await?);
+                messages.push(self.identify_message(&user, &loaded).await?);
             }
         }
         Ok(self.segment.send(messages).await)
     }
 
-    /// What a backfill sends for one journey: for a user, its identify (as of all
-    /// its touches) and a track per touch in `[since, until)`; for a lone device, its
-    /// tracks. The messages are those the endpoints send for the same facts.
+    /// What a backfill sends for one journey (the `parts` asked for): for a
+    /// user, its identify (as of all its touches); a track per touch in
+    /// `[since, until)`; and the credit events of each conversion in that
+    /// range. The messages are those the endpoints send for the same facts.
     pub async fn backfill_messages(
         &self,
         subject: &Subject,
         since: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
+        parts: FeedParts,
     ) -> Result<Vec<Message>, FeedError> {
         let loaded = self.load(subject).await?;
-        let in_range = |t: &Touch| {
-            since.is_none_or(|s| t.timestamp >= s.timestamp_millis())
-                && until.is_none_or(|u| t.timestamp < u.timestamp_millis())
+        let in_range = |ms: i64| {
+            since.is_none_or(|s| ms >= s.timestamp_millis())
+                && until.is_none_or(|u| ms < u.timestamp_millis())
         };
         let user = match subject {
             Subject::User(user) => Some(user.as_str()),
             Subject::Device(_) => None,
         };
-        let mut messages = self.track_messages(user, &loaded.journey.touches, in_range)?;
+        let mut messages = Vec::new();
+        if parts.touches {
+            messages =
+                self.track_messages(user, &loaded.journey.touches, |t| in_range(t.timestamp))?;
+        }
+        if parts.conversions {
+            messages.extend(
+                self.credit_messages(&loaded, |c| in_range(c.timestamp))
+                    .await?,
+            );
+        }
         if let Some(user) = user
+            && parts.identify
             && !loaded.journey.touches.is_empty()
         {
             messages.push(self.identify_message(user, &loaded).await?);

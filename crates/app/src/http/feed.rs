@@ -1,5 +1,6 @@
-//! `GET /segment/identify/user/{id}`, `GET /segment/track/user/{id}` and
-//! `GET /segment/track/anonymous/{id}`: send to Segment, answer with what happened.
+//! `GET /segment/identify/user/{id}`, `GET /segment/track/user/{id}`,
+//! `GET /segment/track/anonymous/{id}` and `GET /segment/conversions/user/{id}`:
+//! send to Segment, answer with what happened.
 
 use std::time::Duration;
 
@@ -36,6 +37,14 @@ pub async fn track_device<S: Store>(
     ApiId(id): ApiId,
 ) -> Result<Json<SendReport>, ApiError> {
     answer(within_deadline(app).feed_device_touches(&id).await)
+}
+
+pub async fn conversions_user<S: Store>(
+    State(app): State<App<S>>,
+    _: FeedAccess,
+    ApiId(id): ApiId,
+) -> Result<Json<SendReport>, ApiError> {
+    answer(within_deadline(app).feed_user_conversions(&id).await)
 }
 
 /// The app with its Segment client bounded to most of the request deadline

@@ -44,6 +44,10 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             "/segment/track/anonymous/{id}",
             get(feed::track_device::<S>),
         )
+        .route(
+            "/segment/conversions/user/{id}",
+            get(feed::conversions_user::<S>),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

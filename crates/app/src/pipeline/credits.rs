@@ -62,6 +62,9 @@ pub(crate) fn conversion_ledger(
                 source: t.source.source.clone(),
                 medium: t.source.medium.clone(),
                 campaign: t.source.campaign.clone(),
+                term: t.source.term.clone(),
+                content: t.source.content.clone(),
+                landing_page: t.landing_page.clone(),
                 credits,
             })
             .collect(),

@@ -17,7 +17,7 @@ use super::credits::{
     Counted, conversion_ledger, credit_deltas, funnel_deltas, funnel_entry, open_path, path_deltas,
 };
 use super::devices::time;
-use super::{Dirty, Scope};
+use super::{CreditChange, Dirty, Scope, Settled};
 use crate::App;
 
 /// How often journeys are settled again after losing to a concurrent writer.
@@ -39,10 +39,11 @@ struct Plan {
 
 impl<S: Store> App<S> {
     /// Brings the ledger of every journey in `dirty` up to date; answers how
-    /// many journeys it settled. A device's changes belong to its user's
+    /// many journeys it settled and which conversions it credited anew. A
+    /// device's changes belong to its user's
     /// journey when it has one; a device that has just been linked leaves a
     /// journey of its own behind, whose open path is taken off the totals.
-    pub(crate) async fn settle(&self, dirty: Dirty) -> Result<usize, StoreError> {
+    pub(crate) async fn settle(&self, dirty: Dirty) -> Result<Settled, StoreError> {
         let devices: Vec<String> = dirty
             .owners
             .keys()
@@ -73,7 +74,10 @@ impl<S: Store> App<S> {
             };
             journeys.entry(owner).or_default().widen(scope);
         }
-        let settled = journeys.len();
+        let mut settled = Settled {
+            journeys: journeys.len(),
+            credits: Vec::new(),
+        };
         let mut pending: Vec<(Owner, Scope)> = linked
             .into_iter()
             .map(|device| (device, Scope::Closed))
@@ -85,7 +89,7 @@ impl<S: Store> App<S> {
             }
             let mut stale = Vec::new();
             for chunk in pending.chunks(CHUNK) {
-                stale.extend(self.settle_chunk(chunk).await?);
+                stale.extend(self.settle_chunk(chunk, &mut settled.credits).await?);
             }
             pending = stale;
         }
@@ -94,11 +98,13 @@ impl<S: Store> App<S> {
         ))
     }
 
-    /// One attempt at settling some journeys; answers those that lost to a
-    /// concurrent writer (an entry changed after it was read).
+    /// One attempt at settling some journeys: adds the conversions it credited
+    /// anew to `credited` and answers the journeys that lost to a concurrent
+    /// writer (an entry changed after it was read).
     async fn settle_chunk(
         &self,
         journeys: &[(Owner, Scope)],
+        credited: &mut Vec<CreditChange>,
     ) -> Result<Vec<(Owner, Scope)>, StoreError> {
         let mut plans = self.plan(journeys).await?;
         let devices: Vec<String> = plans.iter().flat_map(|p| p.devices.clone()).collect();
@@ -133,23 +139,30 @@ impl<S: Store> App<S> {
 
         let mut changes = Vec::new();
         let mut whose = Vec::new();
+        // The conversion entry each change replaces (`None` for journeys' and
+        // for new conversions').
+        let mut replaced: Vec<Option<ConversionLedger>> = Vec::new();
         for ((index, plan), (touches, stored)) in plans
             .iter()
             .enumerate()
             .zip(touches.iter().zip(stored_journeys))
         {
-            let mut add = |change| {
+            let mut add = |change, old| {
                 changes.push(change);
                 whose.push(index);
+                replaced.push(old);
             };
             if plan.scope == Scope::Closed {
                 if let Some(old) = stored.filter(|s| s.value != JourneyLedger::default()) {
-                    add(journey_change(
-                        &plan.owner,
-                        Some(old.version),
-                        &old.value,
-                        JourneyLedger::default(),
-                    ));
+                    add(
+                        journey_change(
+                            &plan.owner,
+                            Some(old.version),
+                            &old.value,
+                            JourneyLedger::default(),
+                        ),
+                        None,
+                    );
                 }
                 continue;
             }
@@ -161,20 +174,24 @@ impl<S: Store> App<S> {
                 let stored = stored_conversions.next().expect("one answer per id");
                 let marker = &plan.markers[i];
                 let new = conversion_ledger(&plan.owner, marker, touches, &milestones, cfg);
-                let old: Option<&ConversionLedger> = stored.as_ref().map(|s| &s.value);
-                if old == Some(&new) {
+                let (expected, old) = match stored {
+                    Some(s) => (Some(s.version), Some(s.value)),
+                    None => (None, None),
+                };
+                if old.as_ref() == Some(&new) {
                     continue;
                 }
-                add(LedgerChange {
+                let change = LedgerChange {
                     funnel: Vec::new(),
-                    credits: credit_deltas(old, &new),
+                    credits: credit_deltas(old.as_ref(), &new),
                     paths: path_deltas(
-                        old.and_then(Counted::conversion),
+                        old.as_ref().and_then(Counted::conversion),
                         Counted::conversion(&new),
                     ),
-                    expected: stored.as_ref().map(|s| s.version),
+                    expected,
                     entry: LedgerEntry::Conversion(new),
-                });
+                };
+                add(change, old);
             }
             let last_conversion = times(&plan.markers, MarkerKind::Conversion)
                 .into_iter()
@@ -189,7 +206,7 @@ impl<S: Store> App<S> {
                     let (expected, old) = old.map_or((None, JourneyLedger::default()), |o| {
                         (Some(o.version), o.value)
                     });
-                    add(journey_change(&plan.owner, expected, &old, new));
+                    add(journey_change(&plan.owner, expected, &old, new), None);
                 }
             }
         }
@@ -198,12 +215,16 @@ impl<S: Store> App<S> {
         } else {
             self.store.commit_ledger(&changes).await?
         };
-        let mut stale: Vec<usize> = whose
-            .into_iter()
-            .zip(applied)
-            .filter(|&(_, applied)| !applied)
-            .map(|(index, _)| index)
-            .collect();
+        let mut stale = Vec::new();
+        for (((change, old), index), applied) in
+            changes.into_iter().zip(replaced).zip(whose).zip(applied)
+        {
+            match (applied, change.entry) {
+                (false, _) => stale.push(index),
+                (true, LedgerEntry::Conversion(new)) => credited.push(CreditChange { old, new }),
+                (true, LedgerEntry::Journey(..)) => {}
+            }
+        }
         stale.dedup();
         Ok(stale.into_iter().map(|i| journeys[i].clone()).collect())
     }

@@ -19,7 +19,7 @@ pub(crate) use devices::time;
 use std::collections::BTreeMap;
 
 use sma_spec::Message;
-use sma_store::{Claim, LinkOutcome, Owner, Store, StoreError, TouchRecord};
+use sma_store::{Claim, ConversionLedger, LinkOutcome, Owner, Store, StoreError, TouchRecord};
 
 use crate::App;
 
@@ -32,6 +32,23 @@ pub struct Processed {
     pub new_touches: Vec<TouchRecord>,
     /// Journeys whose ledger was brought up to date.
     pub journeys: usize,
+    /// Conversions credited anew, in the order they were stored.
+    pub credits: Vec<CreditChange>,
+}
+
+/// A conversion's credits replaced: what real-time mode corrects and sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreditChange {
+    /// The credits stored before (`None`: the conversion is new).
+    pub old: Option<ConversionLedger>,
+    pub new: ConversionLedger,
+}
+
+/// What settling some journeys did.
+#[derive(Debug, Default)]
+pub(crate) struct Settled {
+    pub(crate) journeys: usize,
+    pub(crate) credits: Vec<CreditChange>,
 }
 
 impl Processed {
@@ -113,11 +130,12 @@ impl<S: Store> App<S> {
         let mut dirty = Dirty::default();
         let links = self.link(messages, &mut dirty).await?;
         let new_touches = self.derive(messages, &mut dirty).await?;
-        let journeys = self.settle(dirty).await?;
+        let settled = self.settle(dirty).await?;
         Ok(Processed {
             links,
             new_touches,
-            journeys,
+            journeys: settled.journeys,
+            credits: settled.credits,
         })
     }
 
@@ -127,10 +145,11 @@ impl<S: Store> App<S> {
     pub async fn link_messages(&self, messages: &[Message]) -> Result<Processed, StoreError> {
         let mut dirty = Dirty::default();
         let links = self.link(messages, &mut dirty).await?;
-        let journeys = self.settle(dirty).await?;
+        let settled = self.settle(dirty).await?;
         Ok(Processed {
             links,
-            journeys,
+            journeys: settled.journeys,
+            credits: settled.credits,
             ..Processed::default()
         })
     }
@@ -141,10 +160,11 @@ impl<S: Store> App<S> {
     pub async fn derive_messages(&self, messages: &[Message]) -> Result<Processed, StoreError> {
         let mut dirty = Dirty::default();
         let new_touches = self.derive(messages, &mut dirty).await?;
-        let journeys = self.settle(dirty).await?;
+        let settled = self.settle(dirty).await?;
         Ok(Processed {
             new_touches,
-            journeys,
+            journeys: settled.journeys,
+            credits: settled.credits,
             ..Processed::default()
         })
     }

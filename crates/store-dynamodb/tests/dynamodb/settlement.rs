@@ -44,6 +44,9 @@ fn settlement(id: &str, campaign: &str) -> LedgerChange {
             source: Some("google".into()),
             medium: Some("cpc".into()),
             campaign: Some(campaign.into()),
+            term: None,
+            content: None,
+            landing_page: None,
             credits: MODELS.iter().map(|m| ((*m).into(), 1.0 / 3.0)).collect(),
         })
         .collect();

@@ -19,17 +19,12 @@ use sma_store::{
 type ConversionRow = (i64, String, String, i64, f64, String);
 /// A journey row as read: version, open day, open path, funnel entry.
 type JourneyRow = (i64, Option<String>, Option<String>, Option<String>);
-/// A credit row as read.
-type CreditColumns = (
-    String,
-    String,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
+/// A credit row as read: its columns but the credits, which are still JSON.
+struct CreditColumns {
+    row: CreditRow,
+    ts: i64,
+    credits: String,
+}
 
 impl LedgerStore for SqliteStore {
     async fn conversion_ledgers(
@@ -128,20 +123,28 @@ fn read_conversion(
     };
     let rows = conn
         .prepare_cached(
-            "SELECT device, touch, ts, channel, source, medium, campaign, credits FROM credits
-             WHERE conversion = ?1 ORDER BY ts, device, touch",
+            "SELECT device, touch, ts, channel, source, medium, campaign, term, content,
+                    landing_page, credits
+             FROM credits WHERE conversion = ?1 ORDER BY ts, device, touch",
         )?
         .query_map([id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
+            Ok(CreditColumns {
+                row: CreditRow {
+                    device: r.get(0)?,
+                    touch: r.get(1)?,
+                    timestamp: DateTime::default(),
+                    channel: r.get(3)?,
+                    source: r.get(4)?,
+                    medium: r.get(5)?,
+                    campaign: r.get(6)?,
+                    term: r.get(7)?,
+                    content: r.get(8)?,
+                    landing_page: r.get(9)?,
+                    credits: BTreeMap::new(),
+                },
+                ts: r.get(2)?,
+                credits: r.get(10)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Some((head, rows)))
@@ -158,20 +161,13 @@ fn conversion(
 ) -> Result<Versioned<ConversionLedger>, StoreError> {
     let rows = rows
         .into_iter()
-        .map(
-            |(device, touch, ts, channel, source, medium, campaign, credits)| {
-                Ok(CreditRow {
-                    device,
-                    touch,
-                    timestamp: time(ts)?,
-                    channel,
-                    source,
-                    medium,
-                    campaign,
-                    credits: from_json::<BTreeMap<String, f64>>("credits", &credits)?,
-                })
-            },
-        )
+        .map(|c| {
+            Ok(CreditRow {
+                timestamp: time(c.ts)?,
+                credits: from_json::<BTreeMap<String, f64>>("credits", &c.credits)?,
+                ..c.row
+            })
+        })
         .collect::<Result<_, StoreError>>()?;
     Ok(Versioned {
         version: version as u64,
@@ -255,8 +251,9 @@ fn write_conversion(tx: &Connection, c: &ConversionLedger, version: i64) -> rusq
     tx.prepare_cached("DELETE FROM credits WHERE conversion = ?1")?
         .execute([&c.conversion])?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO credits (conversion, device, touch, ts, channel, source, medium, campaign, credits)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO credits (conversion, device, touch, ts, channel, source, medium, campaign,
+                              term, content, landing_page, credits)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     for row in &c.rows {
         let credits = serde_json::to_string(&row.credits).expect("credits serialise");
@@ -269,6 +266,9 @@ fn write_conversion(tx: &Connection, c: &ConversionLedger, version: i64) -> rusq
             row.source,
             row.medium,
             row.campaign,
+            row.term,
+            row.content,
+            row.landing_page,
             credits
         ])?;
     }

@@ -130,6 +130,11 @@ const MIGRATIONS: &[&str] = &[
         conversions   INTEGER NOT NULL,
         PRIMARY KEY (day, first, last)
     ) WITHOUT ROWID;",
+    // 8: what credit events carry of their touch besides its source. Rows
+    // from before read as none until `sma rebuild` credits them again.
+    "ALTER TABLE credits ADD COLUMN term TEXT;
+    ALTER TABLE credits ADD COLUMN content TEXT;
+    ALTER TABLE credits ADD COLUMN landing_page TEXT;",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -33,6 +33,9 @@ fn conversion(id: &str, channel: &str, credit: f64) -> ConversionLedger {
             source: Some("google".into()),
             medium: None,
             campaign: Some("spring".into()),
+            term: None,
+            content: Some("banner".into()),
+            landing_page: Some("https://example.com/pricing?utm_content=banner".into()),
             credits: BTreeMap::from([("linear".into(), credit), ("first".into(), 1.0)]),
         }],
     }
