@@ -9,36 +9,33 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{Client, Server, identify, page, recorded_until, track};
-use segment_client::recorder::Recorder;
+use segment_client::recorder::{Recorder, Sums, sum_by, sums_agree};
 use serde_json::{Value, json};
 use sma_attribution::Model;
 
 const EVENT: &str = "Conversion Attributed";
 const PERIOD: &str = "from=2024-06-01&to=2024-07-01";
 
-/// (model, channel) -> (conversions, value).
-type Sums = BTreeMap<(String, String), (f64, f64)>;
-
-/// The credit events' sums, each messageId counted once as Segment does.
-fn event_sums(messages: &[Value]) -> Sums {
-    let mut seen = BTreeSet::new();
-    let mut sums = Sums::new();
-    for m in messages.iter().filter(|m| m["event"] == EVENT) {
-        if !seen.insert(m["messageId"].as_str().unwrap().to_owned()) {
-            continue;
-        }
-        let p = &m["properties"];
-        for model in Model::ALL.map(Model::as_str) {
-            let sum = sums
-                .entry((model.into(), p["channel"].as_str().unwrap().into()))
-                .or_default();
-            sum.0 += p[format!("credit_{model}")].as_f64().unwrap();
-            sum.1 += p[format!("value_{model}")].as_f64().unwrap();
-        }
-    }
-    sums
+/// The properties summed per channel: `credit_<model>` and `value_<model>`
+/// of every rule model.
+fn summed() -> Vec<String> {
+    Model::ALL
+        .iter()
+        .flat_map(|m| {
+            [
+                format!("credit_{}", m.as_str()),
+                format!("value_{}", m.as_str()),
+            ]
+        })
+        .collect()
 }
 
+fn event_sums(messages: &[Value]) -> Sums {
+    sum_by(messages, EVENT, "channel", &summed())
+}
+
+/// The reports in the same shape: per channel, each model's credited
+/// conversions as `credit_<model>` and value as `value_<model>`.
 async fn report_sums(api: &Client) -> Sums {
     let mut sums = Sums::new();
     for model in Model::ALL.map(Model::as_str) {
@@ -47,29 +44,20 @@ async fn report_sums(api: &Client) -> Sums {
             .await;
         assert_eq!(report.status, 200, "{}", report.body);
         for row in report.body["channels"].as_array().unwrap() {
-            sums.insert(
-                (model.into(), row["channel"].as_str().unwrap().into()),
-                (
-                    row["conversions"].as_f64().unwrap(),
-                    row["value"].as_f64().unwrap(),
-                ),
-            );
+            let channel = row["channel"].as_str().unwrap().to_owned();
+            for (field, name) in [("conversions", "credit"), ("value", "value")] {
+                sums.insert(
+                    (channel.clone(), format!("{name}_{model}")),
+                    row[field].as_f64().unwrap(),
+                );
+            }
         }
     }
     sums
 }
 
-/// Whether two sums agree, a (model, channel) missing on one side counting
-/// as zero.
 fn agree(a: &Sums, b: &Sums) -> bool {
-    let keys: BTreeSet<_> = a.keys().chain(b.keys()).collect();
-    keys.into_iter().all(|k| {
-        let (x, y) = (
-            a.get(k).copied().unwrap_or_default(),
-            b.get(k).copied().unwrap_or_default(),
-        );
-        (x.0 - y.0).abs() < 1e-6 && (x.1 - y.1).abs() < 1e-6
-    })
+    sums_agree(a, b, 1e-6)
 }
 
 /// Waits until what was sent adds up to the reports, and answers it.

@@ -1,19 +1,25 @@
 //! The three stream steps of the AWS pipeline, as `template.yaml` wires them:
 //! `identity-map` and `source-detection` on the EVENTS stream, `segment-feed`
-//! (real-time mode) on the ATTRIBUTION stream.
+//! (real-time mode) on the ATTRIBUTION and USER_MAP streams.
 
+use std::collections::BTreeSet;
+
+use sma_app::CreditChange;
 use sma_spec::Message;
 use sma_store::{LinkOutcome, StoreError, TouchRecord};
 
 use crate::LambdaApp;
-use crate::image::{Image, string};
+use crate::image::string;
 use crate::metrics;
-use crate::stream::{Consumer, Failed};
+use crate::stream::{Change, ChangeKind, Consumer, Failed};
 
-/// Only event items carry `type` (docs/deploy.md, EVENTS_TABLE); idempotency
-/// markers and index items share the table and its stream.
-fn is_event_item(image: &Image) -> bool {
-    image.contains_key("type")
+/// An inserted event item: only event items carry `type` (docs/deploy.md,
+/// EVENTS_TABLE); idempotency markers and index items share the table and its
+/// stream.
+fn inserted_event(change: &Change) -> bool {
+    change
+        .inserted()
+        .is_some_and(|image| image.contains_key("type"))
 }
 
 /// identity-map: records the anonymousId <-> userId link each event asserts
@@ -28,12 +34,12 @@ impl Consumer for IdentityMap {
         "identity-map"
     }
 
-    fn wants(&self, image: &Image) -> bool {
-        is_event_item(image)
+    fn wants(&self, change: &Change) -> bool {
+        inserted_event(change)
     }
 
-    fn rebuild(&self, image: &Image) -> Result<Message, StoreError> {
-        sma_store_dynamodb::message_from_item(image)
+    fn rebuild(&self, change: &Change) -> Result<Message, StoreError> {
+        sma_store_dynamodb::message_from_item(&change.new)
     }
 
     /// One pass for the whole batch: the links, then the ledgers of the
@@ -71,12 +77,12 @@ impl Consumer for SourceDetection {
         "source-detection"
     }
 
-    fn wants(&self, image: &Image) -> bool {
-        is_event_item(image)
+    fn wants(&self, change: &Change) -> bool {
+        inserted_event(change)
     }
 
-    fn rebuild(&self, image: &Image) -> Result<Message, StoreError> {
-        sma_store_dynamodb::message_from_item(image)
+    fn rebuild(&self, change: &Change) -> Result<Message, StoreError> {
+        sma_store_dynamodb::message_from_item(&change.new)
     }
 
     /// One pass for the whole batch (a device's events in one fold). Every
@@ -99,46 +105,111 @@ impl Consumer for SourceDetection {
     }
 }
 
+/// What segment-feed's real-time mode is told of.
+#[derive(Debug, Clone)]
+pub enum FeedChange {
+    /// A touch was stored (an ATTRIBUTION `touch#` INSERT).
+    Touch(TouchRecord),
+    /// A conversion was credited anew (an ATTRIBUTION `conv#` INSERT or
+    /// MODIFY, with the credits it replaces in its old image).
+    Credits(Box<CreditChange>),
+    /// A user gained or lost a device (a USER_MAP device-of-user INSERT or
+    /// REMOVE): its identify traits changed.
+    Devices(String),
+}
+
 /// segment-feed in real-time mode: sends each new touch's "Source Identified"
-/// track (and its user's identify) to Segment. With `REALTIME_FEED` off the
-/// stream mapping is disabled; a batch that still arrives (while the setting
-/// changes) is acknowledged without sending.
+/// track, each conversion's corrections and credit events when it is credited
+/// anew, and the identify of every user they concern or whose devices
+/// changed. The link reaches Segment from the USER_MAP stream whatever order
+/// identity-map and source-detection ran in: the identify is built from the
+/// tables when it is sent, and a later touch or credit change sends it again.
+/// With `REALTIME_FEED` off the stream mappings are disabled; a batch that
+/// still arrives (while the setting changes) is acknowledged without sending.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RealtimeFeed;
 
+impl RealtimeFeed {
+    fn touch(change: &Change) -> bool {
+        change
+            .inserted()
+            .and_then(|image| string(image, "sk"))
+            .is_some_and(|sk| sk.starts_with("touch#"))
+    }
+
+    fn credits(change: &Change) -> bool {
+        matches!(change.kind, ChangeKind::Insert | ChangeKind::Modify)
+            && string(&change.keys, "pk").is_some_and(|pk| pk.starts_with("conv#"))
+    }
+
+    fn devices(change: &Change) -> Option<String> {
+        if !matches!(change.kind, ChangeKind::Insert | ChangeKind::Remove) {
+            return None;
+        }
+        sma_store_dynamodb::device_of_user_from_keys(&change.keys).map(|(user, _)| user)
+    }
+}
+
 impl Consumer for RealtimeFeed {
-    type Item = TouchRecord;
+    type Item = FeedChange;
 
     fn name(&self) -> &'static str {
         "segment-feed"
     }
 
-    fn wants(&self, image: &Image) -> bool {
-        string(image, "sk").is_some_and(|sk| sk.starts_with("touch#"))
+    fn wants(&self, change: &Change) -> bool {
+        Self::touch(change) || Self::credits(change) || Self::devices(change).is_some()
     }
 
-    fn rebuild(&self, image: &Image) -> Result<TouchRecord, StoreError> {
-        sma_store_dynamodb::touch_from_item(image)
+    fn rebuild(&self, change: &Change) -> Result<FeedChange, StoreError> {
+        if Self::touch(change) {
+            return sma_store_dynamodb::touch_from_item(&change.new).map(FeedChange::Touch);
+        }
+        if let Some(user) = Self::devices(change) {
+            return Ok(FeedChange::Devices(user));
+        }
+        let ledger = |image| {
+            sma_store_dynamodb::conversion_ledger_from_item(image)?
+                .ok_or_else(|| StoreError::Corrupt("not a conversion's credits".into()))
+        };
+        let old = match change.kind {
+            ChangeKind::Modify => Some(ledger(&change.old)?),
+            _ => None,
+        };
+        Ok(FeedChange::Credits(Box::new(CreditChange {
+            old,
+            new: ledger(&change.new)?,
+        })))
     }
 
     /// One send for the whole batch (Segment's batch API packs it into few
-    /// requests). Segment cannot say which touch a refused message came from, so
-    /// a send that is not complete fails the batch at its first touch: the retry
-    /// re-sends messages with the same deterministic ids, which Segment
-    /// deduplicates.
-    async fn apply(&self, app: &LambdaApp, touches: &[TouchRecord]) -> Result<(), Failed> {
-        if touches.is_empty() {
+    /// requests). Segment cannot say which record a refused message came
+    /// from, so a send that is not complete fails the batch at its first
+    /// record: the retry re-sends messages with the same deterministic ids,
+    /// which Segment deduplicates.
+    async fn apply(&self, app: &LambdaApp, changes: &[FeedChange]) -> Result<(), Failed> {
+        if changes.is_empty() {
             return Ok(());
         }
         if !app.settings.realtime_feed {
             tracing::warn!(
-                touches = touches.len(),
-                "REALTIME_FEED is off: new touches not sent"
+                changes = changes.len(),
+                "REALTIME_FEED is off: changes not sent"
             );
             return Ok(());
         }
+        let (mut touches, mut credits, mut users) = (Vec::new(), Vec::new(), BTreeSet::new());
+        for change in changes {
+            match change {
+                FeedChange::Touch(touch) => touches.push(touch.clone()),
+                FeedChange::Credits(change) => credits.push(change.as_ref().clone()),
+                FeedChange::Devices(user) => {
+                    users.insert(user.clone());
+                }
+            }
+        }
         let report = app
-            .feed_new_touches(touches)
+            .feed_changes(&touches, &users, &credits)
             .await
             .map_err(|e| Failed::new(0, e))?;
         metrics::emit(&[

@@ -31,7 +31,7 @@ pub use lambda_runtime::{Context, Error, LambdaEvent};
 pub use logging::init_tracing;
 pub use sma_app::App;
 pub use sma_store_dynamodb::DynamoStore;
-pub use stream::{Consumer, Failed, handle_batch, run_stream};
+pub use stream::{Change, ChangeKind, Consumer, Failed, handle_batch, run_stream};
 
 /// The application every function runs: sma's use cases on the DynamoDB tables.
 pub type LambdaApp = App<DynamoStore>;

@@ -32,21 +32,48 @@ use sma_store::StoreError;
 use crate::image::{Image, sdk_image, string};
 use crate::{Error, LambdaApp};
 
+/// What a stream record says happened to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Insert,
+    Modify,
+    Remove,
+}
+
+/// A stream record as a consumer reads it: what happened, the item's keys,
+/// and its images as the table's stream view keeps them (empty when it keeps
+/// none: the old image of an INSERT, both images of a keys-only stream).
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub keys: Image,
+    pub new: Image,
+    pub old: Image,
+}
+
+impl Change {
+    /// An inserted item's image, if this is an INSERT.
+    pub fn inserted(&self) -> Option<&Image> {
+        (self.kind == ChangeKind::Insert).then_some(&self.new)
+    }
+}
+
 /// One step of the pipeline, driven by a table's stream.
 pub trait Consumer: Send + Sync + 'static {
-    /// What a record's `NewImage` is rebuilt into (a message, a touch).
+    /// What a record is rebuilt into (a message, a touch …).
     type Item: Send + Sync;
 
     /// The consumer's name in logs.
     fn name(&self) -> &'static str;
 
-    /// Whether an inserted item is of the kind this consumer handles. The event
+    /// Whether a change is of the kind this consumer handles. The event
     /// source mapping's filter already passes only those on AWS; this keeps a
-    /// consumer safe without it (other kinds of item share the tables).
-    fn wants(&self, image: &Image) -> bool;
+    /// consumer safe without it (other kinds of item share the tables, and an
+    /// import rewriting an identical item makes a MODIFY).
+    fn wants(&self, change: &Change) -> bool;
 
     /// Rebuilds the item; an error makes the record a poison record.
-    fn rebuild(&self, image: &Image) -> Result<Self::Item, StoreError>;
+    fn rebuild(&self, change: &Change) -> Result<Self::Item, StoreError>;
 
     /// Processes the items in order. On failure, answers the index of the first
     /// item not (completely) processed: everything before it is done.
@@ -91,10 +118,10 @@ pub async fn run_stream<C: Consumer>(app: LambdaApp, consumer: C) -> Result<(), 
     .await
 }
 
-/// Processes one batch: the INSERT records of items `consumer` wants, in order,
-/// stopping at the first failure (see the module documentation). MODIFY and
-/// REMOVE records (an import rewriting an identical item, TTL deletions) are
-/// skipped, as the template's filters drop them.
+/// Processes one batch: the records `consumer` wants, in order, stopping at
+/// the first failure (see the module documentation). Those it does not want
+/// (an import rewriting an identical item, TTL deletions) are skipped, as the
+/// template's filters drop them.
 ///
 /// Errs only when a failed record has no sequence number to report; Lambda then
 /// retries the whole batch.
@@ -110,20 +137,27 @@ pub async fn handle_batch<C: Consumer>(
     let mut poison = None;
     for (index, record) in batch.records.into_iter().enumerate() {
         sequence_numbers.push(record.change.sequence_number);
-        if record.event_name != "INSERT" {
+        let kind = match record.event_name.as_str() {
+            "INSERT" => ChangeKind::Insert,
+            "MODIFY" => ChangeKind::Modify,
+            "REMOVE" => ChangeKind::Remove,
+            _ => continue,
+        };
+        let change = Change {
+            kind,
+            keys: sdk_image(record.change.keys),
+            new: sdk_image(record.change.new_image),
+            old: sdk_image(record.change.old_image),
+        };
+        if !consumer.wants(&change) {
             continue;
         }
-        let image = sdk_image(record.change.new_image);
-        if !consumer.wants(&image) {
-            continue;
-        }
-        match consumer.rebuild(&image) {
+        match consumer.rebuild(&change) {
             Ok(item) => taken.push((index, item)),
             Err(error) => {
                 let sequence_number = sequence_numbers[index].as_deref().unwrap_or("-");
-                let keys = sdk_image(record.change.keys);
                 let reason = format!("its image cannot be rebuilt: {error}");
-                if give_up(queue, consumer, &keys, sequence_number, reason).await {
+                if give_up(queue, consumer, &change.keys, sequence_number, reason).await {
                     continue;
                 }
                 tracing::error!(

@@ -36,6 +36,15 @@ fn user_pk(user_id: &str) -> String {
     format!("user#{user_id}")
 }
 
+/// The (userId, anonymousId) of a device-of-a-user item's keys (a USER_MAP
+/// stream record's `Keys`): present exactly while the user owns the device,
+/// so its INSERT is a link and its REMOVE a device taken over.
+pub fn device_of_user_from_keys(keys: &Item) -> Option<(String, String)> {
+    let user = get_s(keys, "pk").ok()?.strip_prefix("user#")?;
+    let device = get_s(keys, "sk").ok()?.strip_prefix(DEVICE_PREFIX)?;
+    Some((user.to_owned(), device.to_owned()))
+}
+
 /// One claim of a device by a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Claim {

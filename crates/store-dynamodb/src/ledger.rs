@@ -55,6 +55,17 @@ fn entry_from_item<T: DeserializeOwned>(item: &Item) -> Result<Versioned<T>, Sto
     })
 }
 
+/// Rebuilds a conversion's credits from its item (the `NewImage` or
+/// `OldImage` of an ATTRIBUTION stream record); `None` for any other item.
+pub fn conversion_ledger_from_item(item: &Item) -> Result<Option<ConversionLedger>, StoreError> {
+    let is_conversion = get_s(item, "pk").is_ok_and(|pk| pk.starts_with("conv#"))
+        && get_s(item, "sk").is_ok_and(|sk| sk == CONVERSION_SK);
+    if !is_conversion {
+        return Ok(None);
+    }
+    Ok(Some(entry_from_item::<ConversionLedger>(item)?.value))
+}
+
 impl LedgerStore for DynamoStore {
     async fn conversion_ledgers(
         &self,

@@ -27,9 +27,12 @@ use aws_config::retry::RetryConfig;
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::tls;
 
-// The stream consumers' entry points: rebuild a message or touch from an image.
+// The stream consumers' entry points: rebuild a message, a touch, a
+// conversion's credits or a user's device from a record's image or keys.
 pub use events::message_from_item;
+pub use identity::device_of_user_from_keys;
 pub use keys::owner_of_partition;
+pub use ledger::conversion_ledger_from_item;
 
 /// The AWS SDK configuration sma's clients share: `region`, credentials from the
 /// environment's default chain, rustls with ring, and retries with a short

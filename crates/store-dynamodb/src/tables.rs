@@ -20,22 +20,23 @@ const ACTIVE_WITHIN: Duration = Duration::from_secs(120);
 
 impl DynamoStore {
     /// Creates the three tables as `template.yaml` declares them (string keys
-    /// `pk`/`sk`, on-demand, streams with new images on EVENTS and ATTRIBUTION)
-    /// and waits until they are active. Tables that exist already are left as
+    /// `pk`/`sk`, on-demand, a stream of new images on EVENTS, of keys on
+    /// USER_MAP, of new and old images on ATTRIBUTION) and waits until they are
+    /// active. Tables that exist already are left as
     /// they are. Point-in-time recovery and TTL are the template's business.
     pub async fn create_tables(&self) -> Result<(), StoreError> {
         let tables = self.tables();
         for (name, stream) in [
-            (&tables.events, true),
-            (&tables.user_map, false),
-            (&tables.attribution, true),
+            (&tables.events, StreamViewType::NewImage),
+            (&tables.user_map, StreamViewType::KeysOnly),
+            (&tables.attribution, StreamViewType::NewAndOldImages),
         ] {
             self.create_table(name, stream).await?;
         }
         Ok(())
     }
 
-    async fn create_table(&self, name: &str, stream: bool) -> Result<(), StoreError> {
+    async fn create_table(&self, name: &str, stream: StreamViewType) -> Result<(), StoreError> {
         let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Backend(e.to_string());
         let mut request = self
             .client()
@@ -59,15 +60,13 @@ impl DynamoStore {
                         .map_err(build)?,
                 );
         }
-        if stream {
-            request = request.stream_specification(
-                StreamSpecification::builder()
-                    .stream_enabled(true)
-                    .stream_view_type(StreamViewType::NewImage)
-                    .build()
-                    .map_err(build)?,
-            );
-        }
+        request = request.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(stream)
+                .build()
+                .map_err(build)?,
+        );
         match request.send().await {
             Ok(_) => {}
             Err(e)

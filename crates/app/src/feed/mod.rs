@@ -130,11 +130,6 @@ impl<S: Store> App<S> {
         Ok(self.segment.send(messages).await)
     }
 
-    /// Real-time mode: the new touches' tracks and their users' identify calls.
-    pub async fn feed_new_touches(&self, new: &[TouchRecord]) -> Result<SendReport, FeedError> {
-        self.feed_changes(new, &BTreeSet::new(), &[]).await
-    }
-
     /// Real-time mode after a pipeline run: the new touches' tracks; the
     /// corrections and credit events of each conversion credited anew; and the
     /// identify of each of their users and of each user in `linked` (whose

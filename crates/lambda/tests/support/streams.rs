@@ -98,6 +98,9 @@ fn lambda_record(record: &Record, stream_arn: &str) -> Value {
     if let Some(new_image) = image(change.new_image.as_ref()) {
         dynamodb["NewImage"] = new_image;
     }
+    if let Some(old_image) = image(change.old_image.as_ref()) {
+        dynamodb["OldImage"] = old_image;
+    }
     json!({
         "eventID": record.event_id(),
         "eventName": record.event_name().map(|n| n.as_str()),
@@ -140,12 +143,26 @@ pub fn source_detection_filter(record: &Value) -> bool {
         )
 }
 
-/// SegmentFeedFunction's AttributionStream: INSERTs of touches.
+fn key_starts(record: &Value, key: &str, prefix: &str) -> bool {
+    record["dynamodb"]["Keys"][key]["S"]
+        .as_str()
+        .is_some_and(|k| k.starts_with(prefix))
+}
+
+/// SegmentFeedFunction's AttributionStream: INSERTs of touches, INSERTs and
+/// MODIFYs of conversions' credits.
 pub fn realtime_feed_filter(record: &Value) -> bool {
-    inserted(record)
-        && record["dynamodb"]["Keys"]["sk"]["S"]
-            .as_str()
-            .is_some_and(|sk| sk.starts_with("touch#"))
+    (inserted(record) && key_starts(record, "sk", "touch#"))
+        || (matches!(record["eventName"].as_str(), Some("INSERT" | "MODIFY"))
+            && key_starts(record, "pk", "conv#"))
+}
+
+/// SegmentFeedFunction's UserMapStream: a device-of-user item inserted (a
+/// link) or removed (a takeover).
+pub fn user_map_feed_filter(record: &Value) -> bool {
+    matches!(record["eventName"].as_str(), Some("INSERT" | "REMOVE"))
+        && key_starts(record, "pk", "user#")
+        && key_starts(record, "sk", "anon#")
 }
 
 /// The sequence number of a record in the Lambda shape.

@@ -8,6 +8,7 @@
 
 mod http;
 mod response;
+mod sums;
 
 use std::collections::VecDeque;
 use std::io;
@@ -15,6 +16,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
+
+pub use sums::{Sums, sum_by, sums_agree};
 
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};

@@ -1,0 +1,233 @@
+//! Real-time mode on AWS, on DynamoDB Local's real streams: a link is an event
+//! (segment-feed sends the user's identify from the USER_MAP stream, whatever
+//! order identity-map and source-detection ran in), and the credit events it
+//! sends from the ATTRIBUTION stream, corrections included, add up to the
+//! reports through a device linked late.
+
+mod support;
+
+use segment_client::recorder::{Recorder, Sums, sum_by, sums_agree};
+use serde_json::{Value, json};
+use sma_attribution::Model;
+use sma_lambda::{IdentityMap, LambdaApp, RealtimeFeed, SourceDetection};
+use support::{
+    API_TOKEN, SHARED_SECRET, WRITE_KEY, apigw, consume, deliver, fresh_app, identify, page,
+    streams,
+};
+
+const EVENT: &str = "Conversion Attributed";
+
+#[derive(Debug, Clone, Copy)]
+enum Order {
+    IdentityMapFirst,
+    SourceDetectionFirst,
+}
+
+/// The three tables' streams, consumed as Lambda would: each record once.
+struct Pipeline {
+    app: LambdaApp,
+    segment: Recorder,
+    /// Records of (EVENTS, ATTRIBUTION, USER_MAP) already handed out.
+    read: [usize; 3],
+}
+
+impl Pipeline {
+    async fn start() -> Pipeline {
+        let segment = Recorder::start().await.unwrap();
+        let app = fresh_app(&[
+            ("API_TOKEN", API_TOKEN),
+            ("SEGMENT_SHARED_SECRET", SHARED_SECRET),
+            ("REALTIME_FEED", "true"),
+            ("ANALYTICS_WRITE_KEY", WRITE_KEY),
+            ("SEGMENT_ENDPOINT", &segment.url()),
+        ])
+        .await;
+        Pipeline {
+            app,
+            segment,
+            read: [0; 3],
+        }
+    }
+
+    /// The records of a table's stream not handed out yet.
+    async fn new_records(&mut self, which: usize) -> Vec<Value> {
+        let tables = self.app.store.tables();
+        let table = [&tables.events, &tables.attribution, &tables.user_map][which];
+        let records = streams::records(table).await;
+        let new = records[self.read[which]..].to_vec();
+        self.read[which] = records.len();
+        new
+    }
+
+    /// Delivers `messages`, runs the EVENTS consumers in `order`, then
+    /// segment-feed on the ATTRIBUTION and USER_MAP streams.
+    async fn run(&mut self, messages: &[Value], order: Order) {
+        deliver(&self.app, messages).await;
+        let events = self.new_records(0).await;
+        let only = |filter: fn(&Value) -> bool| events.iter().filter(move |r| filter(r));
+        let identity: Vec<&Value> = only(streams::identity_map_filter).collect();
+        let sources: Vec<&Value> = only(streams::source_detection_filter).collect();
+        let failed = match order {
+            Order::IdentityMapFirst => [
+                consume(&self.app, &IdentityMap, &identity).await,
+                consume(&self.app, &SourceDetection, &sources).await,
+            ],
+            Order::SourceDetectionFirst => [
+                consume(&self.app, &SourceDetection, &sources).await,
+                consume(&self.app, &IdentityMap, &identity).await,
+            ],
+        };
+        assert!(failed.iter().all(Vec::is_empty), "{failed:?}");
+        for (which, filter) in [
+            (1, streams::realtime_feed_filter as fn(&Value) -> bool),
+            (2, streams::user_map_feed_filter),
+        ] {
+            let records = self.new_records(which).await;
+            let wanted: Vec<&Value> = records.iter().filter(|r| filter(r)).collect();
+            assert!(consume(&self.app, &RealtimeFeed, &wanted).await.is_empty());
+        }
+    }
+
+    /// The reports as a downstream sum of credit events would read them.
+    async fn report_sums(&self) -> Sums {
+        let router = sma_lambda::function_router(self.app.clone());
+        let bearer = format!("Bearer {API_TOKEN}");
+        let mut sums = Sums::new();
+        for model in Model::ALL.map(Model::as_str) {
+            let path = format!("/api/report?model={model}&from=2024-05-01&to=2024-06-01");
+            let request = apigw::request("GET", &path, &[("authorization", &bearer)], None);
+            let (status, report) = apigw::invoke(&router, request).await;
+            assert_eq!(status, 200, "{report}");
+            for row in report["channels"].as_array().unwrap() {
+                let channel = row["channel"].as_str().unwrap().to_owned();
+                for (field, name) in [("conversions", "credit"), ("value", "value")] {
+                    sums.insert(
+                        (channel.clone(), format!("{name}_{model}")),
+                        row[field].as_f64().unwrap(),
+                    );
+                }
+            }
+        }
+        sums
+    }
+
+    async fn assert_sent_matches_reports(&self, step: &str) {
+        let summed: Vec<String> = Model::ALL
+            .iter()
+            .flat_map(|m| {
+                [
+                    format!("credit_{}", m.as_str()),
+                    format!("value_{}", m.as_str()),
+                ]
+            })
+            .collect();
+        let sent = sum_by(&self.segment.messages(), EVENT, "channel", &summed);
+        let reports = self.report_sums().await;
+        assert!(
+            sums_agree(&sent, &reports, 1e-6),
+            "{step}: sent {sent:#?}\nreports {reports:#?}"
+        );
+    }
+
+    /// The identify calls sent for `user` from the `from`-th message on.
+    fn identifies(&self, user: &str, from: usize) -> Vec<Value> {
+        self.segment.messages()[from..]
+            .iter()
+            .filter(|m| m["type"] == "identify" && m["userId"] == user)
+            .cloned()
+            .collect()
+    }
+}
+
+fn order(id: &str, at: &str, revenue: f64) -> Value {
+    json!({
+        "type": "track", "messageId": id, "userId": "u-ada", "event": "Order Completed",
+        "timestamp": at, "properties": {"revenue": revenue},
+        "context": {"library": {"name": "analytics-node", "version": "2.1.0"}}
+    })
+}
+
+async fn a_link_and_credit_changes_reach_segment(consumers: Order) {
+    let mut pipeline = Pipeline::start().await;
+    let paid = "https://www.example.com/pricing?utm_source=google&utm_medium=cpc";
+    pipeline
+        .run(
+            &[
+                page(
+                    "p1",
+                    "a-laptop",
+                    None,
+                    paid,
+                    "https://www.google.com/",
+                    "2024-05-01T10:00:00.000Z",
+                ),
+                page(
+                    "p2",
+                    "a-phone",
+                    None,
+                    "https://www.example.com/",
+                    "https://chatgpt.com/",
+                    "2024-05-02T08:00:00.000Z",
+                ),
+                identify("i1", "a-laptop", "u-ada", "2024-05-02T09:00:00.000Z"),
+                order("o1", "2024-05-03T10:00:00.000Z", 100.0),
+                page(
+                    "b1",
+                    "a-bob",
+                    None,
+                    paid,
+                    "https://www.google.com/",
+                    "2024-05-04T10:00:00.000Z",
+                ),
+            ],
+            consumers,
+        )
+        .await;
+    pipeline.assert_sent_matches_reports("as delivered").await;
+    let first = pipeline.identifies("u-ada", 0).pop().expect("an identify");
+    assert_eq!(first["traits"]["source_device_count"], 1, "{first}");
+
+    // The phone is linked late, and so is Bob's only device: each link sends
+    // its user's identify, and the order's credits are corrected.
+    let before = pipeline.segment.messages().len();
+    let links = [
+        identify("i2", "a-phone", "u-ada", "2024-05-02T08:05:00.000Z"),
+        identify("i3", "a-bob", "u-bob", "2024-05-04T10:05:00.000Z"),
+    ];
+    pipeline.run(&links, consumers).await;
+    // Nothing else changed for Bob (no touch, no conversion): only the link
+    // can have sent it.
+    let bob = pipeline.identifies("u-bob", before).pop();
+    let traits = &bob.expect("the link sends Bob's identify")["traits"];
+    assert_eq!(traits["source_first_channel"], "Paid Search", "{traits}");
+    let linked = pipeline.identifies("u-ada", before).pop();
+    let traits = &linked.expect("the link sends the identify")["traits"];
+    assert_eq!(
+        (
+            &traits["source_device_count"],
+            &traits["source_touch_count"]
+        ),
+        (&json!(2), &json!(2)),
+        "{traits}"
+    );
+    let sent = pipeline.segment.messages();
+    assert!(
+        sent[before..]
+            .iter()
+            .any(|m| m["event"] == EVENT && m["properties"]["correction"] == true),
+        "the superseded credits are taken back"
+    );
+    pipeline
+        .assert_sent_matches_reports("after the late link")
+        .await;
+}
+
+#[tokio::test]
+async fn dynamodb_identity_map_first_a_link_and_credit_changes_reach_segment() {
+    a_link_and_credit_changes_reach_segment(Order::IdentityMapFirst).await;
+}
+
+#[tokio::test]
+async fn dynamodb_source_detection_first_a_link_and_credit_changes_reach_segment() {
+    a_link_and_credit_changes_reach_segment(Order::SourceDetectionFirst).await;
+}
