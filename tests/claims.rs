@@ -126,3 +126,55 @@ async fn a_wrong_client_clock_is_corrected_by_sent_at() {
         "stored at {at}, arrival was about {before}"
     );
 }
+
+/// A messageId names one message: a retry (only `sentAt`/`receivedAt`
+/// differ) stays a duplicate, while another message under a taken id is
+/// rejected with the reason and changes nothing, whether the id was taken
+/// earlier in the body or before it.
+#[tokio::test]
+async fn another_message_under_a_taken_message_id_is_rejected() {
+    let server = Server::start(&[]);
+    let api = server.client();
+    let original = identify("i1", "laptop", "user-1", "2024-06-01T10:00:00Z");
+    let first = api.post_json("/events", &json!([original])).await;
+    assert_eq!(first.body["accepted"], 1, "{}", first.body);
+
+    let mut retry = original.clone();
+    retry["sentAt"] = json!("2024-06-01T10:00:09Z");
+    retry["receivedAt"] = json!("2024-06-01T10:00:10Z");
+    let mut forged = original.clone();
+    forged["userId"] = json!("attacker");
+    let mut forged_twin = page("p1", "phone", "2024-06-01T11:00:00Z", "https://acme.io/", "");
+    forged_twin["anonymousId"] = json!("elsewhere");
+    let reply = api
+        .post_json(
+            "/events",
+            &json!([
+                retry,
+                forged,
+                page("p1", "phone", "2024-06-01T11:00:00Z", "https://acme.io/", ""),
+                forged_twin
+            ]),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        (&reply.body["accepted"], &reply.body["duplicates"]),
+        (&json!(1), &json!(1)),
+        "{}",
+        reply.body
+    );
+    let indices: Vec<&serde_json::Value> = reply.body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["index"])
+        .collect();
+    assert_eq!(indices, [&json!(1), &json!(3)], "{}", reply.body);
+    assert!(rejected_for(&reply, "i1").contains("taken by another message"));
+
+    let device = api.get("/api/anonymous/laptop").await;
+    assert_eq!(device.body["userId"], "user-1", "{}", device.body);
+    assert_eq!(api.get("/api/anonymous/elsewhere").await.status, 404);
+    assert_eq!(api.get("/api/user/attacker").await.status, 404);
+}

@@ -7,7 +7,7 @@
 use sma_spec::{Item, Message};
 use sma_store::{Owner, Store, StoreError};
 
-use crate::ingest::{count_inserted, split};
+use crate::ingest::split;
 use crate::pipeline::{Dirty, Scope};
 use crate::{App, IngestError, IngestSummary};
 
@@ -34,8 +34,9 @@ impl<S: Store> Bulk<'_, S> {
     /// Stores a batch of an import, records its links and derives its
     /// devices' touches.
     pub async fn add(&mut self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
-        let (mut summary, messages) = split(items);
-        count_inserted(&self.app.store.put_events(&messages).await?, &mut summary);
+        let (mut summary, taken) = split(items);
+        let intake = self.app.store_messages(&taken.messages).await?;
+        let messages = summary.count(taken, &intake);
         self.run(&messages, false).await?;
         Ok(summary)
     }

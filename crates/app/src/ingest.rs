@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use serde::Serialize;
 use sma_spec::{
-    BodyError, IdentityLink, Item, Message, MessageType, ParseOptions, Rejection, parse_body,
+    BodyError, IdentityLink, Intake, Item, Message, MessageError, MessageType, ParseOptions,
+    Rejection, parse_body,
 };
 use sma_store::{Claim, Store, StoreError};
 
@@ -17,7 +18,8 @@ use crate::App;
 pub struct IngestSummary {
     /// Messages taken in now (stored, or in the intake log to be stored).
     pub accepted: usize,
-    /// Messages whose messageId was taken in before (retried deliveries).
+    /// Messages taken in before under the same messageId (retried
+    /// deliveries). Another message under a taken id is rejected instead.
     pub duplicates: usize,
     /// `delete` messages: acknowledged, not stored.
     pub ignored: usize,
@@ -74,17 +76,54 @@ impl<S: Store> App<S> {
     /// delivery that failed half-way (stored, not yet derived) is completed by
     /// the retry.
     pub async fn ingest_items(&self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
-        let (mut summary, messages) = split(items);
-        if let Some(logged) = self.log(&messages).await {
-            count_inserted(&logged?, &mut summary);
+        let (mut summary, taken) = split(items);
+        if let Some(logged) = self.log(&taken.messages).await {
+            summary.count(taken, &logged?);
             return Ok(summary);
         }
-        count_inserted(&self.store.put_events(&messages).await?, &mut summary);
+        let intake = self.store_messages(&taken.messages).await?;
+        let messages = summary.count(taken, &intake);
         if self.inline_pipeline {
             let processed = self.process(&messages).await?;
             self.spawn_feed(processed);
         }
         Ok(summary)
+    }
+
+    /// Stores messages; answers what each came to against the message stored
+    /// under its id before (read back only for ids already taken).
+    pub(crate) async fn store_messages(
+        &self,
+        messages: &[Message],
+    ) -> Result<Vec<Intake>, StoreError> {
+        let new = self.store.put_events(messages).await?;
+        let taken: Vec<Message> = messages
+            .iter()
+            .zip(&new)
+            .filter(|&(_, &new)| !new)
+            .map(|(m, _)| m.clone())
+            .collect();
+        let mut stored = if taken.is_empty() {
+            Vec::new()
+        } else {
+            self.store.stored_under(&taken).await?
+        }
+        .into_iter();
+        Ok(messages
+            .iter()
+            .zip(new)
+            .map(|(m, new)| {
+                if new {
+                    return Intake::New;
+                }
+                match stored.next().flatten() {
+                    Some(stored) => Intake::against(m, Some(stored.content_digest())),
+                    // Stored a moment ago and not yet readable (an eventually
+                    // consistent read): the store found its id, so a retry.
+                    None => Intake::Duplicate,
+                }
+            })
+            .collect())
     }
 
     /// Real-time mode: the new touches, the credit events of conversions
@@ -152,42 +191,72 @@ pub(crate) fn claims_of(messages: &[Message]) -> Vec<Claim> {
     claims
 }
 
-/// The messages of `items`, each messageId once, and the summary of the rest.
-pub(crate) fn split(items: Vec<Item>) -> (IngestSummary, Vec<Message>) {
+/// The messages of a body, each messageId once, with their places in it.
+pub(crate) struct Taken {
+    pub(crate) messages: Vec<Message>,
+    positions: Vec<usize>,
+}
+
+/// The messages of `items`, each messageId once, and the summary of the rest:
+/// a later copy of an id in the body is a duplicate when it is the same
+/// message, and rejected when it is another.
+pub(crate) fn split(items: Vec<Item>) -> (IngestSummary, Taken) {
     let mut summary = IngestSummary::default();
-    let mut messages = Vec::with_capacity(items.len());
-    for item in items {
+    let mut taken = Taken {
+        messages: Vec::with_capacity(items.len()),
+        positions: Vec::with_capacity(items.len()),
+    };
+    let mut first: HashMap<String, usize> = HashMap::with_capacity(items.len());
+    for (position, item) in items.into_iter().enumerate() {
         match item {
-            Item::Message(m) => messages.push(m),
+            Item::Message(m) => match first.get(&m.message_id) {
+                None => {
+                    first.insert(m.message_id.clone(), taken.messages.len());
+                    taken.messages.push(m);
+                    taken.positions.push(position);
+                }
+                Some(&earlier) => {
+                    let digest = taken.messages[earlier].content_digest();
+                    match Intake::against(&m, Some(digest)) {
+                        Intake::ReusedId => summary.refuse(position, &m),
+                        _ => summary.duplicates += 1,
+                    }
+                }
+            },
             Item::Ignored { .. } => summary.ignored += 1,
             Item::Rejected(r) => summary.rejected.push(r),
         }
     }
-    let messages = unique_by_id(messages, &mut summary);
-    (summary, messages)
+    (summary, taken)
 }
 
-pub(crate) fn count_inserted(inserted: &[bool], summary: &mut IngestSummary) {
-    let new = inserted.iter().filter(|&&new| new).count();
-    summary.accepted += new;
-    summary.duplicates += inserted.len() - new;
-}
+impl IngestSummary {
+    /// Counts what each message taken came to; answers those the pipeline
+    /// runs on: all but the refused, whose ids were taken by other messages.
+    pub(crate) fn count(&mut self, taken: Taken, intake: &[Intake]) -> Vec<Message> {
+        let mut kept = Vec::with_capacity(taken.messages.len());
+        for ((m, position), intake) in taken.messages.into_iter().zip(taken.positions).zip(intake) {
+            match intake {
+                Intake::New => self.accepted += 1,
+                Intake::Duplicate => self.duplicates += 1,
+                Intake::ReusedId => {
+                    self.refuse(position, &m);
+                    continue;
+                }
+            }
+            kept.push(m);
+        }
+        self.rejected.sort_by_key(|r| r.index);
+        kept
+    }
 
-/// The same messageId twice in one body is one message: the later copy counts as a
-/// duplicate, as it would in a later body.
-fn unique_by_id(mut messages: Vec<Message>, summary: &mut IngestSummary) -> Vec<Message> {
-    // Borrowed ids, not copies: an import passes every message through here.
-    let first: Vec<bool> = {
-        let mut seen = std::collections::HashSet::with_capacity(messages.len());
-        messages
-            .iter()
-            .map(|m| seen.insert(m.message_id.as_str()))
-            .collect()
-    };
-    summary.duplicates += first.iter().filter(|&&first| !first).count();
-    let mut first = first.into_iter();
-    messages.retain(|_| first.next() == Some(true));
-    messages
+    fn refuse(&mut self, position: usize, m: &Message) {
+        self.rejected.push(Rejection {
+            index: position,
+            message_id: Some(m.message_id.clone()),
+            error: MessageError::ReusedId(m.message_id.clone()).to_string(),
+        });
+    }
 }
 
 #[cfg(test)]

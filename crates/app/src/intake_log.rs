@@ -12,8 +12,8 @@ use sma_store::{Store, StoreError};
 use crate::App;
 
 impl<S: Store> Target for App<S> {
-    async fn known(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
-        self.store.known(messages).await
+    async fn stored_under(&self, messages: &[Message]) -> Result<Vec<Option<Message>>, StoreError> {
+        self.store.stored_under(messages).await
     }
 
     async fn apply(&self, messages: Vec<Message>) -> Result<(), StoreError> {
@@ -34,9 +34,12 @@ impl<S: Store> App<S> {
         Ok(self)
     }
 
-    /// Logs the messages when the intake log is started; answers per message
-    /// whether it is new. `None` without a log.
-    pub(crate) async fn log(&self, messages: &[Message]) -> Option<Result<Vec<bool>, StoreError>> {
+    /// Logs the messages when the intake log is started; answers what each
+    /// came to against the one taken in under its id. `None` without a log.
+    pub(crate) async fn log(
+        &self,
+        messages: &[Message],
+    ) -> Option<Result<Vec<sma_spec::Intake>, StoreError>> {
         let log = self.intake_log.as_ref()?;
         Some(log.take_in(messages.to_vec()).await)
     }

@@ -19,14 +19,14 @@ mod segments;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use sma_spec::Message;
+use sma_spec::{ContentDigest, Intake, Message};
 use sma_store::StoreError;
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
@@ -48,11 +48,11 @@ const PAUSE: Duration = Duration::from_secs(1);
 
 /// The store behind the log.
 pub trait Target: Send + Sync + 'static {
-    /// Per message, whether its messageId is stored already.
-    fn known(
+    /// Per message, the message stored under its messageId, if any.
+    fn stored_under(
         &self,
         messages: &[Message],
-    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Option<Message>>, StoreError>> + Send;
 
     /// Stores the messages of one or more logged bodies (in log order) and
     /// runs what follows; idempotent, as a body may be applied twice after a
@@ -83,8 +83,8 @@ struct State {
     segments: Segments,
     /// Records logged and not yet applied, with the messageIds new in each.
     unapplied: BTreeMap<u64, Vec<String>>,
-    /// The messageIds of those records.
-    pending: HashSet<String>,
+    /// The messageIds of those records, with what their messages say.
+    pending: HashMap<String, ContentDigest>,
 }
 
 /// A logged body on its way to the target, holding its room in the backlog.
@@ -107,7 +107,7 @@ impl<T: Target> IntakeLog<T> {
             state: Mutex::new(State {
                 segments,
                 unapplied: BTreeMap::new(),
-                pending: HashSet::new(),
+                pending: HashMap::new(),
             }),
             logged: AtomicU64::new(0),
             applied: watch::Sender::new(0),
@@ -119,9 +119,11 @@ impl<T: Target> IntakeLog<T> {
         Ok(IntakeLog { shared, applier })
     }
 
-    /// Logs a body's messages (each messageId once) and queues them;
-    /// answers, per message, whether it is new, once it is logged.
-    pub async fn take_in(&self, messages: Vec<Message>) -> Result<Vec<bool>, StoreError> {
+    /// Logs a body's messages and queues them; answers, per message, what it
+    /// came to against the one taken in earlier under its id (stored, waiting
+    /// in the log, or earlier in the body), once it is logged. A message that
+    /// reuses a taken id is answered [`Intake::ReusedId`] and not logged.
+    pub async fn take_in(&self, messages: Vec<Message>) -> Result<Vec<Intake>, StoreError> {
         let shared = &self.shared;
         let wanted = messages.len().clamp(1, BACKLOG) as u32;
         // A body larger than the whole backlog still goes in, alone.
@@ -150,27 +152,36 @@ impl<T: Target> IntakeLog<T> {
         // and records are applied in log order (the copy of a messageId
         // answered "new" is the one stored).
         let mut state = shared.state.lock().await;
-        let stored = shared.target.known(&messages).await?;
-        let mut seen = HashSet::with_capacity(messages.len());
-        let inserted: Vec<bool> = messages
+        let stored = shared.target.stored_under(&messages).await?;
+        let mut seen: HashMap<String, ContentDigest> = HashMap::with_capacity(messages.len());
+        let intake: Vec<Intake> = messages
             .iter()
             .zip(stored)
             .map(|(m, stored)| {
-                seen.insert(m.message_id.as_str())
-                    && !stored
-                    && !state.pending.contains(&m.message_id)
+                let id = m.message_id.as_str();
+                let earlier = seen
+                    .get(id)
+                    .or_else(|| state.pending.get(id))
+                    .copied()
+                    .or_else(|| stored.map(|s| s.content_digest()));
+                let intake = Intake::against(m, earlier);
+                if intake == Intake::New {
+                    seen.insert(id.to_owned(), m.content_digest());
+                }
+                intake
             })
+            .collect();
+        let messages: Vec<Message> = messages
+            .into_iter()
+            .zip(&intake)
+            .filter(|&(_, &i)| i != Intake::ReusedId)
+            .map(|(m, _)| m)
             .collect();
         let seq = shared.logged.load(Ordering::Acquire) + 1;
         state.segments.append(seq, &record::encode(&messages))?;
         shared.logged.store(seq, Ordering::Release);
-        let new: Vec<String> = messages
-            .iter()
-            .zip(&inserted)
-            .filter(|&(_, &new)| new)
-            .map(|(m, _)| m.message_id.clone())
-            .collect();
-        state.pending.extend(new.iter().cloned());
+        let new: Vec<String> = seen.keys().cloned().collect();
+        state.pending.extend(seen);
         state.unapplied.insert(seq, new);
         shared
             .queue
@@ -180,7 +191,7 @@ impl<T: Target> IntakeLog<T> {
                 _room: room,
             })
             .map_err(|_| StoreError::Backend("the intake log's applier has stopped".into()))?;
-        Ok(inserted)
+        Ok(intake)
     }
 
     /// Waits up to `within` until every body logged before the call is applied.

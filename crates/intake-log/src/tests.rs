@@ -2,6 +2,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
+use sma_spec::Intake::{Duplicate, New, ReusedId};
 use sma_spec::{Message, MessageType};
 
 use super::{BACKLOG, IntakeLog, Target, record};
@@ -27,8 +28,8 @@ fn body(ids: &[&str], device: &str) -> Vec<Message> {
 struct Stored(SqliteStore);
 
 impl Target for Stored {
-    async fn known(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
-        self.0.known(messages).await
+    async fn stored_under(&self, messages: &[Message]) -> Result<Vec<Option<Message>>, StoreError> {
+        self.0.stored_under(messages).await
     }
 
     async fn apply(&self, messages: Vec<Message>) -> Result<(), StoreError> {
@@ -78,9 +79,9 @@ async fn bodies_answered_and_not_applied_are_applied_at_the_next_start() {
     let (_store, log) = logged(&dir.path().join("sma.db")).await;
     let holder = lock(&dir.path().join("sma.db"));
     let done = log.take_in(body(&["m1", "m2"], "a1")).await.unwrap();
-    assert_eq!(done, [true, true]);
+    assert_eq!(done, [New, New]);
     let again = log.take_in(body(&["m2", "m3"], "a1")).await.unwrap();
-    assert_eq!(again, [false, true], "m2 waits in the log");
+    assert_eq!(again, [Duplicate, New], "m2 waits in the log");
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name().into_string().unwrap();
@@ -147,7 +148,7 @@ async fn a_full_backlog_is_unavailable_and_takes_bodies_again_once_applied() {
 
     holder.execute_batch("COMMIT").unwrap();
     let late = log.take_in(body(&["late"], "a1")).await.unwrap();
-    assert_eq!(late, [true]);
+    assert_eq!(late, [New]);
     log.caught_up(Duration::from_secs(10)).await.unwrap();
     assert_eq!(store.device_events("a1").await.unwrap().len(), BACKLOG + 1);
 }
@@ -169,7 +170,7 @@ async fn a_backlog_full_in_bytes_is_unavailable() {
         "{full}"
     );
     holder.execute_batch("COMMIT").unwrap();
-    assert_eq!(log.take_in(body(&["late"], "a1")).await.unwrap(), [true]);
+    assert_eq!(log.take_in(body(&["late"], "a1")).await.unwrap(), [New]);
     log.caught_up(Duration::from_secs(10)).await.unwrap();
     assert_eq!(store.device_events("a1").await.unwrap().len(), 2);
 }
@@ -233,7 +234,7 @@ async fn a_body_the_database_refuses_is_set_aside() {
         .unwrap();
 
     let done = log.take_in(body(&["m1"], "a1")).await.unwrap();
-    assert_eq!(done, [true]);
+    assert_eq!(done, [New]);
     log.caught_up(Duration::from_secs(10)).await.unwrap();
 
     let failed = std::fs::read(dir.path().join("sma.db-intake.failed")).unwrap();
@@ -241,7 +242,7 @@ async fn a_body_the_database_refuses_is_set_aside() {
     assert_eq!((records.len(), rest), (1, 0));
     assert_eq!(record::decode(records[0]).unwrap(), [page("m1", "a1")]);
     let again = log.take_in(body(&["m2"], "a1")).await.unwrap();
-    assert_eq!(again, [true], "the log goes on");
+    assert_eq!(again, [New], "the log goes on");
 }
 
 /// A record that cannot be read back (a valid CRC around bad JSON) does not
@@ -265,5 +266,28 @@ async fn a_messageid_twice_in_one_body_is_new_once() {
     let dir = tempfile::tempdir().unwrap();
     let (_store, log) = logged(&dir.path().join("sma.db")).await;
     let done = log.take_in(body(&["m1", "m1"], "a1")).await.unwrap();
-    assert_eq!(done, [true, false]);
+    assert_eq!(done, [New, Duplicate]);
+}
+
+/// Another message under a taken id is refused and never logged, whether the
+/// id is earlier in the body, waiting in the log or stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_message_under_a_taken_id_is_refused_and_not_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, log) = logged(&dir.path().join("sma.db")).await;
+    let in_body = log
+        .take_in(vec![page("m1", "a1"), page("m1", "forged")])
+        .await
+        .unwrap();
+    assert_eq!(in_body, [New, ReusedId]);
+    let pending = log.take_in(vec![page("m1", "forged")]).await;
+    assert_eq!(pending.unwrap(), [ReusedId]);
+    log.caught_up(Duration::from_secs(5)).await.unwrap();
+    let stored = log
+        .take_in(vec![page("m1", "forged"), page("m1", "a1")])
+        .await;
+    assert_eq!(stored.unwrap(), [ReusedId, Duplicate]);
+    log.caught_up(Duration::from_secs(5)).await.unwrap();
+    assert!(store.device_events("forged").await.unwrap().is_empty());
+    assert_eq!(store.device_events("a1").await.unwrap().len(), 1);
 }

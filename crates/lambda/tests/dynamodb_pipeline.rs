@@ -275,3 +275,31 @@ async fn user_of(app: &LambdaApp, anonymous_id: &str) -> Option<String> {
     use sma_store::IdentityStore;
     app.store.user_of(anonymous_id).await.expect("user_of")
 }
+
+/// The store-event function applies the messageId rule where DynamoDB keys a
+/// message (its owner, time and messageId): a retry is a duplicate, another
+/// message under the key is rejected with the reason and not stored.
+#[tokio::test]
+async fn dynamodb_another_message_under_a_taken_key_is_rejected_by_store_event() {
+    use sma_store::EventStore;
+    let app = fresh_app(&[("SEGMENT_SHARED_SECRET", SHARED_SECRET)]).await;
+    let original = identify("i1", "a-1", "u-1", "2024-05-01T10:00:00.000Z");
+    deliver(&app, std::slice::from_ref(&original)).await;
+    // A redelivery Segment annotated differently: still the same message.
+    let mut retry = original.clone();
+    retry["_metadata"] = json!({"bundled": ["Segment.io"]});
+    let mut forged = original.clone();
+    forged["traits"] = json!({"email": "attacker@example.com"});
+    let answer = deliver(&app, &[retry, forged]).await;
+    assert_eq!(
+        (&answer["accepted"], &answer["duplicates"]),
+        (&json!(0), &json!(1)),
+        "{answer}"
+    );
+    assert_eq!(answer["rejected"][0]["index"], 1, "{answer}");
+    let reason = answer["rejected"][0]["error"].as_str().unwrap();
+    assert!(reason.contains("taken by another message"), "{reason}");
+    let stored = app.store.device_events("a-1").await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].raw.contains("ada@example.com"), "{}", stored[0].raw);
+}

@@ -7,6 +7,7 @@
 
 mod body;
 mod bounds;
+mod content;
 mod ids;
 mod loose;
 mod message;
@@ -15,6 +16,7 @@ mod wire;
 
 pub use body::{BodyError, Item, MAX_MESSAGE_BYTES, ParseOptions, Rejection, parse_body};
 pub use bounds::{MAX_AHEAD, MAX_VALUE, earliest};
+pub use content::{ContentDigest, Intake};
 pub use ids::{IdentityLink, is_blocked_id};
 pub use message::{Campaign, MAX_MESSAGE_ID_CHARS, Message, MessageError, MessageType};
 pub use signature::{sign, verify_signature};

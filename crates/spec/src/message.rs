@@ -145,6 +145,11 @@ pub enum MessageError {
     MissingEvent,
     #[error("alias message without `previousId`")]
     MissingPreviousId,
+    #[error(
+        "messageId {0:?} was taken by another message; a retry must repeat its message \
+         unchanged (only sentAt, receivedAt and _metadata may differ)"
+    )]
+    ReusedId(String),
 }
 
 impl Message {

@@ -59,13 +59,13 @@ impl EventStore for DynamoStore {
     /// One BatchGetItem of the event items, eventually consistent: a message
     /// stored a moment ago may read as unknown, which only means `put_events`
     /// is asked and finds it stored.
-    async fn known(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
+    async fn stored_under(&self, messages: &[Message]) -> Result<Vec<Option<Message>>, StoreError> {
         let keys: Vec<Item> = messages.iter().map(event_key).collect::<Result<_, _>>()?;
         let found = self
             .batch_get(&self.tables().events, keys.iter().cloned(), false)
             .await?;
         keys.iter()
-            .map(|key| Ok(found.contains_key(&key_of(key)?)))
+            .map(|key| found.get(&key_of(key)?).map(message_from_item).transpose())
             .collect()
     }
 

@@ -53,12 +53,15 @@ pub trait EventStore: Send + Sync {
         messages: &[Message],
     ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
 
-    /// Per message, in order, whether its messageId is stored already: what a
-    /// queue in front of the store answers before it stores.
-    fn known(
+    /// Per message, in order, the message stored under its messageId, if any:
+    /// what a queue in front of the store answers before it stores, and what
+    /// a duplicate is compared with (a retry, or another message reusing the
+    /// id). The DynamoDB store finds it under the message's key (its owner,
+    /// time and messageId), how it stores messages once.
+    fn stored_under(
         &self,
         messages: &[Message],
-    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Option<Message>>, StoreError>> + Send;
 
     /// The messages of one device (anonymousId), in time order.
     fn device_events(

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sma_spec::{Message, MessageType};
 
 use crate::{SqliteStore, sql};
@@ -30,13 +30,19 @@ impl EventStore for SqliteStore {
             .await
     }
 
-    async fn known(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
+    async fn stored_under(&self, messages: &[Message]) -> Result<Vec<Option<Message>>, StoreError> {
         let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
-        self.run(move |conn| {
-            let mut stored = conn.prepare_cached("SELECT 1 FROM events WHERE message_id = ?1")?;
-            ids.iter().map(|id| stored.exists([id])).collect()
-        })
-        .await
+        let rows: Vec<Option<Row>> = self
+            .run(move |conn| {
+                let mut stored = conn.prepare_cached(&format!("{SELECT} WHERE message_id = ?1"))?;
+                ids.iter()
+                    .map(|id| stored.query_row([id], row).optional())
+                    .collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|row| Ok(rebuild(row.into_iter().collect())?.pop()))
+            .collect()
     }
 
     async fn device_events(&self, anonymous_id: &str) -> Result<Vec<Message>, StoreError> {

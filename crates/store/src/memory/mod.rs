@@ -104,11 +104,11 @@ impl EventStore for MemoryStore {
             .collect())
     }
 
-    async fn known(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
+    async fn stored_under(&self, messages: &[Message]) -> Result<Vec<Option<Message>>, StoreError> {
         let data = self.data()?;
         Ok(messages
             .iter()
-            .map(|m| data.events.contains_key(&m.message_id))
+            .map(|m| data.events.get(&m.message_id).cloned())
             .collect())
     }
 

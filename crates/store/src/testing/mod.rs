@@ -77,11 +77,11 @@ pub async fn stores_events_once_by_message_id(store: impl Store) {
     );
     let events = store.device_events("a1").await.unwrap();
     assert_eq!(ids(&events), ["m2", "m3", "m1"], "time order");
-    let known = store
-        .known(&[page("m3", "a1", 4), page("m4", "a1", 4)])
+    let stored = store
+        .stored_under(&[page("m3", "a1", 4), page("m4", "a1", 4)])
         .await
         .unwrap();
-    assert_eq!(known, [true, false]);
+    assert_eq!(stored, [Some(page("m3", "a1", 4)), None]);
 }
 
 pub async fn round_trips_messages_exactly(store: impl Store) {
