@@ -144,7 +144,13 @@ async fn another_message_under_a_taken_message_id_is_rejected() {
     retry["receivedAt"] = json!("2024-06-01T10:00:10Z");
     let mut forged = original.clone();
     forged["userId"] = json!("attacker");
-    let mut forged_twin = page("p1", "phone", "2024-06-01T11:00:00Z", "https://acme.io/", "");
+    let mut forged_twin = page(
+        "p1",
+        "phone",
+        "2024-06-01T11:00:00Z",
+        "https://acme.io/",
+        "",
+    );
     forged_twin["anonymousId"] = json!("elsewhere");
     let reply = api
         .post_json(
@@ -152,7 +158,13 @@ async fn another_message_under_a_taken_message_id_is_rejected() {
             &json!([
                 retry,
                 forged,
-                page("p1", "phone", "2024-06-01T11:00:00Z", "https://acme.io/", ""),
+                page(
+                    "p1",
+                    "phone",
+                    "2024-06-01T11:00:00Z",
+                    "https://acme.io/",
+                    ""
+                ),
                 forged_twin
             ]),
         )

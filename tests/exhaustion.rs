@@ -1,7 +1,7 @@
-//! Resource exhaustion by unauthenticated callers, end to end against the real
-//! `sma serve`: what the process holds (resident memory, file descriptors) is
-//! measured from `/proc` while loops on loopback try to make it hold more, and
-//! the server must keep answering `/health` throughout.
+//! Resource exhaustion, end to end against the real `sma serve`: what the
+//! process holds (resident memory, file descriptors) is measured from `/proc`
+//! while loops on loopback try to make it hold more, or heavy reports keep it
+//! busy, and the server must keep answering `/health` throughout.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -10,3 +10,5 @@ mod common;
 mod connections;
 #[path = "exhaustion/memory.rs"]
 mod memory;
+#[path = "exhaustion/reports.rs"]
+mod reports;

@@ -155,6 +155,7 @@ impl Drop for Server {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     base: String,
     http: reqwest::Client,

@@ -301,5 +301,9 @@ async fn dynamodb_another_message_under_a_taken_key_is_rejected_by_store_event()
     assert!(reason.contains("taken by another message"), "{reason}");
     let stored = app.store.device_events("a-1").await.unwrap();
     assert_eq!(stored.len(), 1);
-    assert!(stored[0].raw.contains("ada@example.com"), "{}", stored[0].raw);
+    assert!(
+        stored[0].raw.contains("ada@example.com"),
+        "{}",
+        stored[0].raw
+    );
 }
