@@ -5,15 +5,18 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use serde_json::Value;
-use sma_archive::{DEFAULT_MAX_RECORD_BYTES, GzipLines, Records, Source};
+use sma_archive::{DEFAULT_MAX_RECORD_BYTES, GzipLines, Records};
 use sma_store_sqlite::SqliteStore;
 
 #[path = "import/dynamodb.rs"]
 mod dynamodb;
+#[path = "import/generator.rs"]
+mod generator;
+#[path = "import/interrupted.rs"]
+mod interrupted;
 #[path = "import/rebuild.rs"]
 mod rebuild;
 
@@ -85,7 +88,7 @@ impl Scratch {
 
 /// The tables [`dump`] reads, in its order: the raw events and claims, then
 /// everything derived from them.
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
     "events",
     "identity_claims",
     "touches",
@@ -96,6 +99,7 @@ const TABLES: [&str; 10] = [
     "journeys",
     "credit_totals",
     "path_totals",
+    "funnel_totals",
 ];
 
 /// Every line of an archive directory, in the order import reads them.
@@ -136,14 +140,17 @@ fn dump(db: &Path) -> Vec<Vec<String>> {
         "SELECT device, state FROM device_states ORDER BY device",
         "SELECT message_id, carrier, kind, ts, event, value FROM markers ORDER BY message_id",
         "SELECT message_id, owner, event, ts, value, path FROM conversions ORDER BY message_id",
-        "SELECT conversion, device, touch, ts, channel, source, medium, campaign, credits FROM credits ORDER BY conversion, device, touch",
-        "SELECT owner, open_day, open_path FROM journeys ORDER BY owner",
+        "SELECT conversion, device, touch, ts, channel, source, medium, campaign, term, content, landing_page, credits
+         FROM credits ORDER BY conversion, device, touch",
+        "SELECT owner, open_day, open_path, funnel FROM journeys ORDER BY owner",
         // Totals are sums of differences: equal up to rounding, and a total
         // brought back to zero may stay as a row.
         "SELECT model, day, channel, campaign, round(conversions, 6), round(value, 6) FROM credit_totals
          WHERE abs(conversions) > 1e-9 OR abs(value) > 1e-9 ORDER BY 1, 2, 3, 4",
-        "SELECT day, path, conversions, non_conversions, round(value, 6) FROM path_totals
+        "SELECT day, path, conversions, non_conversions, round(value, 6), round(days, 6) FROM path_totals
          WHERE conversions <> 0 OR non_conversions <> 0 ORDER BY 1, 2",
+        "SELECT day, first, last, visits, leads, opportunities, conversions FROM funnel_totals
+         WHERE visits <> 0 OR leads <> 0 OR opportunities <> 0 OR conversions <> 0 ORDER BY 1, 2, 3",
     ];
     tables
         .iter()
@@ -381,128 +388,4 @@ fn missing_paths_are_named_and_nothing_readable_fails() {
     assert!(output.status.success());
     assert!(n(&summary, "stored") > 0);
     assert_eq!(summary["problems"][0]["at"], missing.display().to_string());
-}
-
-#[test]
-fn an_import_killed_midway_and_rerun_ends_like_an_uninterrupted_one() {
-    let s = Scratch::new();
-    let archive = s.generate("archive", 3000, 30, 9);
-    let whole = s.path("whole.db");
-    let (output, summary) = s.import(&whole, &[&archive]);
-    assert!(output.status.success());
-    let total = n(&summary, "stored") as i64;
-
-    let killed = s.path("killed.db");
-    let mut child = s
-        .sma(&killed)
-        // Commits every batch, so that the kill lands between commits.
-        .args(["import", "--batch", "100", "--commit-every", "0"])
-        .arg(&archive)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut at_kill = 0;
-    while Instant::now() < deadline {
-        if killed.exists() {
-            // The schema may not exist yet in the first instants.
-            let conn = Connection::open(&killed).unwrap();
-            at_kill = conn
-                .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
-                .unwrap_or(0);
-            if at_kill > 0 {
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child.kill().unwrap(); // SIGKILL: no chance to clean up
-    child.wait().unwrap();
-    assert!(
-        at_kill > 0 && at_kill < total,
-        "killed after {at_kill} of {total} events"
-    );
-
-    let (output, rerun) = s.import(&killed, &[&archive]);
-    assert!(output.status.success());
-    assert_eq!(
-        n(&rerun, "stored") as i64 + n(&rerun, "duplicates") as i64,
-        n(&summary, "events") as i64
-    );
-    assert_eq!(count(&killed, "events"), total);
-    let (a, b) = (dump(&whole), dump(&killed));
-    for (table, (a, b)) in TABLES.iter().zip(a.iter().zip(&b)) {
-        assert_eq!(a.len(), b.len(), "{table} row counts differ");
-        assert!(a == b, "{table} contents differ");
-    }
-}
-
-#[test]
-fn gen_is_deterministic_and_realistic() {
-    let s = Scratch::new();
-    let one = s.generate("one", 600, 30, 21);
-    let two = s.generate("two", 600, 30, 21);
-    let other = s.generate("other", 600, 30, 22);
-    let files = |dir: &Path| -> Vec<(String, Vec<u8>)> {
-        sma_archive::collect(&[dir])
-            .sources
-            .iter()
-            .map(|src| match src {
-                Source::File { path, .. } => (
-                    path.strip_prefix(dir).unwrap().display().to_string(),
-                    std::fs::read(path).unwrap(),
-                ),
-                Source::Stdin => unreachable!(),
-            })
-            .collect()
-    };
-    assert_eq!(files(&one), files(&two), "same seed, same bytes");
-    assert_ne!(archive_lines(&one), archive_lines(&other));
-    for (name, _) in files(&one) {
-        // segment-logs/<source-id>/<epoch-ms-of-day>/<n>.gz
-        let parts: Vec<&str> = name.split('/').collect();
-        assert_eq!(parts.len(), 4, "{name}");
-        assert_eq!(parts[0], "segment-logs");
-        assert_eq!(parts[2].parse::<i64>().unwrap() % 86_400_000, 0, "{name}");
-        assert!(parts[3].ends_with(".gz"));
-    }
-
-    let text = archive_lines(&one).join("\n");
-    for needle in [
-        "gclid=",
-        "utm_medium=cpc",
-        "msclkid=",
-        "fbclid=",
-        "utm_medium=paid_social",
-        "li_fat_id=",
-        "https://t.co/",
-        "utm_medium=email",
-        "https://chatgpt.com/",
-        "https://www.perplexity.ai/",
-        "https://duckduckgo.com/",
-        "https://www.bing.com/",
-        "\"referrer\":\"\"",
-        "\"type\":\"identify\"",
-        "\"event\":\"Signed Up\"",
-        "\"event\":\"Demo Request\"",
-        "\"event\":\"Order Completed\"",
-        "\"revenue\":",
-        "\"event\":\"Lead Created\"",
-    ] {
-        assert!(text.contains(needle), "no {needle} in the archive");
-    }
-
-    // Imported, some users own several devices (identify on login linked them).
-    let db = s.path("sma.db");
-    s.import(&db, &[&one]);
-    let conn = Connection::open(&db).unwrap();
-    let multi: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM (SELECT user_id FROM identity_claims GROUP BY user_id HAVING count(*) > 1)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert!(multi > 0, "no user with several devices");
 }

@@ -96,8 +96,27 @@ fn check_signature(data: &[u8]) {
     }
 }
 
+/// The array path: a signature of an array's first element authenticates
+/// the body only when that element is all of it (Segment's batching signs the
+/// first element alone; the elements after it would be unsigned).
+fn check_array_signature(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(elements) = serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text) else {
+        return;
+    };
+    let Some(first) = elements.first() else {
+        return;
+    };
+    let signature = sign(b"secret", first.get().as_bytes());
+    let verified = verify_signature(b"secret", data, &signature);
+    assert_eq!(verified, elements.len() == 1, "{text}");
+}
+
 fuzz_target!(|data: &[u8]| {
     check(data, None);
     check(data, IMPLIED[data.len() % IMPLIED.len()]);
     check_signature(data);
+    check_array_signature(data);
 });
