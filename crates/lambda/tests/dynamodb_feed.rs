@@ -231,3 +231,44 @@ async fn dynamodb_identity_map_first_a_link_and_credit_changes_reach_segment() {
 async fn dynamodb_source_detection_first_a_link_and_credit_changes_reach_segment() {
     a_link_and_credit_changes_reach_segment(Order::SourceDetectionFirst).await;
 }
+
+/// A conversion delivered before the pages that led to it: credited over no
+/// touch at first, then corrected when the pages arrive, the sums equal to
+/// the reports at each step.
+#[tokio::test]
+async fn dynamodb_a_conversion_before_its_touches_is_corrected_when_they_arrive() {
+    let mut pipeline = Pipeline::start().await;
+    let first = [
+        identify("i1", "a-laptop", "u-ada", "2024-05-02T09:00:00.000Z"),
+        order("o1", "2024-05-03T10:00:00.000Z", 100.0),
+    ];
+    pipeline.run(&first, Order::IdentityMapFirst).await;
+    pipeline
+        .assert_sent_matches_reports("the order alone")
+        .await;
+
+    let before = pipeline.segment.messages().len();
+    let paid = "https://www.example.com/pricing?utm_source=google&utm_medium=cpc";
+    let email = "https://www.example.com/?utm_source=newsletter&utm_medium=email";
+    let pages = [
+        page("p1", "a-laptop", None, paid, "", "2024-05-01T10:00:00.000Z"),
+        page(
+            "p2",
+            "a-laptop",
+            None,
+            email,
+            "",
+            "2024-05-02T08:00:00.000Z",
+        ),
+    ];
+    pipeline.run(&pages, Order::SourceDetectionFirst).await;
+    pipeline
+        .assert_sent_matches_reports("after the pages")
+        .await;
+    let credited: Vec<String> = pipeline.segment.messages()[before..]
+        .iter()
+        .filter(|m| m["event"] == EVENT && m["properties"]["correction"] == false)
+        .map(|m| m["properties"]["channel"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(credited, ["Paid Search", "Email"]);
+}
