@@ -180,12 +180,13 @@ async fn segment_down_during_backfill_fails_clearly_and_keeps_the_data() {
     let took = started.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "a failed backfill exits non-zero");
-    // One identify and two tracks, each named with the reason.
+    // One identify, two touches' tracks and the conversion's two credit
+    // events, each named with the reason.
     let lines: Vec<&str> = stderr
         .lines()
         .filter(|l| l.starts_with("not delivered: "))
         .collect();
-    assert_eq!(lines.len(), 3, "{stderr}");
+    assert_eq!(lines.len(), 5, "{stderr}");
     for line in lines {
         assert!(
             line.contains("gave up after 5 attempts: network error"),
@@ -193,10 +194,10 @@ async fn segment_down_during_backfill_fails_clearly_and_keeps_the_data() {
         );
     }
     assert!(
-        stderr.contains("sent 0 in 1 requests, 3 failed"),
+        stderr.contains("sent 0 in 1 requests, 5 failed"),
         "{stderr}"
     );
-    assert!(stderr.contains("3 messages were not delivered"), "{stderr}");
+    assert!(stderr.contains("5 messages were not delivered"), "{stderr}");
     assert!(took < Duration::from_secs(15), "took {took:?}");
     assert_eq!(tables(&db), before, "stored data untouched");
 }
