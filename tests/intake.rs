@@ -249,3 +249,78 @@ async fn data_survives_a_restart_on_the_same_file() {
         "idempotency survives the restart"
     );
 }
+
+/// Page views of bots (by `context.userAgent`) and from a listed spam
+/// referrer are stored but start no touch; with `BOT_FILTER=false` a bot's
+/// view is a visit like any other.
+#[tokio::test]
+async fn bots_and_spam_referrers_start_no_touch() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("spammers.txt");
+    std::fs::write(&list, "# spam\nbest-seo-offer.xyz\n").unwrap();
+    let views = |agents: &[(&str, &str)]| {
+        let mut views: Vec<serde_json::Value> = agents
+            .iter()
+            .map(|(device, agent)| {
+                let mut view = page(
+                    device,
+                    device,
+                    T0,
+                    "https://acme.io/",
+                    "https://www.google.com/",
+                );
+                view["context"]["userAgent"] = json!(agent);
+                view
+            })
+            .collect();
+        views.push(page(
+            "spam",
+            "spam",
+            T0,
+            "https://acme.io/",
+            "https://www.best-seo-offer.xyz/",
+        ));
+        json!(views)
+    };
+    let agents = [
+        (
+            "googlebot",
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        ),
+        (
+            "headless",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36",
+        ),
+        (
+            "person",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15",
+        ),
+    ];
+    let touches = |body: &serde_json::Value| body["touches"].as_array().map_or(0, Vec::len);
+
+    let path = list.to_str().unwrap();
+    let filtered = Server::start(&[("REFERRER_SPAM_LIST", path)]);
+    let api = filtered.client();
+    assert_eq!(
+        api.post_json("/events", &views(&agents)).await.body["accepted"],
+        4
+    );
+    for (device, expected) in [
+        ("googlebot", 0),
+        ("headless", 0),
+        ("spam", 0),
+        ("person", 1),
+    ] {
+        let answer = api.get(&format!("/api/anonymous/{device}")).await;
+        assert_eq!(answer.status, 200, "{device}: stored all the same");
+        assert_eq!(touches(&answer.body), expected, "{device}: {}", answer.body);
+    }
+
+    let unfiltered = Server::start(&[("BOT_FILTER", "false")]);
+    let api = unfiltered.client();
+    api.post_json("/events", &views(&agents)).await;
+    for device in ["googlebot", "headless", "spam", "person"] {
+        let answer = api.get(&format!("/api/anonymous/{device}")).await;
+        assert_eq!(touches(&answer.body), 1, "{device}: {}", answer.body);
+    }
+}

@@ -20,10 +20,15 @@ pub struct Rules {
 
 impl Rules {
     pub fn new(settings: &Settings) -> Rules {
+        let mut detection = sma_sources::Config::default()
+            .with_internal_domains(&settings.internal_domains)
+            .with_referral_exclusions(&settings.referral_exclusions)
+            .with_referrer_spam_list(&settings.referrer_spam_list.0);
+        if !settings.bot_filter {
+            detection = detection.without_bot_filter();
+        }
         Rules {
-            detection: sma_sources::Config::default()
-                .with_internal_domains(&settings.internal_domains)
-                .with_referral_exclusions(&settings.referral_exclusions),
+            detection,
             touches: TouchRules {
                 session_timeout_ms: (f64::from(settings.session_timeout_minutes) * MINUTE_MS)
                     as i64,

@@ -28,9 +28,11 @@ impl Rules {
     }
 
     /// A page or screen view of a device as touches are derived from it: its
-    /// source detected now. None for other messages and views without a device.
+    /// source detected now. None for other messages, views without a device,
+    /// and views of a bot or from a spam referrer (`BOT_FILTER`,
+    /// `REFERRER_SPAM_LIST`), which are no visits.
     pub fn page_view(&self, message: &Message) -> Option<PageView> {
-        if !message.message_type.is_view() {
+        if !message.message_type.is_view() || self.screened(message).is_some() {
             return None;
         }
         Some(PageView {
@@ -41,6 +43,12 @@ impl Rules {
             referrer: message.referrer.clone(),
             source: self.detect(message),
         })
+    }
+
+    /// Why a view is no visit (a bot's, or from a spam referrer), if it is not.
+    pub fn screened(&self, message: &Message) -> Option<sma_sources::Screened> {
+        self.detection
+            .screen(message.user_agent.as_deref(), message.referrer.as_deref())
     }
 }
 

@@ -98,6 +98,7 @@ fields!(
     Context {
         page: Obj<Page<'a>> = "page",
         campaign: Obj<CampaignFields<'a>> = "campaign",
+        user_agent: Option<Loose<'a>> = "userAgent",
     }
 );
 

@@ -98,6 +98,8 @@ pub struct Message {
     pub url: Option<String>,
     /// page/screen: `context.page.referrer`, else `properties.referrer`.
     pub referrer: Option<String>,
+    /// page/screen: `context.userAgent` (what tells a bot's view).
+    pub user_agent: Option<String>,
     pub campaign: Campaign,
     /// track: `properties.revenue`, else `properties.value`, when numeric
     /// (within ±[`MAX_VALUE`](crate::MAX_VALUE)).

@@ -61,13 +61,14 @@ pub(crate) fn validate(
     }
     let properties = &top.properties.fields;
     let page = &top.context.fields.page.fields;
-    let (url, referrer) = if message_type.is_view() {
+    let (url, referrer, user_agent) = if message_type.is_view() {
         (
             loose_string(&page.url).or_else(|| loose_string(&properties.url)),
             loose_string(&page.referrer).or_else(|| loose_string(&properties.referrer)),
+            loose_string(&top.context.fields.user_agent),
         )
     } else {
-        (None, None)
+        (None, None, None)
     };
     let c = &top.context.fields.campaign.fields;
     let campaign = Campaign {
@@ -94,6 +95,7 @@ pub(crate) fn validate(
         name: loose_string(&top.name),
         url,
         referrer,
+        user_agent,
         campaign,
         value,
         raw: raw.to_owned(),

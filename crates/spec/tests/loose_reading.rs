@@ -211,9 +211,13 @@ fn reference(raw: &str, implied_type: Option<MessageType>) -> Result<Option<Mess
     let page = context.as_ref().and_then(|c| object(c, "page"));
     let page_field =
         |key: &str| loose(page.as_ref(), key).or_else(|| loose(properties.as_ref(), key));
-    let (url, referrer) = match kind.is_view() {
-        true => (page_field("url"), page_field("referrer")),
-        false => (None, None),
+    let (url, referrer, user_agent) = match kind.is_view() {
+        true => (
+            page_field("url"),
+            page_field("referrer"),
+            loose(context.as_ref(), "userAgent"),
+        ),
+        false => (None, None, None),
     };
     let c = context.as_ref().and_then(|c| object(c, "campaign"));
     let campaign = Campaign {
@@ -263,6 +267,7 @@ fn reference(raw: &str, implied_type: Option<MessageType>) -> Result<Option<Mess
         name: loose(Some(&map), "name"),
         url,
         referrer,
+        user_agent,
         campaign,
         value,
         raw: raw.to_owned(),

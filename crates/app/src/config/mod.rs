@@ -3,6 +3,21 @@
 
 use std::path::PathBuf;
 
+use env::Env;
+
+mod env;
+
+/// The text of a referrer spam list file (Matomo's `spammers.txt` format),
+/// read at start; shown by its size, not its thousands of hosts.
+#[derive(Clone, PartialEq, Default)]
+pub struct SpamList(pub String);
+
+impl std::fmt::Debug for SpamList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SpamList({} lines)", self.0.lines().count())
+    }
+}
+
 /// Rule models named in a setting, each once, in the order given.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraitModels(pub Vec<sma_attribution::Model>);
@@ -64,6 +79,11 @@ pub struct Settings {
     pub lead_event: Option<String>,
     pub opportunity_event: Option<String>,
     pub realtime_feed: bool,
+    /// Whether page views of bots (by `context.userAgent`) are kept from
+    /// starting touches.
+    pub bot_filter: bool,
+    /// Referrer hosts whose page views never start a touch.
+    pub referrer_spam_list: SpamList,
     /// The rule models whose top channel and credited value go into `identify`.
     pub trait_models: TraitModels,
     pub host: String,
@@ -136,6 +156,8 @@ impl Settings {
             lead_event: env.optional("LEAD_EVENT"),
             opportunity_event: env.optional("OPPORTUNITY_EVENT"),
             realtime_feed: env.boolean("REALTIME_FEED", false)?,
+            bot_filter: env.boolean("BOT_FILTER", true)?,
+            referrer_spam_list: SpamList(env.file_text("REFERRER_SPAM_LIST")?.unwrap_or_default()),
             trait_models: env.parsed(
                 "ANALYTICS_TRAIT_MODELS",
                 TraitModels::default(),
@@ -199,105 +221,6 @@ impl std::str::FromStr for StoreKind {
             "sqlite" => Ok(StoreKind::Sqlite),
             "dynamodb" => Ok(StoreKind::Dynamodb),
             _ => Err(()),
-        }
-    }
-}
-
-struct Env<'a, F: Fn(&str) -> Option<String>>(&'a F);
-
-impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
-    fn optional(&self, name: &str) -> Option<String> {
-        (self.0)(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    }
-
-    fn text(&self, name: &str, default: &str) -> String {
-        self.optional(name).unwrap_or_else(|| default.to_owned())
-    }
-
-    fn list(&self, name: &str, default: &str) -> Vec<String> {
-        self.text(name, default)
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    }
-
-    fn parsed<T: std::str::FromStr>(
-        &self,
-        name: &'static str,
-        default: T,
-        expected: &str,
-        valid: impl Fn(&T) -> bool,
-    ) -> Result<T, SettingError> {
-        let Some(value) = self.optional(name) else {
-            return Ok(default);
-        };
-        match value.parse::<T>() {
-            Ok(v) if valid(&v) => Ok(v),
-            _ => Err(SettingError {
-                name,
-                value,
-                problem: format!("expected {expected}"),
-            }),
-        }
-    }
-
-    fn number<T: std::str::FromStr>(
-        &self,
-        name: &'static str,
-        default: T,
-    ) -> Result<T, SettingError> {
-        self.parsed(name, default, "a whole number", |_| true)
-    }
-
-    fn positive<T: std::str::FromStr + PartialOrd + Default>(
-        &self,
-        name: &'static str,
-        default: T,
-    ) -> Result<T, SettingError> {
-        self.parsed(name, default, "a whole number above 0", |v| {
-            *v > T::default()
-        })
-    }
-
-    fn positive_f64(&self, name: &'static str, default: f64) -> Result<f64, SettingError> {
-        self.parsed(name, default, "a number above 0", |v: &f64| {
-            v.is_finite() && *v > 0.0
-        })
-    }
-
-    fn boolean(&self, name: &'static str, default: bool) -> Result<bool, SettingError> {
-        let Some(value) = self.optional(name) else {
-            return Ok(default);
-        };
-        match value.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" => Ok(true),
-            "false" | "0" | "no" | "off" => Ok(false),
-            _ => Err(SettingError {
-                name,
-                value,
-                problem: "expected true or false".into(),
-            }),
-        }
-    }
-
-    /// `us`, `eu`, or an http(s) URL; stored as the base URL.
-    fn endpoint(&self, name: &'static str) -> Result<String, SettingError> {
-        let value = self.text(name, "us");
-        match value.to_ascii_lowercase().as_str() {
-            "us" => Ok("https://api.segment.io".into()),
-            "eu" => Ok("https://events.eu1.segmentapis.com".into()),
-            v if (v.starts_with("http://") || v.starts_with("https://")) && v.len() > 8 => {
-                Ok(value.trim_end_matches('/').to_owned())
-            }
-            _ => Err(SettingError {
-                name,
-                value,
-                problem: "expected us, eu or an http(s) URL".into(),
-            }),
         }
     }
 }
@@ -367,6 +290,8 @@ mod tests {
             ("MAX_BODY_BYTES", "lots"),
             ("MAX_UNAUTHENTICATED_BYTES", "1000"),
             ("MAX_CONNECTIONS", "0"),
+            ("BOT_FILTER", "sometimes"),
+            ("REFERRER_SPAM_LIST", "/no/such/spammers.txt"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.name, name);
