@@ -36,7 +36,7 @@ pub struct Args {
     #[arg(long, value_delimiter = ',')]
     users: Vec<String>,
     /// What to send: a comma-separated list of identify, touches, conversions.
-    #[arg(long, default_value = "identify,touches,conversions")]
+    #[arg(long, default_value_t = FeedParts::ALL)]
     only: FeedParts,
     /// Build everything, send nothing, print what would be sent (as JSON lines).
     #[arg(long)]

@@ -173,6 +173,13 @@ impl Consumer for RealtimeFeed {
                 .ok_or_else(|| StoreError::Corrupt("not a conversion's credits".into()))
         };
         let old = match change.kind {
+            ChangeKind::Modify if change.old.is_empty() => {
+                return Err(StoreError::Corrupt(
+                    "a conversion's credits replaced, without the old ones: the ATTRIBUTION \
+                     stream must keep NEW_AND_OLD_IMAGES"
+                        .into(),
+                ));
+            }
             ChangeKind::Modify => Some(ledger(&change.old)?),
             _ => None,
         };

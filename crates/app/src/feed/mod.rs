@@ -141,11 +141,13 @@ impl<S: Store> App<S> {
         credited: &[CreditChange],
     ) -> Result<SendReport, FeedError> {
         let mut messages = self.credit_change_messages(credited)?;
-        let mut linked = linked.clone();
+        // Users whose traits changed without a new touch: linked ones, and
+        // the owners of conversions credited anew.
+        let mut changed = linked.clone();
         for change in credited {
             for ledger in change.old.iter().chain([&change.new]) {
                 if let sma_store::Owner::User(user) = &ledger.owner {
-                    linked.insert(user.clone());
+                    changed.insert(user.clone());
                 }
             }
         }
@@ -168,7 +170,7 @@ impl<S: Store> App<S> {
                 messages.push(self.identify_message(&user, &loaded).await?);
             }
         }
-        for user in linked {
+        for user in changed {
             if users.insert(user.clone()) {
                 let loaded = self.load(&Subject::User(user.clone())).await?;
                 messages.push(self.identify_message(&user, &loaded).await?);
