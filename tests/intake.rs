@@ -315,6 +315,17 @@ async fn bots_and_spam_referrers_start_no_touch() {
         assert_eq!(answer.status, 200, "{device}: stored all the same");
         assert_eq!(touches(&answer.body), expected, "{device}: {}", answer.body);
     }
+    // Counted per day and reason once, however often delivered.
+    api.post_json("/events", &views(&agents)).await;
+    let report = api.get("/api/report?from=2024-06-01&to=2024-06-02").await;
+    assert_eq!(
+        report.body["screened"],
+        json!({"bot:crawler": 1, "bot:headless": 1, "referrer_spam": 1}),
+        "{}",
+        report.body
+    );
+    let later = api.get("/api/report?from=2024-06-02&to=2024-06-03").await;
+    assert_eq!(later.body["screened"], json!({}));
 
     let unfiltered = Server::start(&[("BOT_FILTER", "false")]);
     let api = unfiltered.client();

@@ -168,6 +168,10 @@ const SECTIONS = {
       rows.push(['Total', num(r.total.conversions, 'total.conversions'), num(r.total.value, 'total.value'), '']);
       const head = ['channel', 'conversions', 'value', 'share'];
       fill($('.data', node), interval ? [...head, '95% interval of share', ''] : head, rows);
+      const screened = Object.entries(r.screened);
+      $('.screened', node).replaceChildren(...(screened.length ? ['Page views left out (no visits): ',
+        ...screened.flatMap(([reason, views], i) => [i ? ', ' : '', num(views, `screened.${reason}`), ` ${reason}`])]
+        : []));
       node.dataset.model = r.model;
     },
   },

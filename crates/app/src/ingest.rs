@@ -97,6 +97,12 @@ impl<S: Store> App<S> {
         messages: &[Message],
     ) -> Result<Vec<Intake>, StoreError> {
         let new = self.store.put_events(messages).await?;
+        // Where the pipeline runs here, views are counted as they are stored;
+        // in the streamed shape the source-detection step counts them.
+        if self.inline_pipeline {
+            let stored = messages.iter().zip(&new).filter(|&(_, &new)| new);
+            self.count_screened(stored.map(|(m, _)| m)).await?;
+        }
         let taken: Vec<Message> = messages
             .iter()
             .zip(&new)

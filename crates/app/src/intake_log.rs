@@ -17,7 +17,7 @@ impl<S: Store> Target for App<S> {
     }
 
     async fn apply(&self, messages: Vec<Message>) -> Result<(), StoreError> {
-        self.store.put_events(&messages).await?;
+        self.store_messages(&messages).await?;
         let processed = self.process(&messages).await?;
         self.spawn_feed(processed);
         Ok(())

@@ -13,6 +13,7 @@ mod pipeline;
 mod query;
 mod report;
 mod rules;
+mod screened;
 mod touches;
 
 use std::sync::Arc;

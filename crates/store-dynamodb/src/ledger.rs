@@ -11,7 +11,7 @@
 use serde::de::DeserializeOwned;
 use sma_store::{
     ConversionLedger, CreditTotal, FunnelTotal, JourneyLedger, LedgerChange, LedgerEntry,
-    LedgerStore, Owner, PathTotal, StoreError, Versioned,
+    LedgerStore, Owner, PathTotal, ScreenedTotal, StoreError, Versioned,
 };
 
 use chrono::NaiveDate;
@@ -116,6 +116,18 @@ impl LedgerStore for DynamoStore {
         to: NaiveDate,
     ) -> Result<Vec<FunnelTotal>, StoreError> {
         self.funnel_rows(from, to).await
+    }
+
+    async fn add_screened(&self, counts: &[ScreenedTotal]) -> Result<(), StoreError> {
+        self.add_screened_rows(counts).await
+    }
+
+    async fn screened_totals(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ScreenedTotal>, StoreError> {
+        self.screened_rows(from, to).await
     }
 }
 

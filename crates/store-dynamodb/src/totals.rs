@@ -9,7 +9,10 @@
 //!   `d` days to convert. The bucket (a hash of the path, `0`..`f`) spreads a
 //!   day's paths over sixteen items, each bounded by DynamoDB's 400 KB;
 //! - funnel: `tot#funnel` / `<YYYY-MM-DD>`, per `[first, last]` channel:
-//!   `s` visits, `l` leads, `o` opportunities, `c` conversions.
+//!   `s` visits, `l` leads, `o` opportunities, `c` conversions;
+//! - screened page views: `tot#screened` / `<YYYY-MM-DD>`, per reason (a
+//!   JSON string): `n` views. Added as messages are stored, not by a ledger
+//!   change.
 //!
 //! JSON keys cannot be confused whatever the names contain. DynamoDB adds
 //! numbers as decimals, so deltas that cancel leave exactly 0; such totals
@@ -19,7 +22,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{Days, NaiveDate};
-use sma_store::{CreditTotal, FunnelTotal, LedgerChange, PathTotal, StoreError};
+use sma_store::{CreditTotal, FunnelTotal, LedgerChange, PathTotal, ScreenedTotal, StoreError};
 
 use super::DynamoStore;
 use super::keys::{self, Item, get_n, get_s};
@@ -28,6 +31,7 @@ use super::write::{self, number};
 const CREDIT_PREFIX: &str = "tot#credit#";
 const PATH_PK: &str = "tot#path";
 const FUNNEL_PK: &str = "tot#funnel";
+const SCREENED_PK: &str = "tot#screened";
 /// Items a day's path totals are spread over.
 const PATH_BUCKETS: u64 = 16;
 
@@ -270,6 +274,65 @@ impl DynamoStore {
             }
         }
         rows.sort_by(|a, b| (a.day, &a.first, &a.last).cmp(&(b.day, &b.first, &b.last)));
+        Ok(rows)
+    }
+
+    /// Adds screened page views: one UpdateItem per day.
+    pub(super) async fn add_screened_rows(
+        &self,
+        counts: &[ScreenedTotal],
+    ) -> Result<(), StoreError> {
+        let mut sums = Sums::default();
+        for c in counts {
+            sums.add(
+                (SCREENED_PK.to_owned(), keys::day(c.day)),
+                json(&c.reason),
+                &[('n', Number::Count(c.views))],
+            );
+        }
+        for ((pk, sk), keyed) in sums.0 {
+            let mut numbers = Vec::new();
+            for (key, letters) in keyed {
+                for (letter, n) in letters {
+                    numbers.push((format!("{letter}|{key}"), n.attribute()?));
+                }
+            }
+            let write = write::add(&self.tables().attribution, keys::key(pk, sk), numbers)?;
+            let update = write.update().expect("an ADD is an update");
+            let out = self
+                .client()
+                .update_item()
+                .table_name(update.table_name())
+                .set_key(Some(update.key().clone()))
+                .update_expression(update.update_expression())
+                .set_expression_attribute_names(update.expression_attribute_names().cloned())
+                .set_expression_attribute_values(update.expression_attribute_values().cloned())
+                .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| super::request::sdk_error("UpdateItem", e))?;
+            self.charge(out.consumed_capacity());
+        }
+        Ok(())
+    }
+
+    pub(super) async fn screened_rows(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ScreenedTotal>, StoreError> {
+        let mut rows = Vec::new();
+        for item in self.days(SCREENED_PK, from, to).await? {
+            let day = day_of(&item)?;
+            for (key, n) in numbers_of(&item)? {
+                rows.push(ScreenedTotal {
+                    day,
+                    reason: parse_key(key)?,
+                    views: n.count('n'),
+                });
+            }
+        }
+        rows.sort_by(|a, b| (a.day, &a.reason).cmp(&(b.day, &b.reason)));
         Ok(rows)
     }
 

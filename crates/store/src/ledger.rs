@@ -185,3 +185,13 @@ pub struct FunnelTotal {
     pub opportunities: i64,
     pub conversions: i64,
 }
+
+/// Page views kept from starting a touch (a bot's, or from a spam referrer),
+/// counted per day and reason (`bot:crawler`, `referrer_spam` …). Added as
+/// they are stored; a total is the sum of what was added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenedTotal {
+    pub day: NaiveDate,
+    pub reason: String,
+    pub views: i64,
+}

@@ -39,6 +39,7 @@ pub use json::Json;
 pub use ledger::{
     ConversionLedger, CreditDelta, CreditRow, CreditTotal, FunnelDelta, FunnelEntry, FunnelTotal,
     JourneyLedger, LedgerChange, LedgerEntry, LedgerKey, OpenPath, PathDelta, PathTotal,
+    ScreenedTotal,
 };
 pub use marker::{Marker, MarkerKind};
 pub use touch::{Owner, TouchRecord};
@@ -290,6 +291,20 @@ pub trait LedgerStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> impl Future<Output = Result<Vec<FunnelTotal>, StoreError>> + Send;
+
+    /// Adds screened page views to their (day, reason) totals.
+    fn add_screened(
+        &self,
+        counts: &[ScreenedTotal],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The screened page views of each (day, reason) with a day in `[from,
+    /// to)`, in that order.
+    fn screened_totals(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<ScreenedTotal>, StoreError>> + Send;
 }
 
 /// Everything the application needs from a store.

@@ -158,6 +158,9 @@ impl<S: Store> App<S> {
     /// devices, stores their conversions and milestones, and brings the ledger
     /// of every journey they changed up to date.
     pub async fn derive_messages(&self, messages: &[Message]) -> Result<Processed, StoreError> {
+        // The stream hands each message over once it is stored: its screened
+        // views are counted here (a batch Lambda retries may count twice).
+        self.count_screened(messages).await?;
         let mut dirty = Dirty::default();
         let new_touches = self.derive(messages, &mut dirty).await?;
         let settled = self.settle(dirty).await?;

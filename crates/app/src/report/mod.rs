@@ -99,6 +99,9 @@ pub struct ReportView {
     pub to: Option<String>,
     pub channels: Vec<ChannelRow>,
     pub total: Total,
+    /// Page views of the period that started no touch, per reason
+    /// (`bot:crawler`, `referrer_spam` …).
+    pub screened: std::collections::BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -164,6 +167,8 @@ impl<S: Store> App<S> {
             value: shown(channels.iter().map(|c| c.value).sum()),
         };
         let markov = request.model == ReportModel::DataDriven(sma_attribution::DataDriven::Markov);
+        let (from, to) = request.period.days();
+        let screened = self.screened_views(from, to).await?;
         Ok(ReportView {
             model: request.model.as_str(),
             order: markov.then_some(request.order.get()),
@@ -172,6 +177,7 @@ impl<S: Store> App<S> {
             to: request.period.shown().1,
             channels,
             total,
+            screened,
         })
     }
 }

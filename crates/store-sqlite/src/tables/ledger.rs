@@ -12,7 +12,7 @@ use super::{from_json, owner_key, owner_of_key, totals};
 use crate::SqliteStore;
 use sma_store::{
     ConversionLedger, CreditRow, FunnelTotal, JourneyLedger, LedgerChange, LedgerEntry,
-    LedgerStore, OpenPath, Owner, PathTotal, StoreError, Versioned,
+    LedgerStore, OpenPath, Owner, PathTotal, ScreenedTotal, StoreError, Versioned,
 };
 
 /// A conversion row as read, before its credit rows join it.
@@ -96,6 +96,23 @@ impl LedgerStore for SqliteStore {
         to: NaiveDate,
     ) -> Result<Vec<FunnelTotal>, StoreError> {
         self.run(move |conn| totals::funnel(conn, from, to)).await
+    }
+
+    async fn add_screened(&self, counts: &[ScreenedTotal]) -> Result<(), StoreError> {
+        if counts.is_empty() {
+            return Ok(());
+        }
+        let counts = counts.to_vec();
+        self.write(move |tx| totals::add_screened(tx, &counts))
+            .await
+    }
+
+    async fn screened_totals(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ScreenedTotal>, StoreError> {
+        self.run(move |conn| totals::screened(conn, from, to)).await
     }
 }
 

@@ -135,6 +135,13 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE credits ADD COLUMN term TEXT;
     ALTER TABLE credits ADD COLUMN content TEXT;
     ALTER TABLE credits ADD COLUMN landing_page TEXT;",
+    // 9: page views kept from starting a touch, per day and reason.
+    "CREATE TABLE screened_totals (
+        day    TEXT NOT NULL,  -- YYYY-MM-DD (UTC)
+        reason TEXT NOT NULL,  -- bot:<kind> or referrer_spam
+        views  INTEGER NOT NULL,
+        PRIMARY KEY (day, reason)
+    ) WITHOUT ROWID;",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

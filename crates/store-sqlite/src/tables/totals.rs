@@ -7,7 +7,9 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
 use super::from_json;
-use sma_store::{CreditTotal, FunnelDelta, FunnelTotal, LedgerChange, PathTotal, StoreError};
+use sma_store::{
+    CreditTotal, FunnelDelta, FunnelTotal, LedgerChange, PathTotal, ScreenedTotal, StoreError,
+};
 
 /// Adds deltas to the totals, inside the writer's transaction.
 pub(crate) fn apply(tx: &Connection, change: &LedgerChange) -> rusqlite::Result<()> {
@@ -160,6 +162,39 @@ pub(crate) fn funnel(
             leads: r.get(4)?,
             opportunities: r.get(5)?,
             conversions: r.get(6)?,
+        })
+    })?
+    .collect()
+}
+
+/// Adds screened page views to their (day, reason) totals.
+pub(crate) fn add_screened(tx: &Connection, counts: &[ScreenedTotal]) -> rusqlite::Result<()> {
+    let mut add = tx.prepare_cached(
+        "INSERT INTO screened_totals (day, reason, views) VALUES (?1, ?2, ?3)
+         ON CONFLICT (day, reason) DO UPDATE SET views = views + excluded.views",
+    )?;
+    for c in counts {
+        add.execute(params![c.day.to_string(), c.reason, c.views])?;
+    }
+    Ok(())
+}
+
+/// The screened page views of each (day, reason) of `[from, to)`, in that order.
+pub(crate) fn screened(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<Vec<ScreenedTotal>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, reason, views FROM screened_totals
+         WHERE day >= ?1 AND day < ?2 ORDER BY day, reason",
+    )?;
+    stmt.query_map(params![from.to_string(), to.to_string()], |r| {
+        let day: String = r.get(0)?;
+        Ok(ScreenedTotal {
+            day: day_column(&day)?,
+            reason: r.get(1)?,
+            views: r.get(2)?,
         })
     })?
     .collect()

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use super::MemoryStore;
 use crate::{
     ConversionLedger, CreditTotal, FunnelTotal, JourneyLedger, LedgerChange, LedgerEntry,
-    LedgerKey, LedgerStore, Owner, PathTotal, StoreError, Versioned,
+    LedgerKey, LedgerStore, Owner, PathTotal, ScreenedTotal, StoreError, Versioned,
 };
 
 /// (model, day, channel, campaign): what a credit total is kept by.
@@ -18,6 +18,7 @@ pub(super) struct Totals {
     credits: BTreeMap<CreditKey, CreditTotal>,
     paths: BTreeMap<(NaiveDate, Vec<String>), PathTotal>,
     funnel: BTreeMap<(NaiveDate, String, String), FunnelTotal>,
+    screened: BTreeMap<(NaiveDate, String), ScreenedTotal>,
 }
 
 impl Totals {
@@ -169,6 +170,32 @@ impl LedgerStore for MemoryStore {
     ) -> Result<Vec<FunnelTotal>, StoreError> {
         let data = self.data()?;
         Ok(in_days(&data.totals.funnel, from, to, |(day, _, _)| *day))
+    }
+
+    async fn add_screened(&self, counts: &[ScreenedTotal]) -> Result<(), StoreError> {
+        let mut data = self.data()?;
+        for c in counts {
+            let key = (c.day, c.reason.clone());
+            let total = data
+                .totals
+                .screened
+                .entry(key)
+                .or_insert_with(|| ScreenedTotal {
+                    views: 0,
+                    ..c.clone()
+                });
+            total.views += c.views;
+        }
+        Ok(())
+    }
+
+    async fn screened_totals(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ScreenedTotal>, StoreError> {
+        let data = self.data()?;
+        Ok(in_days(&data.totals.screened, from, to, |(day, _)| *day))
     }
 }
 

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use crate::{
     ConversionLedger, CreditDelta, CreditRow, CreditTotal, FunnelDelta, FunnelEntry, FunnelTotal,
     JourneyLedger, LedgerChange, LedgerEntry, LedgerKey, OpenPath, Owner, PathDelta, PathTotal,
-    Store,
+    ScreenedTotal, Store,
 };
 
 use super::at;
@@ -259,6 +259,36 @@ pub async fn sums_funnel_totals_by_day_first_and_last_channel(store: impl Store)
             (day(1), "Email", "Direct", [2, 2, 1, 1]),
             (day(2), "Organic Search", "Email", [1, 0, 0, 1]),
         ]
+    );
+}
+
+pub async fn sums_screened_views_by_day_and_reason(store: impl Store) {
+    let count = |d: u32, reason: &str, views: i64| ScreenedTotal {
+        day: day(d),
+        reason: reason.into(),
+        views,
+    };
+    store
+        .add_screened(&[count(1, "bot:crawler", 2), count(1, "referrer_spam", 1)])
+        .await
+        .unwrap();
+    store
+        .add_screened(&[count(1, "bot:crawler", 3), count(4, "bot:headless", 1)])
+        .await
+        .unwrap();
+    store.add_screened(&[]).await.unwrap();
+    assert_eq!(
+        store.screened_totals(day(1), day(9)).await.unwrap(),
+        [
+            count(1, "bot:crawler", 5),
+            count(1, "referrer_spam", 1),
+            count(4, "bot:headless", 1),
+        ]
+    );
+    assert_eq!(
+        store.screened_totals(day(2), day(4)).await.unwrap(),
+        [],
+        "[from, to)"
     );
 }
 

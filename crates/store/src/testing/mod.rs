@@ -267,6 +267,7 @@ macro_rules! contract_tests {
             keeps_journey_ledgers_by_owner,
             sums_totals_by_model_day_channel_and_campaign,
             sums_funnel_totals_by_day_first_and_last_channel,
+            sums_screened_views_by_day_and_reason,
         );
     };
     (@each $fresh:expr; $($check:ident,)*) => {
