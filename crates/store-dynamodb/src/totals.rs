@@ -72,6 +72,9 @@ impl Number {
     }
 }
 
+/// A totals item's (pk, sk) and the numbers to add to its attributes.
+type ItemAdds = ((String, String), Vec<(String, AttributeValue)>);
+
 /// The numbers a change adds, per totals item, per key, per letter.
 #[derive(Default)]
 struct Sums(BTreeMap<(String, String), BTreeMap<String, BTreeMap<char, Number>>>);
@@ -83,6 +86,25 @@ impl Sums {
             let sum = sums.entry(letter).or_insert(Number::Count(0));
             *sum = sum.plus(n);
         }
+    }
+
+    /// Per totals item, the attributes to add; items with nothing to add are
+    /// left out.
+    fn into_items(self) -> Result<Vec<ItemAdds>, StoreError> {
+        let mut items = Vec::with_capacity(self.0.len());
+        for (item, keyed) in self.0 {
+            let mut numbers = Vec::new();
+            for (key, letters) in keyed {
+                // Adding 0 changes nothing but the item's size.
+                for (letter, n) in letters.into_iter().filter(|(_, n)| !n.is_zero()) {
+                    numbers.push((format!("{letter}|{key}"), n.attribute()?));
+                }
+            }
+            if !numbers.is_empty() {
+                items.push((item, numbers));
+            }
+        }
+        Ok(items)
     }
 }
 
@@ -128,20 +150,10 @@ pub(super) fn writes(
             ],
         );
     }
-    let mut writes = Vec::with_capacity(sums.0.len());
-    for ((pk, sk), keyed) in sums.0 {
-        let mut numbers = Vec::new();
-        for (key, letters) in keyed {
-            // Adding 0 changes nothing but the item's size.
-            for (letter, n) in letters.into_iter().filter(|(_, n)| !n.is_zero()) {
-                numbers.push((format!("{letter}|{key}"), n.attribute()?));
-            }
-        }
-        if !numbers.is_empty() {
-            writes.push(write::add(table, keys::key(pk, sk), numbers)?);
-        }
-    }
-    Ok(writes)
+    sums.into_items()?
+        .into_iter()
+        .map(|((pk, sk), numbers)| write::add(table, keys::key(pk, sk), numbers))
+        .collect()
 }
 
 fn json(value: &impl serde::Serialize) -> String {
@@ -290,13 +302,7 @@ impl DynamoStore {
                 &[('n', Number::Count(c.views))],
             );
         }
-        for ((pk, sk), keyed) in sums.0 {
-            let mut numbers = Vec::new();
-            for (key, letters) in keyed {
-                for (letter, n) in letters {
-                    numbers.push((format!("{letter}|{key}"), n.attribute()?));
-                }
-            }
+        for ((pk, sk), numbers) in sums.into_items()? {
             let write = write::add(&self.tables().attribution, keys::key(pk, sk), numbers)?;
             let update = write.update().expect("an ADD is an update");
             let out = self
