@@ -19,6 +19,8 @@ mod generator;
 mod interrupted;
 #[path = "import/rebuild.rs"]
 mod rebuild;
+#[path = "import/reused.rs"]
+mod reused;
 
 /// A scratch directory: the working directory of every run (so no developer's
 /// .env is read) and the home of archives and stores.

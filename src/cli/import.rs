@@ -127,25 +127,40 @@ pub fn import<S: Store>(
     let loaded = runtime.block_on(async {
         let mut bulk = app.bulk();
         let (mut stored, mut duplicates) = (0u64, 0u64);
+        // What the store refused (another message under a used messageId):
+        // where, in batches of the read, and why.
+        let mut refused = Vec::new();
+        let mut batches = 0usize;
         while let Some(batch) = rx.recv().await {
+            batches += 1;
             let summary = bulk.add(batch).await.context("cannot store a batch")?;
             stored += summary.accepted as u64;
             duplicates += summary.duplicates as u64;
+            for r in summary.rejected {
+                refused.push((
+                    format!("batch {batches}#{}", r.index),
+                    r.message_id,
+                    r.error,
+                ));
+            }
         }
         let new_touches = bulk.new_touches;
         let journeys = bulk
             .finish()
             .await
             .context("cannot settle the imported journeys' ledgers")?;
-        anyhow::Ok((stored, duplicates, new_touches, journeys))
+        anyhow::Ok((stored, duplicates, new_touches, journeys, refused))
     });
     // A failed load dropped the receiver, which stopped the reader.
     let mut read = reading
         .join()
         .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
-    let (stored, duplicates, new_touches, journeys) = loaded?;
+    let (stored, duplicates, new_touches, journeys, refused) = loaded?;
     for problem in found.problems {
         read.problem(problem.path, problem.problem);
+    }
+    for (at, message_id, error) in refused {
+        read.reject(at, message_id, error);
     }
     tracing::info!(journeys, new_touches, "ledgers settled");
     let seconds = started.elapsed().as_secs_f64();
