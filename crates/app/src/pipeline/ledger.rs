@@ -40,9 +40,9 @@ struct Plan {
 impl<S: Store> App<S> {
     /// Brings the ledger of every journey in `dirty` up to date; answers how
     /// many journeys it settled and which conversions it credited anew. A
-    /// device's changes belong to its user's
-    /// journey when it has one; a device that has just been linked leaves a
-    /// journey of its own behind, whose open path is taken off the totals.
+    /// device's changes belong to its user's journey when it has one; a
+    /// device that has just been linked leaves a journey of its own behind,
+    /// whose open path is taken off the totals.
     pub(crate) async fn settle(&self, dirty: Dirty) -> Result<Settled, StoreError> {
         let devices: Vec<String> = dirty
             .owners
