@@ -10,10 +10,7 @@ use segment_client::recorder::{Recorder, Sums, sum_by, sums_agree};
 use serde_json::{Value, json};
 use sma_attribution::Model;
 use sma_lambda::{IdentityMap, LambdaApp, RealtimeFeed, SourceDetection};
-use support::{
-    API_TOKEN, SHARED_SECRET, WRITE_KEY, apigw, consume, deliver, fresh_app, identify, page,
-    streams,
-};
+use support::{API_TOKEN, apigw, consume, deliver, identify, page, realtime_app, streams};
 
 const EVENT: &str = "Conversion Attributed";
 
@@ -34,14 +31,7 @@ struct Pipeline {
 impl Pipeline {
     async fn start() -> Pipeline {
         let segment = Recorder::start().await.unwrap();
-        let app = fresh_app(&[
-            ("API_TOKEN", API_TOKEN),
-            ("SEGMENT_SHARED_SECRET", SHARED_SECRET),
-            ("REALTIME_FEED", "true"),
-            ("ANALYTICS_WRITE_KEY", WRITE_KEY),
-            ("SEGMENT_ENDPOINT", &segment.url()),
-        ])
-        .await;
+        let app = realtime_app(&segment).await;
         Pipeline {
             app,
             segment,

@@ -12,21 +12,14 @@ use segment_client::recorder::{Recorder, Response};
 use serde_json::{Value, json};
 use sma_lambda::{IdentityMap, LambdaApp, RealtimeFeed, SourceDetection};
 use support::{
-    API_TOKEN, SHARED_SECRET, WRITE_KEY, apigw, consume, deliver, fresh_app, identify, page,
+    API_TOKEN, SHARED_SECRET, apigw, consume, deliver, fresh_app, identify, page, realtime_app,
     streams,
 };
 
 #[tokio::test]
 async fn dynamodb_the_aws_pipeline_runs_from_webhook_intake_through_the_streams_to_the_api() {
     let segment = Recorder::start().await.unwrap();
-    let app = fresh_app(&[
-        ("API_TOKEN", API_TOKEN),
-        ("SEGMENT_SHARED_SECRET", SHARED_SECRET),
-        ("REALTIME_FEED", "true"),
-        ("ANALYTICS_WRITE_KEY", WRITE_KEY),
-        ("SEGMENT_ENDPOINT", &segment.url()),
-    ])
-    .await;
+    let app = realtime_app(&segment).await;
     let laptop_landing =
         "https://www.example.com/pricing?utm_source=google&utm_medium=cpc&utm_campaign=spring";
     let answer = deliver(

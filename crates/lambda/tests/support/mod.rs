@@ -136,3 +136,15 @@ pub fn identify(id: &str, anonymous_id: &str, user_id: &str, at: &str) -> Value 
         "context": {"library": {"name": "analytics.js", "version": "next-1.66.0"}}
     })
 }
+
+/// An App in real-time mode that feeds `segment`, with every secret set.
+pub async fn realtime_app(segment: &segment_client::recorder::Recorder) -> LambdaApp {
+    fresh_app(&[
+        ("API_TOKEN", API_TOKEN),
+        ("SEGMENT_SHARED_SECRET", SHARED_SECRET),
+        ("REALTIME_FEED", "true"),
+        ("ANALYTICS_WRITE_KEY", WRITE_KEY),
+        ("SEGMENT_ENDPOINT", &segment.url()),
+    ])
+    .await
+}
