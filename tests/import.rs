@@ -11,6 +11,8 @@ use serde_json::Value;
 use sma_archive::{DEFAULT_MAX_RECORD_BYTES, GzipLines, Records};
 use sma_store_sqlite::SqliteStore;
 
+#[path = "import/deletions.rs"]
+mod deletions;
 #[path = "import/dynamodb.rs"]
 mod dynamodb;
 #[path = "import/generator.rs"]

@@ -145,27 +145,29 @@ pub fn import<S: Store>(
             }
         }
         let new_touches = bulk.new_touches;
-        let journeys = bulk
+        let finished = bulk
             .finish()
             .await
             .context("cannot settle the imported journeys' ledgers")?;
-        anyhow::Ok((stored, duplicates, new_touches, journeys, refused))
+        anyhow::Ok((stored, duplicates, new_touches, finished, refused))
     });
     // A failed load dropped the receiver, which stopped the reader.
     let mut read = reading
         .join()
         .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
-    let (stored, duplicates, new_touches, journeys, refused) = loaded?;
+    let (stored, duplicates, new_touches, finished, refused) = loaded?;
     for problem in found.problems {
         read.problem(problem.path, problem.problem);
     }
     for (at, message_id, error) in refused {
         read.reject(at, message_id, error);
     }
-    tracing::info!(journeys, new_touches, "ledgers settled");
+    tracing::info!(journeys = finished.journeys, new_touches, "ledgers settled");
     let seconds = started.elapsed().as_secs_f64();
     let mut summary = Summary::new(read, stored, duplicates, seconds);
-    summary.journeys_settled = journeys as u64;
+    summary.journeys_settled = finished.journeys as u64;
+    summary.deletions = finished.deletions as u64;
+    summary.erased = finished.erased;
     summary.new_touches = new_touches;
     Ok(summary)
 }

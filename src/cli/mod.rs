@@ -3,6 +3,7 @@
 mod backfill;
 mod checkpoint;
 mod context;
+mod delete;
 mod detect;
 mod r#gen;
 mod import;
@@ -41,6 +42,8 @@ enum Command {
     /// Bring a store written by an earlier version up to date: session states,
     /// touches, markers and the attribution ledger, derived from its events.
     Rebuild(rebuild::Args),
+    /// Erase users and everything derived from them, as a Segment `delete` does.
+    Delete(delete::Args),
     /// Derive again, from the DynamoDB tables, the devices and users the stream
     /// consumers gave up on (the failure queue), once the cause is fixed.
     Redrive(redrive::Args),
@@ -64,6 +67,7 @@ impl Cli {
             Command::Report(args) => report::run(args),
             Command::Backfill(args) => backfill::run(args),
             Command::Rebuild(args) => rebuild::run(args),
+            Command::Delete(args) => delete::run(args),
             Command::Redrive(args) => redrive::run(args),
         };
         match result {

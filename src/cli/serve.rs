@@ -3,6 +3,7 @@
 
 mod activity;
 mod connections;
+mod retention;
 mod wire;
 
 use std::time::Duration;
@@ -26,6 +27,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     let app = context::serving_app(settings).await?;
     tracing::info!(db = %app.settings.sma_db.display(), "store opened");
+    let _retention = retention::start(app.store.clone(), app.settings.events_ttl_days);
     // The one line a person (and the end-to-end tests) read to find the server.
     println!("sma listening on http://{local}");
     let limits = connections::Limits {

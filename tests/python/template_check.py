@@ -3,7 +3,8 @@
 - no function has a secret in its environment: each secret is named by an SSM
   parameter (NAME_PARAMETER), and the function's role may read exactly the
   parameters its environment names, nothing else in SSM;
-- no role may Scan or delete a table, and each names only the tables it uses;
+- no role may Scan, or DeleteItem other than where a transaction deletes; each
+  names only the tables it uses;
 - every alarm the README's "Operating on AWS" section explains exists;
 - every route of the router (crates/app/src/http/mod.rs) is an event of the HTTP
   API, with its method, so no page or report answers 404 on AWS alone.
@@ -19,15 +20,25 @@ from cfnlint.decode import cfn_yaml
 
 SECRETS = {"SEGMENT_SHARED_SECRET", "API_TOKEN", "FEED_TOKEN", "ANALYTICS_WRITE_KEY", "INGEST_WRITE_KEYS"}
 TABLES = {
-    "StoreEventFunction": {"EventsTable"},
+    "StoreEventFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
     "IdentityMapFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
     "SourceDetectionFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
     "SegmentFeedFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
     "ApiFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
 }
 WRITES = {
-    "StoreEventFunction": {"EventsTable"},
+    "StoreEventFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
     "IdentityMapFunction": {"UserMapTable", "AttributionTable"},
+    "SourceDetectionFunction": {"AttributionTable"},
+    "SegmentFeedFunction": set(),
+    "ApiFunction": set(),
+}
+# Deletes inside TransactWriteItems are authorised as DeleteItem: a takeover
+# (USER_MAP), touches no longer derived and ledger entries of an erased user
+# (ATTRIBUTION). Batched deletes need only BatchWriteItem.
+DELETES = {
+    "StoreEventFunction": {"UserMapTable", "AttributionTable"},
+    "IdentityMapFunction": {"UserMapTable"},
     "SourceDetectionFunction": {"AttributionTable"},
     "SegmentFeedFunction": set(),
     "ApiFunction": set(),
@@ -85,7 +96,7 @@ def check(template, router_source):
         for name in SECRETS & env.keys():
             problems.append(f"{fn}: secret {name} in the environment")
         named = {leaf(v) for k, v in env.items() if k.endswith("_PARAMETER")}
-        readable, tables, writable = set(), set(), set()
+        readable, tables, writable, deletable = set(), set(), set(), set()
         for policy in props.get("Policies", []):
             if not isinstance(policy, dict) or "Statement" not in policy:
                 problems.append(f"{fn}: policy {policy} is not an explicit statement")
@@ -100,18 +111,22 @@ def check(template, router_source):
                     if actions != {"ssm:GetParameters"}:
                         problems.append(f"{fn}: SSM actions {sorted(actions)}")
                 if any(a.startswith("dynamodb:") for a in actions):
-                    if "dynamodb:Scan" in actions or "dynamodb:DeleteItem" in actions:
-                        problems.append(f"{fn}: may Scan or DeleteItem")
+                    if "dynamodb:Scan" in actions:
+                        problems.append(f"{fn}: may Scan")
                     found = {table_of(r) for r in resources_of}
                     tables |= found
                     if actions & WRITE_ACTIONS:
                         writable |= found
+                    if "dynamodb:DeleteItem" in actions:
+                        deletable |= found
         if readable != named:
             problems.append(f"{fn}: may read SSM parameters {sorted(readable)}, its environment names {sorted(named)}")
         if tables != TABLES[fn]:
             problems.append(f"{fn}: tables {sorted(tables)}, expected {sorted(TABLES[fn])}")
         if writable != WRITES[fn]:
             problems.append(f"{fn}: writes {sorted(writable)}, expected {sorted(WRITES[fn])}")
+        if deletable != DELETES[fn]:
+            problems.append(f"{fn}: may DeleteItem on {sorted(deletable)}, expected {sorted(DELETES[fn])}")
     alarms = {k for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
     for missing in sorted(ALARMS - alarms):
         problems.append(f"alarm {missing} is missing")

@@ -2,10 +2,11 @@
 //! batch) and `sma rebuild` (a store written by an earlier version, device by
 //! device). Both store, link and derive as the batches come and settle the
 //! ledgers of the journeys they touched once, at the end, rather than once per
-//! batch: an import mostly writes journeys that each span many batches.
+//! batch: an import mostly writes journeys that each span many batches. The
+//! `delete` messages of an import run at the end too, after everything else.
 
-use sma_spec::{Item, Message};
-use sma_store::{Owner, Store, StoreError};
+use sma_spec::{Deletion, Item, Message};
+use sma_store::{Erased, Owner, Store, StoreError};
 
 use crate::ingest::split;
 use crate::pipeline::{Dirty, Scope};
@@ -17,6 +18,17 @@ pub struct Bulk<'a, S> {
     dirty: Dirty,
     /// Touches derived that were not stored before.
     pub new_touches: u64,
+    deletions: Vec<Deletion>,
+}
+
+/// What finishing a bulk load did.
+#[derive(Debug, Default)]
+pub struct Finished {
+    /// Journeys whose ledger was settled.
+    pub journeys: usize,
+    /// `delete` messages run, and what they erased.
+    pub deletions: usize,
+    pub erased: Erased,
 }
 
 impl<S: Store> App<S> {
@@ -26,6 +38,7 @@ impl<S: Store> App<S> {
             app: self,
             dirty: Dirty::default(),
             new_touches: 0,
+            deletions: Vec::new(),
         }
     }
 }
@@ -34,7 +47,8 @@ impl<S: Store> Bulk<'_, S> {
     /// Stores a batch of an import, records its links and derives its
     /// devices' touches.
     pub async fn add(&mut self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
-        let (mut summary, taken) = split(items);
+        let (mut summary, mut taken) = split(items);
+        self.deletions.append(&mut taken.deletions);
         let intake = self.app.store_messages(&taken.messages).await?;
         let messages = summary.count(taken, &intake);
         self.run(&messages, false).await?;
@@ -68,9 +82,18 @@ impl<S: Store> Bulk<'_, S> {
         self.run(&messages, true).await
     }
 
-    /// Settles the ledger of every journey the load touched; answers how many.
-    pub async fn finish(self) -> Result<usize, StoreError> {
-        Ok(self.app.settle(self.dirty).await?.journeys)
+    /// Settles the ledger of every journey the load touched, then erases
+    /// the users its `delete` messages name.
+    pub async fn finish(self) -> Result<Finished, StoreError> {
+        let mut finished = Finished {
+            journeys: self.app.settle(self.dirty).await?.journeys,
+            ..Finished::default()
+        };
+        for deletion in &self.deletions {
+            finished.erased += self.app.erase_user(&deletion.user_id).await?;
+            finished.deletions += 1;
+        }
+        Ok(finished)
     }
 }
 

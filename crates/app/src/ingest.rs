@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use chrono::Utc;
 use serde::Serialize;
 use sma_spec::{
-    BodyError, IdentityLink, Intake, Item, Message, MessageError, MessageType, ParseOptions,
-    Rejection, parse_body,
+    BodyError, Deletion, IdentityLink, Intake, Item, Message, MessageError, MessageType,
+    ParseOptions, Rejection, parse_body,
 };
-use sma_store::{Claim, Store, StoreError};
+use sma_store::{Claim, Erased, Store, StoreError};
 
 use crate::App;
 
@@ -19,10 +19,13 @@ pub struct IngestSummary {
     /// Messages taken in now (stored, or in the intake log to be stored).
     pub accepted: usize,
     /// Messages taken in before under the same messageId (retried
-    /// deliveries). Another message under a taken id is rejected instead.
+    /// deliveries, also of messages erased since). Another message under a
+    /// taken id is rejected instead.
     pub duplicates: usize,
-    /// `delete` messages: acknowledged, not stored.
-    pub ignored: usize,
+    /// `delete` messages: each erased its user.
+    pub deletions: usize,
+    /// What the deletions erased.
+    pub erased: Erased,
     pub rejected: Vec<Rejection>,
 }
 
@@ -30,7 +33,7 @@ impl IngestSummary {
     /// True when the body held messages and every one was rejected: the sender
     /// should not retry it as it is.
     pub fn nothing_usable(&self) -> bool {
-        self.accepted + self.duplicates + self.ignored == 0 && !self.rejected.is_empty()
+        self.accepted + self.duplicates + self.deletions == 0 && !self.rejected.is_empty()
     }
 }
 
@@ -75,27 +78,58 @@ impl<S: Store> App<S> {
     /// The pipeline also runs for duplicates: its steps are idempotent, and a
     /// delivery that failed half-way (stored, not yet derived) is completed by
     /// the retry.
+    ///
+    /// Deletions run last: a body that holds a user's events and their
+    /// deletion leaves nothing of them.
     pub async fn ingest_items(&self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
-        let (mut summary, taken) = split(items);
+        let (mut summary, mut taken) = split(items);
+        let deletions = std::mem::take(&mut taken.deletions);
         if let Some(logged) = self.log(&taken.messages).await {
             summary.count(taken, &logged?);
-            return Ok(summary);
+        } else {
+            let intake = self.store_messages(&taken.messages).await?;
+            let messages = summary.count(taken, &intake);
+            if self.inline_pipeline {
+                let processed = self.process(&messages).await?;
+                self.spawn_feed(processed);
+            }
         }
-        let intake = self.store_messages(&taken.messages).await?;
-        let messages = summary.count(taken, &intake);
-        if self.inline_pipeline {
-            let processed = self.process(&messages).await?;
-            self.spawn_feed(processed);
+        for deletion in deletions {
+            summary.erased += self.erase_user(&deletion.user_id).await?;
+            summary.deletions += 1;
         }
         Ok(summary)
     }
 
     /// Stores messages; answers what each came to against the message stored
-    /// under its id before (read back only for ids already taken).
+    /// under its id before (read back only for ids already taken). A retry of
+    /// an erased message is not stored again.
     pub(crate) async fn store_messages(
         &self,
         messages: &[Message],
     ) -> Result<Vec<Intake>, StoreError> {
+        let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
+        let erased = self.store.erased(&ids).await?;
+        if !erased.contains(&true) {
+            return self.store_new(messages).await;
+        }
+        let storable: Vec<Message> = messages
+            .iter()
+            .zip(&erased)
+            .filter(|&(_, &e)| !e)
+            .map(|(m, _)| m.clone())
+            .collect();
+        let mut stored = self.store_new(&storable).await?.into_iter();
+        Ok(erased
+            .into_iter()
+            .map(|e| match e {
+                true => Intake::Erased,
+                false => stored.next().expect("one answer per message stored"),
+            })
+            .collect())
+    }
+
+    async fn store_new(&self, messages: &[Message]) -> Result<Vec<Intake>, StoreError> {
         let new = self.store.put_events(messages).await?;
         // Where the pipeline runs here, views are counted as they are stored;
         // in the streamed shape the source-detection step counts them.
@@ -201,6 +235,8 @@ pub(crate) fn claims_of(messages: &[Message]) -> Vec<Claim> {
 pub(crate) struct Taken {
     pub(crate) messages: Vec<Message>,
     positions: Vec<usize>,
+    /// The body's `delete` messages, in order.
+    pub(crate) deletions: Vec<Deletion>,
 }
 
 /// The messages of `items`, each messageId once, and the summary of the rest:
@@ -211,6 +247,7 @@ pub(crate) fn split(items: Vec<Item>) -> (IngestSummary, Taken) {
     let mut taken = Taken {
         messages: Vec::with_capacity(items.len()),
         positions: Vec::with_capacity(items.len()),
+        deletions: Vec::new(),
     };
     let mut first: HashMap<String, usize> = HashMap::with_capacity(items.len());
     for (position, item) in items.into_iter().enumerate() {
@@ -229,7 +266,7 @@ pub(crate) fn split(items: Vec<Item>) -> (IngestSummary, Taken) {
                     }
                 }
             },
-            Item::Ignored { .. } => summary.ignored += 1,
+            Item::Delete { deletion, .. } => taken.deletions.push(deletion),
             Item::Rejected(r) => summary.rejected.push(r),
         }
     }
@@ -245,6 +282,10 @@ impl IngestSummary {
             match intake {
                 Intake::New => self.accepted += 1,
                 Intake::Duplicate => self.duplicates += 1,
+                Intake::Erased => {
+                    self.duplicates += 1;
+                    continue;
+                }
                 Intake::ReusedId => {
                     self.refuse(position, &m);
                     continue;

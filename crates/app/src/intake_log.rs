@@ -16,8 +16,19 @@ impl<S: Store> Target for App<S> {
         self.store.stored_under(messages).await
     }
 
+    async fn erased(&self, message_ids: &[String]) -> Result<Vec<bool>, StoreError> {
+        self.store.erased(message_ids).await
+    }
+
     async fn apply(&self, messages: Vec<Message>) -> Result<(), StoreError> {
-        self.store_messages(&messages).await?;
+        let intake = self.store_messages(&messages).await?;
+        // A message logged while its user was being erased stops here.
+        let messages: Vec<Message> = messages
+            .into_iter()
+            .zip(intake)
+            .filter(|(_, i)| *i != sma_spec::Intake::Erased)
+            .map(|(m, _)| m)
+            .collect();
         let processed = self.process(&messages).await?;
         self.spawn_feed(processed);
         Ok(())

@@ -18,7 +18,7 @@ mod touches;
 
 use std::sync::Arc;
 
-pub use bulk::Bulk;
+pub use bulk::{Bulk, Finished};
 pub use config::{SettingError, Settings, StoreKind};
 pub use feed::{FeedError, FeedParts};
 pub use http::{Deadline, MAX_HEADER_BYTES, MAX_URL_BYTES, router};

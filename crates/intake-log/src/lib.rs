@@ -54,6 +54,13 @@ pub trait Target: Send + Sync + 'static {
         messages: &[Message],
     ) -> impl Future<Output = Result<Vec<Option<Message>>, StoreError>> + Send;
 
+    /// Per messageId, whether a message under it was erased (its user was
+    /// deleted): a retry of it is not taken in again.
+    fn erased(
+        &self,
+        message_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
+
     /// Stores the messages of one or more logged bodies (in log order) and
     /// runs what follows; idempotent, as a body may be applied twice after a
     /// crash.
@@ -122,7 +129,8 @@ impl<T: Target> IntakeLog<T> {
     /// Logs a body's messages and queues them; answers, per message, what it
     /// came to against the one taken in earlier under its id (stored, waiting
     /// in the log, or earlier in the body), once it is logged. A message that
-    /// reuses a taken id is answered [`Intake::ReusedId`] and not logged.
+    /// reuses a taken id is answered [`Intake::ReusedId`], and a retry of an
+    /// erased one [`Intake::Erased`]; neither is logged.
     pub async fn take_in(&self, messages: Vec<Message>) -> Result<Vec<Intake>, StoreError> {
         let shared = &self.shared;
         let wanted = messages.len().clamp(1, BACKLOG) as u32;
@@ -153,11 +161,16 @@ impl<T: Target> IntakeLog<T> {
         // answered "new" is the one stored).
         let mut state = shared.state.lock().await;
         let stored = shared.target.stored_under(&messages).await?;
+        let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
+        let erased = shared.target.erased(&ids).await?;
         let mut seen: HashMap<String, ContentDigest> = HashMap::with_capacity(messages.len());
         let intake: Vec<Intake> = messages
             .iter()
-            .zip(stored)
-            .map(|(m, stored)| {
+            .zip(stored.into_iter().zip(erased))
+            .map(|(m, (stored, erased))| {
+                if erased {
+                    return Intake::Erased;
+                }
                 let id = m.message_id.as_str();
                 let earlier = seen
                     .get(id)
@@ -174,7 +187,7 @@ impl<T: Target> IntakeLog<T> {
         let messages: Vec<Message> = messages
             .into_iter()
             .zip(&intake)
-            .filter(|&(_, &i)| i != Intake::ReusedId)
+            .filter(|&(_, &i)| !matches!(i, Intake::ReusedId | Intake::Erased))
             .map(|(m, _)| m)
             .collect();
         let seq = shared.logged.load(Ordering::Acquire) + 1;

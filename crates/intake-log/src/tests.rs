@@ -6,7 +6,7 @@ use sma_spec::Intake::{Duplicate, New, ReusedId};
 use sma_spec::{Message, MessageType};
 
 use super::{BACKLOG, IntakeLog, Target, record};
-use sma_store::{EventStore, StoreError};
+use sma_store::{ErasureStore, EventStore, StoreError};
 use sma_store_sqlite::SqliteStore;
 
 fn page(id: &str, device: &str) -> Message {
@@ -30,6 +30,10 @@ struct Stored(SqliteStore);
 impl Target for Stored {
     async fn stored_under(&self, messages: &[Message]) -> Result<Vec<Option<Message>>, StoreError> {
         self.0.stored_under(messages).await
+    }
+
+    async fn erased(&self, message_ids: &[String]) -> Result<Vec<bool>, StoreError> {
+        self.0.erased(message_ids).await
     }
 
     async fn apply(&self, messages: Vec<Message>) -> Result<(), StoreError> {

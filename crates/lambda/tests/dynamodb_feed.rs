@@ -49,10 +49,12 @@ impl Pipeline {
         new
     }
 
-    /// Delivers `messages`, runs the EVENTS consumers in `order`, then
+    /// Delivers `messages` (if any), runs the EVENTS consumers in `order`, then
     /// segment-feed on the ATTRIBUTION and USER_MAP streams.
     async fn run(&mut self, messages: &[Value], order: Order) {
-        deliver(&self.app, messages).await;
+        if !messages.is_empty() {
+            deliver(&self.app, messages).await;
+        }
         let events = self.new_records(0).await;
         let only = |filter: fn(&Value) -> bool| events.iter().filter(move |r| filter(r));
         let identity: Vec<&Value> = only(streams::identity_map_filter).collect();
@@ -261,4 +263,83 @@ async fn dynamodb_a_conversion_before_its_touches_is_corrected_when_they_arrive(
         .map(|m| m["properties"]["channel"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(credited, ["Paid Search", "Email"]);
+}
+
+/// A Segment `delete` on AWS: the user and their devices are erased from the
+/// tables, the reports drop by exactly their conversion, a retry of one of
+/// their messages is not stored again, and the streams' REMOVE records send
+/// nothing about them to Segment.
+#[tokio::test]
+async fn dynamodb_a_deleted_user_is_erased_and_nothing_more_is_sent_about_them() {
+    let mut pipeline = Pipeline::start().await;
+    let paid = "https://www.example.com/pricing?utm_source=google&utm_medium=cpc";
+    let ada_landing = page("p1", "a-laptop", None, paid, "", "2024-05-01T10:00:00.000Z");
+    let history = [
+        ada_landing.clone(),
+        identify("i1", "a-laptop", "u-ada", "2024-05-02T09:00:00.000Z"),
+        order("o1", "2024-05-03T10:00:00.000Z", 100.0),
+        page("b1", "a-bob", None, paid, "", "2024-05-04T10:00:00.000Z"),
+        identify("i3", "a-bob", "u-bob", "2024-05-04T10:05:00.000Z"),
+    ];
+    pipeline.run(&history, Order::IdentityMapFirst).await;
+    let before = pipeline.report_sums().await;
+    let sent_before = pipeline.segment.messages().len();
+
+    let delete = json!({"type": "delete", "userId": "u-ada", "messageId": "del-1"});
+    let answer = deliver(&pipeline.app, &[delete]).await;
+    assert_eq!(answer["deletions"], 1, "{answer}");
+    assert_eq!(answer["erased"]["events"], 3, "{answer}");
+    assert_eq!(answer["erased"]["touches"], 1, "{answer}");
+    pipeline.run(&[], Order::IdentityMapFirst).await;
+
+    let router = sma_lambda::function_router(pipeline.app.clone());
+    let bearer = format!("Bearer {API_TOKEN}");
+    for path in ["/api/user/u-ada", "/api/anonymous/a-laptop"] {
+        let request = apigw::request("GET", path, &[("authorization", &bearer)], None);
+        assert_eq!(apigw::invoke(&router, request).await.0, 404, "{path}");
+    }
+    // Ada's order had one touch: every model credited it wholly to Paid Search.
+    let after = pipeline.report_sums().await;
+    assert!(!before.is_empty());
+    for ((channel, figure), was) in &before {
+        assert_eq!(channel, "Paid Search");
+        let dropped = if figure.starts_with("credit_") {
+            1.0
+        } else {
+            100.0
+        };
+        let now = after
+            .get(&(channel.clone(), figure.clone()))
+            .copied()
+            .unwrap_or(0.0);
+        assert!(
+            (was - now - dropped).abs() < 1e-6,
+            "{figure}: {was} -> {now}"
+        );
+    }
+    let about_ada = |m: &&Value| m["userId"] == "u-ada" || m["anonymousId"] == "a-laptop";
+    let sent = pipeline.segment.messages();
+    assert!(
+        !sent[sent_before..].iter().any(|m| about_ada(&m)),
+        "nothing about an erased user: {:#?}",
+        &sent[sent_before..]
+    );
+
+    let retry = deliver(&pipeline.app, &[ada_landing]).await;
+    assert_eq!(
+        (&retry["accepted"], &retry["duplicates"]),
+        (&json!(0), &json!(1))
+    );
+    pipeline.run(&[], Order::IdentityMapFirst).await;
+    let request = apigw::request(
+        "GET",
+        "/api/anonymous/a-laptop",
+        &[("authorization", &bearer)],
+        None,
+    );
+    assert_eq!(
+        apigw::invoke(&router, request).await.0,
+        404,
+        "not stored again"
+    );
 }

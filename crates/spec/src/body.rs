@@ -6,8 +6,8 @@ use serde_json::value::RawValue;
 
 use crate::bounds;
 use crate::loose;
-use crate::message::{Message, MessageError, MessageType};
-use crate::wire::{parse_message, validate};
+use crate::message::{Deletion, Message, MessageError, MessageType};
+use crate::wire::{Valid, parse_message, validate};
 
 /// Segment's limit on one message, checked on its raw JSON text.
 pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
@@ -34,14 +34,14 @@ pub enum BodyError {
     BatchNotArray,
 }
 
-/// One message of a body: accepted, ignored (`delete`), or rejected with the reason.
+/// One message of a body: a message, a user deletion, or rejected with the reason.
 // Nearly every item is a message, built once and moved into a Vec: boxing it would
 // add an allocation per message to save space on the rare other variants.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Message(Message),
-    Ignored { index: usize },
+    Delete { index: usize, deletion: Deletion },
     Rejected(Rejection),
 }
 
@@ -145,18 +145,18 @@ fn item(index: usize, raw: &str, opts: ParseOptions) -> Item {
 fn outcome(
     index: usize,
     raw: &str,
-    result: Result<Option<Message>, MessageError>,
+    result: Result<Valid, MessageError>,
     opts: ParseOptions,
 ) -> Item {
-    let result = result.and_then(|message| {
-        if let Some(m) = &message {
+    let result = result.and_then(|valid| {
+        if let Valid::Message(m) = &valid {
             bounds::check_time(m.timestamp, opts.received_at)?;
         }
-        Ok(message)
+        Ok(valid)
     });
     match result {
-        Ok(Some(message)) => Item::Message(message),
-        Ok(None) => Item::Ignored { index },
+        Ok(Valid::Message(message)) => Item::Message(message),
+        Ok(Valid::Delete(deletion)) => Item::Delete { index, deletion },
         Err(error) => Item::Rejected(Rejection {
             index,
             message_id: message_id_of(raw),

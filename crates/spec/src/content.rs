@@ -55,6 +55,9 @@ pub enum Intake {
     Duplicate,
     /// Another message under an id already taken: refused.
     ReusedId,
+    /// A retry of a message erased since (its user was deleted): taken as a
+    /// duplicate, never stored or run again.
+    Erased,
 }
 
 impl Intake {

@@ -18,5 +18,5 @@ pub use body::{BodyError, Item, MAX_MESSAGE_BYTES, ParseOptions, Rejection, pars
 pub use bounds::{MAX_AHEAD, MAX_VALUE, earliest};
 pub use content::{ContentDigest, Intake};
 pub use ids::{IdentityLink, is_blocked_id};
-pub use message::{Campaign, MAX_MESSAGE_ID_CHARS, Message, MessageError, MessageType};
+pub use message::{Campaign, Deletion, MAX_MESSAGE_ID_CHARS, Message, MessageError, MessageType};
 pub use signature::{sign, verify_signature};

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_MESSAGE_ID_CHARS: usize = 100;
 
 /// The Segment spec's message types. `delete` (a user deletion request) is
-/// acknowledged and ignored: sma stores nothing for it.
+/// never stored: it erases what sma holds of its user ([`Deletion`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageType {
@@ -108,6 +108,14 @@ pub struct Message {
     pub raw: String,
 }
 
+/// A Segment user deletion (`{"type": "delete", "userId": …}`): Segment sends
+/// it to destinations when a user asks to be forgotten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    pub message_id: Option<String>,
+    pub user_id: String,
+}
+
 /// Why one message was rejected. The text is what the client sees.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MessageError {
@@ -143,6 +151,8 @@ pub enum MessageError {
     ImplausibleTimestamp(String),
     #[error("`{field}` is {value}; a value must be finite and within ±1e12")]
     ImplausibleValue { field: &'static str, value: String },
+    #[error("delete message without `userId`: a deletion names the user to erase")]
+    DeleteWithoutUser,
     #[error("track message without `event`")]
     MissingEvent,
     #[error("alias message without `previousId`")]
@@ -163,8 +173,11 @@ impl Message {
         message_type: MessageType,
         timestamp: DateTime<Utc>,
     ) -> Result<Message, MessageError> {
-        let mut message = crate::wire::parse_message(raw, Some(message_type), timestamp)?
-            .ok_or(MessageError::UnknownType(MessageType::Delete.to_string()))?;
+        let crate::wire::Valid::Message(mut message) =
+            crate::wire::parse_message(raw, Some(message_type), timestamp)?
+        else {
+            return Err(MessageError::UnknownType(MessageType::Delete.to_string()));
+        };
         message.timestamp = timestamp;
         Ok(message)
     }

@@ -9,7 +9,18 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::bounds;
 use crate::loose::{self, Loose};
-use crate::message::{Campaign, MAX_MESSAGE_ID_CHARS, Message, MessageError, MessageType};
+use crate::message::{
+    Campaign, Deletion, MAX_MESSAGE_ID_CHARS, Message, MessageError, MessageType,
+};
+
+/// A valid message, or a user deletion (`delete`), which is a request rather
+/// than a message to store.
+// Built once per message and moved on at once, as `Item` is (see there).
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Valid {
+    Message(Message),
+    Delete(Deletion),
+}
 
 /// Validates one message. `implied_type` is the type a Tracking API path such as
 /// `/v1/track` implies when the body does not say; `received_at` is used when the
@@ -18,7 +29,7 @@ pub(crate) fn parse_message(
     raw: &str,
     implied_type: Option<MessageType>,
     received_at: DateTime<Utc>,
-) -> Result<Option<Message>, MessageError> {
+) -> Result<Valid, MessageError> {
     let top = loose::read(raw)
         .map_err(|e| MessageError::Json(e.to_string()))?
         .ok_or(MessageError::NotAnObject)?;
@@ -31,14 +42,17 @@ pub(crate) fn validate(
     raw: &str,
     implied_type: Option<MessageType>,
     received_at: DateTime<Utc>,
-) -> Result<Option<Message>, MessageError> {
+) -> Result<Valid, MessageError> {
     let message_type = match (string(&top.kind, "type")?, implied_type) {
         (Some(name), _) => MessageType::parse(&name).ok_or(MessageError::UnknownType(name))?,
         (None, Some(implied)) => implied,
         (None, None) => return Err(MessageError::MissingType),
     };
     if message_type == MessageType::Delete {
-        return Ok(None);
+        return Ok(Valid::Delete(Deletion {
+            message_id: id(&top.message_id, "messageId")?,
+            user_id: id(&top.user_id, "userId")?.ok_or(MessageError::DeleteWithoutUser)?,
+        }));
     }
     let message_id = id(&top.message_id, "messageId")?.ok_or(MessageError::MissingMessageId)?;
     let id_chars = message_id.chars().count();
@@ -84,7 +98,7 @@ pub(crate) fn validate(
     } else {
         None
     };
-    Ok(Some(Message {
+    Ok(Valid::Message(Message {
         message_type,
         message_id,
         anonymous_id,

@@ -137,7 +137,7 @@ proptest! {
         let body = format!("{{\"batch\":[{text}]}}");
         let ours = match parse_body(body.as_bytes(), opts).unwrap().as_slice() {
             [Item::Message(m)] => Ok(Some(m.clone())),
-            [Item::Ignored { .. }] => Ok(None),
+            [Item::Delete { .. }] => Ok(None),
             [Item::Rejected(r)] => Err(r.error.clone()),
             other => panic!("one message gave {other:?}"),
         };
@@ -160,6 +160,9 @@ fn reference(raw: &str, implied_type: Option<MessageType>) -> Result<Option<Mess
         (None, None) => return Err("missing field `type`".into()),
     };
     if kind == MessageType::Delete {
+        id(&map, "messageId")?;
+        id(&map, "userId")?
+            .ok_or("delete message without `userId`: a deletion names the user to erase")?;
         return Ok(None);
     }
     let message_id = id(&map, "messageId")?.ok_or("missing field `messageId`")?;

@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use sma_spec::{
-    BodyError, Item, MAX_MESSAGE_BYTES, Message, MessageType, ParseOptions, parse_body,
+    BodyError, Deletion, Item, MAX_MESSAGE_BYTES, Message, MessageType, ParseOptions, parse_body,
 };
 
 fn received() -> DateTime<Utc> {
@@ -265,10 +265,22 @@ fn three_body_forms_give_the_same_messages() {
 }
 
 #[test]
-fn delete_is_acknowledged_and_ignored() {
-    let items = parse(&json!([{"type": "delete", "userId": "u1"}, page()]));
-    assert_eq!(items[0], Item::Ignored { index: 0 });
+fn delete_names_the_user_to_erase() {
+    let items = parse(&json!([
+        {"type": "delete", "userId": "u1", "messageId": "d1"},
+        page(),
+        {"type": "delete", "messageId": "d2"}
+    ]));
+    let deletion = Deletion {
+        message_id: Some("d1".into()),
+        user_id: "u1".into(),
+    };
+    assert_eq!(items[0], Item::Delete { index: 0, deletion });
     assert!(matches!(items[1], Item::Message(_)));
+    match &items[2] {
+        Item::Rejected(r) => assert!(r.error.contains("userId"), "{}", r.error),
+        other => panic!("a delete without userId is rejected: {other:?}"),
+    }
 }
 
 #[test]

@@ -20,14 +20,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::PoisonError;
 
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use sma_spec::Message;
 
 use super::events::owner_pk;
 use super::keys::{self, Item, ItemBuilder, opt_s};
-use super::request::{build_error, sdk_error};
+use super::request::sdk_error;
+use super::write::put_request;
 use super::{CONCURRENT_REQUESTS, DynamoStore};
 use sma_store::{Owner, StoreError};
 
@@ -87,13 +88,18 @@ fn owners_of(message: &Message) -> impl Iterator<Item = Owner> + '_ {
     device.into_iter().chain(user)
 }
 
-fn activity_item(day: &str, owner: &Owner, expires_at: Option<DateTime<Utc>>) -> Item {
+/// The key of `owner`'s activity item of `day` (`YYYY-MM-DD`).
+pub(super) fn activity_key(day: &str, owner: &Owner) -> Item {
     let owner_pk = keys::owner_pk(owner);
+    keys::key(activity_pk(day, &owner_pk), owner_pk)
+}
+
+fn activity_item(day: &str, owner: &Owner, expires_at: Option<DateTime<Utc>>) -> Item {
     let (device, user) = match owner {
         Owner::Device(a) => (Some(a.as_str()), None),
         Owner::User(u) => (None, Some(u.as_str())),
     };
-    ItemBuilder::new(activity_pk(day, &owner_pk), owner_pk)
+    ItemBuilder::at(activity_key(day, owner))
         .opt_s("anonymous_id", device)
         .opt_s("user_id", user)
         .opt_epoch("expires_at", expires_at)
@@ -126,14 +132,6 @@ fn reference(
             .opt_epoch("expires_at", expires_at)
             .build()
     }))
-}
-
-fn put_request(item: Item) -> Result<WriteRequest, StoreError> {
-    let put = PutRequest::builder()
-        .set_item(Some(item))
-        .build()
-        .map_err(build_error)?;
-    Ok(WriteRequest::builder().put_request(put).build())
 }
 
 impl DynamoStore {
@@ -185,6 +183,22 @@ impl DynamoStore {
             .written
             .extend(days.into_iter().chain(activity.into_keys()));
         Ok(())
+    }
+
+    /// Forgets that this process wrote activity items of `owners`, which an
+    /// erasure deleted: their next message here writes them again.
+    pub(super) fn forget_activity(&self, owners: &[Owner]) {
+        let pks: HashSet<String> = owners.iter().map(keys::owner_pk).collect();
+        self.inner
+            .indexed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .written
+            .retain(|entry| {
+                entry
+                    .split_once('|')
+                    .is_none_or(|(_, pk)| !pks.contains(pk))
+            });
     }
 
     async fn register_days(&self, days: &BTreeSet<String>) -> Result<(), StoreError> {

@@ -112,7 +112,8 @@ impl EventStore for DynamoStore {
         // events with one. Those on the given devices are read with the devices.
         let mut items = Vec::new();
         let mut elsewhere = Vec::new();
-        for item in self.partition(&keys::user_events_pk(user_id)).await? {
+        let pk = keys::user_events_pk(user_id);
+        for item in self.partition(&self.tables().events, &pk, false).await? {
             let sk = get_s(&item, "sk")?;
             if sk.starts_with(REF_PREFIX) {
                 if !wanted.contains(get_s(&item, "anonymous_id")?) {
@@ -176,20 +177,9 @@ impl DynamoStore {
 
     /// The event items of one owner, in time order.
     async fn owner_events(&self, pk: String) -> Result<Vec<Item>, StoreError> {
-        let mut items = self.partition(&pk).await?;
+        let mut items = self.partition(&self.tables().events, &pk, false).await?;
         items.retain(|item| opt_s(item, "sk").is_some_and(is_event_sk));
         Ok(items)
-    }
-
-    /// Every item of one EVENTS partition, in sort-key order.
-    async fn partition(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
-        let query = self
-            .client()
-            .query()
-            .table_name(&self.tables().events)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", keys::s(pk));
-        self.query_all(query).await
     }
 
     async fn get_event(&self, key: Item) -> Result<Option<Item>, StoreError> {
@@ -215,7 +205,7 @@ fn event_key(message: &Message) -> Result<Item, StoreError> {
 
 /// Event sort keys are `<ts>#<messageId>` and begin with the year's digits; every
 /// other kind of item under an owner begins with a letter.
-fn is_event_sk(sk: &str) -> bool {
+pub(super) fn is_event_sk(sk: &str) -> bool {
     sk.starts_with(|c: char| c.is_ascii_digit())
 }
 

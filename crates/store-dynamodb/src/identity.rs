@@ -28,12 +28,46 @@ const LINK_SK: &str = "user";
 const CLAIM_PREFIX: &str = "claim#";
 const DEVICE_PREFIX: &str = "anon#";
 
-fn device_pk(anonymous_id: &str) -> String {
-    format!("anon#{anonymous_id}")
+pub(super) fn device_pk(anonymous_id: &str) -> String {
+    format!("{DEVICE_PREFIX}{anonymous_id}")
 }
 
-fn user_pk(user_id: &str) -> String {
+pub(super) fn user_pk(user_id: &str) -> String {
     format!("user#{user_id}")
+}
+
+/// A claim (or link) of a user on a device, as one of its items shows it.
+pub(super) struct Held {
+    pub(super) device: String,
+    pub(super) user: String,
+    /// Seen from a device-of-user item: the user owns the device.
+    pub(super) owned: bool,
+    /// The item and its counterpart on the other side, except for a
+    /// device-of-user item: the link is keyed by the device alone and may
+    /// name another user by now, so it is found under the device.
+    pub(super) keys: Vec<Item>,
+}
+
+pub(super) fn held_by(item: &Item) -> Result<Held, StoreError> {
+    let (pk, sk) = (get_s(item, "pk")?, get_s(item, "sk")?);
+    let device = get_s(item, "anonymous_id")?.to_owned();
+    let user = get_s(item, "user_id")?.to_owned();
+    let on_device = pk.starts_with(DEVICE_PREFIX);
+    let claim = sk.starts_with(CLAIM_PREFIX);
+    let counterpart = match (sk == LINK_SK, claim, on_device) {
+        (true, _, _) => Some((user_pk(&user), format!("{DEVICE_PREFIX}{device}"))),
+        (_, true, true) => Some((user_pk(&user), format!("{CLAIM_PREFIX}{device}"))),
+        (_, true, false) => Some((device_pk(&device), format!("{CLAIM_PREFIX}{user}"))),
+        _ => None,
+    };
+    let mut held = vec![keys::key(pk, sk)];
+    held.extend(counterpart.map(|(pk, sk)| keys::key(pk, sk)));
+    Ok(Held {
+        owned: !on_device && sk.starts_with(DEVICE_PREFIX),
+        device,
+        user,
+        keys: held,
+    })
 }
 
 /// The (userId, anonymousId) of a device-of-a-user item's keys (a USER_MAP

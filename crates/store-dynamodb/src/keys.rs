@@ -92,6 +92,11 @@ impl ItemBuilder {
         ItemBuilder(key(pk, sk))
     }
 
+    /// An item at `key` (a [`key`] map).
+    pub(super) fn at(key: Item) -> ItemBuilder {
+        ItemBuilder(key)
+    }
+
     pub(super) fn s(mut self, name: &str, value: impl Into<String>) -> ItemBuilder {
         self.0.insert(name.to_owned(), s(value));
         self

@@ -3,15 +3,16 @@
 //! - conversion: `conv#<messageId>` / `ledger`;
 //! - journey: `dev#<anonymousId>` or `usr#<userId>` / `journey`.
 //!
-//! A change is one TransactWriteItems: the entry put on condition that it is
-//! still at the version read, and one `ADD` update per totals item its deltas
-//! move ([`totals`](super::totals)). A change applied once cannot be applied
-//! again (its version is gone), so a retry never counts a delta twice.
+//! A change is one TransactWriteItems: the entry put (or, removed, deleted)
+//! on condition that it is still at the version read, and one `ADD` update
+//! per totals item its deltas move ([`totals`](super::totals)). A change
+//! applied once cannot be applied again (its version is gone), so a retry
+//! never counts a delta twice.
 
 use serde::de::DeserializeOwned;
 use sma_store::{
     ConversionLedger, CreditTotal, FunnelTotal, JourneyLedger, LedgerChange, LedgerEntry,
-    LedgerStore, Owner, PathTotal, ScreenedTotal, StoreError, Versioned,
+    LedgerKey, LedgerStore, Owner, PathTotal, ScreenedTotal, StoreError, Versioned,
 };
 
 use chrono::NaiveDate;
@@ -24,9 +25,9 @@ use super::totals;
 use super::write::{self, Condition, VERSION};
 
 const CONVERSION_SK: &str = "ledger";
-const JOURNEY_SK: &str = "journey";
+pub(super) const JOURNEY_SK: &str = "journey";
 
-fn conversion_key(message_id: &str) -> Item {
+pub(super) fn conversion_key(message_id: &str) -> Item {
     keys::key(format!("conv#{message_id}"), CONVERSION_SK)
 }
 
@@ -34,16 +35,25 @@ fn journey_key(owner: &Owner) -> Item {
     keys::key(keys::owner_pk(owner), JOURNEY_SK)
 }
 
-/// The item of an entry at `version`.
-fn entry_item(entry: &LedgerEntry, version: u64) -> Result<Item, StoreError> {
-    let (mut item, value) = match entry {
-        LedgerEntry::Conversion(c) => (conversion_key(&c.conversion), serde_json::to_string(c)),
-        LedgerEntry::Journey(owner, j) => (journey_key(owner), serde_json::to_string(j)),
+fn entry_key(key: &LedgerKey) -> Item {
+    match key {
+        LedgerKey::Conversion(id) => conversion_key(id),
+        LedgerKey::Journey(owner) => journey_key(owner),
+    }
+}
+
+/// The item of an entry at `version`; `None` for a removed entry.
+fn entry_item(entry: &LedgerEntry, version: u64) -> Result<Option<Item>, StoreError> {
+    let value = match entry {
+        LedgerEntry::Conversion(c) => serde_json::to_string(c),
+        LedgerEntry::Journey(_, j) => serde_json::to_string(j),
+        LedgerEntry::Removed(_) => return Ok(None),
     };
     let value = value.map_err(|e| StoreError::Backend(format!("ledger entry: {e}")))?;
+    let mut item = entry_key(&entry.key());
     item.insert(VERSION.into(), keys::n(version));
     item.insert("value".into(), keys::s(value));
-    Ok(item)
+    Ok(Some(item))
 }
 
 fn entry_from_item<T: DeserializeOwned>(item: &Item) -> Result<Versioned<T>, StoreError> {
@@ -152,9 +162,12 @@ impl DynamoStore {
     /// retried without counting some twice.
     async fn commit_entry(&self, change: &LedgerChange) -> Result<bool, StoreError> {
         let table = &self.tables().attribution;
-        let item = entry_item(&change.entry, change.expected.unwrap_or(0) + 1)?;
         let condition = Condition::version(change.expected);
-        let mut items = vec![write::put(table, item, Some(&condition))?];
+        let entry = match entry_item(&change.entry, change.expected.unwrap_or(0) + 1)? {
+            Some(item) => write::put(table, item, Some(&condition))?,
+            None => write::delete(table, entry_key(&change.entry.key()), Some(&condition))?,
+        };
+        let mut items = vec![entry];
         items.extend(totals::writes(table, change)?);
         if items.len() > TRANSACTION_LIMIT {
             return Err(StoreError::Backend(format!(
@@ -188,7 +201,8 @@ mod tests {
             funnel: None,
         };
         let owner = Owner::User("u1".into());
-        let item = entry_item(&LedgerEntry::Journey(owner.clone(), journey.clone()), 3).unwrap();
+        let entry = LedgerEntry::Journey(owner.clone(), journey.clone());
+        let item = entry_item(&entry, 3).unwrap().unwrap();
         assert_eq!(
             key_of(&item).unwrap(),
             key_of(&journey_key(&owner)).unwrap()

@@ -6,8 +6,13 @@
 //! are conditional; retries of throttled requests are the SDK's (see
 //! [`DynamoStore::from_env`]), and this adapter adds the retries the SDK cannot
 //! see: cancelled transactions and unprocessed batch items.
+//!
+//! Erasing a user deletes their items in all three tables, found the same
+//! way, and leaves in EVENTS a tombstone of each erased message, keyed by
+//! its digest alone (see `erasure.rs`).
 
 mod activity;
+mod erasure;
 mod events;
 mod identity;
 mod keys;
@@ -66,7 +71,8 @@ const CONCURRENT_REQUESTS: usize = 8;
 /// The names of the three tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tables {
-    /// Raw events, idempotency markers, the activity index (EVENTS_TABLE).
+    /// Raw events, the activity index, the digests of erased messages
+    /// (EVENTS_TABLE).
     pub events: String,
     /// Identity claims and links (USER_MAP_TABLE).
     pub user_map: String,

@@ -11,7 +11,7 @@ use super::write::{Condition, number};
 use super::{CONCURRENT_REQUESTS, DynamoStore};
 use sma_store::{Marker, MarkerKind, MarkerStore, Owner, StoreError};
 
-const MARKER_PREFIX: &str = "mark#";
+pub(super) const MARKER_PREFIX: &str = "mark#";
 
 impl MarkerStore for DynamoStore {
     /// One conditional PutItem per marker: a messageId stored already keeps

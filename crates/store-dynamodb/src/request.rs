@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::DynamoStore;
-use super::keys::{Item, get_s};
+use super::keys::{self, Item, get_s};
 use sma_store::StoreError;
 
 /// BatchWriteItem takes at most 25 requests a call.
@@ -135,6 +135,23 @@ impl DynamoStore {
             .try_collect()
             .await
             .map_err(|e| sdk_error("Query", e))
+    }
+
+    /// Every item of one partition of `table`, in sort-key order.
+    pub(super) async fn partition(
+        &self,
+        table: &str,
+        pk: &str,
+        consistent: bool,
+    ) -> Result<Vec<Item>, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .table_name(table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", keys::s(pk))
+            .consistent_read(consistent);
+        self.query_all(query).await
     }
 
     /// Reads the items of `keys` from `table` (a key asked twice is read once),

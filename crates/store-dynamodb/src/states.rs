@@ -156,8 +156,9 @@ impl DynamoStore {
             writes.push(write::delete(
                 table,
                 keys::key(keys::device_pk(device), touch_sk),
+                None,
             )?);
-            writes.push(write::delete(table, key)?);
+            writes.push(write::delete(table, key, None)?);
         }
         Ok(writes)
     }

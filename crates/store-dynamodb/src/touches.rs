@@ -15,7 +15,7 @@ use super::keys::{self, Item, ItemBuilder, get_s};
 use super::{CONCURRENT_REQUESTS, DynamoStore};
 use sma_store::{DeviceChange, Json, StoreError, TouchRecord, TouchStore, Versioned};
 
-const TOUCH_PREFIX: &str = "touch#";
+pub(super) const TOUCH_PREFIX: &str = "touch#";
 
 impl TouchStore for DynamoStore {
     async fn device_states(

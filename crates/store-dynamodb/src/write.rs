@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, DeleteRequest, Put, PutRequest, ReturnConsumedCapacity,
+    TransactWriteItem, Update, WriteRequest,
 };
 
 use super::DynamoStore;
@@ -73,11 +74,19 @@ pub(super) fn put(
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-/// A delete of the item at `key` (nothing when there is none).
-pub(super) fn delete(table: &str, key: Item) -> Result<TransactWriteItem, StoreError> {
+/// A delete of the item at `key` (nothing when there is none), on
+/// `condition` when given.
+pub(super) fn delete(
+    table: &str,
+    key: Item,
+    condition: Option<&Condition>,
+) -> Result<TransactWriteItem, StoreError> {
     let delete = Delete::builder()
         .table_name(table)
         .set_key(Some(key))
+        .set_condition_expression(condition.map(|c| c.expression.clone()))
+        .set_expression_attribute_names(condition.and_then(Condition::names))
+        .set_expression_attribute_values(condition.and_then(Condition::values))
         .build()
         .map_err(build_error)?;
     Ok(TransactWriteItem::builder().delete(delete).build())
@@ -124,6 +133,24 @@ pub(super) fn add(
         .build()
         .map_err(build_error)?;
     Ok(TransactWriteItem::builder().update(update).build())
+}
+
+/// A BatchWriteItem put of `item`.
+pub(super) fn put_request(item: Item) -> Result<WriteRequest, StoreError> {
+    let put = PutRequest::builder()
+        .set_item(Some(item))
+        .build()
+        .map_err(build_error)?;
+    Ok(WriteRequest::builder().put_request(put).build())
+}
+
+/// A BatchWriteItem delete of the item at `key`.
+pub(super) fn delete_request(key: Item) -> Result<WriteRequest, StoreError> {
+    let delete = DeleteRequest::builder()
+        .set_key(Some(key))
+        .build()
+        .map_err(build_error)?;
+    Ok(WriteRequest::builder().delete_request(delete).build())
 }
 
 /// A finite number as a DynamoDB number (which has no NaN or infinity).

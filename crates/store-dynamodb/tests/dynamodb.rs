@@ -7,6 +7,8 @@
 //! tests run in parallel on one DynamoDB Local.
 
 use sma_store::testing as contract;
+#[path = "dynamodb/erasure.rs"]
+mod erasure;
 #[path = "dynamodb/large.rs"]
 mod large;
 #[path = "dynamodb/metering.rs"]

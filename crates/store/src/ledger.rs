@@ -91,6 +91,10 @@ pub enum LedgerKey {
 pub enum LedgerEntry {
     Conversion(ConversionLedger),
     Journey(Owner, JourneyLedger),
+    /// No entry any more: what an erased user's conversions and journeys
+    /// become. A removed conversion is not a change of its credits, so no
+    /// correction is sent for it (its user is gone from Segment too).
+    Removed(LedgerKey),
 }
 
 impl LedgerEntry {
@@ -98,6 +102,7 @@ impl LedgerEntry {
         match self {
             LedgerEntry::Conversion(c) => LedgerKey::Conversion(c.conversion.clone()),
             LedgerEntry::Journey(owner, _) => LedgerKey::Journey(owner.clone()),
+            LedgerEntry::Removed(key) => key.clone(),
         }
     }
 }

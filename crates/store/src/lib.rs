@@ -4,7 +4,8 @@
 //! messages, idempotent by messageId), [`IdentityStore`] (anonymousId -> userId
 //! claims), [`TouchStore`] (each device's derivation state and touches),
 //! [`MarkerStore`] (conversions and milestones) and [`LedgerStore`] (credits per
-//! conversion and the totals reports read). The store is passive: it runs no
+//! conversion and the totals reports read); and [`ErasureStore`], which
+//! removes a user from all of them. The store is passive: it runs no
 //! domain rule. What must not be lost to a concurrent writer is written
 //! conditionally on the version read ([`Versioned`]), the same on every
 //! adapter.
@@ -16,6 +17,7 @@
 //! application.
 
 mod device;
+mod erasure;
 mod error;
 mod identity;
 mod json;
@@ -33,6 +35,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sma_spec::{IdentityLink, Message};
 
 pub use device::{DeviceChange, Versioned};
+pub use erasure::{Erased, Erasure, erased_digest};
 pub use error::StoreError;
 pub use identity::{Claim, Conflict, LinkOutcome};
 pub use json::Json;
@@ -307,13 +310,38 @@ pub trait LedgerStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<ScreenedTotal>, StoreError>> + Send;
 }
 
+/// Erasing users: what a Segment `delete` asks of every kind of data.
+pub trait ErasureStore: Send + Sync {
+    /// Removes what the erasure covers: the messages of the user and of its
+    /// devices (keeping each one's [`erased_digest`]), the identity claims on
+    /// either, the devices' states and touches, the markers they carry, and
+    /// the ledger entries of its conversions and of the journeys of the user
+    /// and of each device. Totals are left as they are: the application
+    /// settles those entries to zero first. Erasing again removes nothing
+    /// more.
+    fn erase(&self, erasure: &Erasure) -> impl Future<Output = Result<Erased, StoreError>> + Send;
+
+    /// Per messageId, in order, whether a message stored under it was erased.
+    fn erased(
+        &self,
+        message_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
+}
+
 /// Everything the application needs from a store.
 pub trait Store:
-    EventStore + IdentityStore + TouchStore + MarkerStore + LedgerStore + Clone + 'static
+    EventStore + IdentityStore + TouchStore + MarkerStore + LedgerStore + ErasureStore + Clone + 'static
 {
 }
 
 impl<T> Store for T where
-    T: EventStore + IdentityStore + TouchStore + MarkerStore + LedgerStore + Clone + 'static
+    T: EventStore
+        + IdentityStore
+        + TouchStore
+        + MarkerStore
+        + LedgerStore
+        + ErasureStore
+        + Clone
+        + 'static
 {
 }

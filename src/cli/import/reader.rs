@@ -120,7 +120,7 @@ impl Reader {
                     }
                     self.batch.push(Item::Message(message));
                 }
-                Item::Ignored { .. } => self.tally.ignored += 1,
+                deletion @ Item::Delete { .. } => self.batch.push(deletion),
                 Item::Rejected(r) => {
                     let index = several.then_some(r.index);
                     self.tally.reject(at(index), r.message_id, r.error);

@@ -36,7 +36,6 @@ pub struct ReadTally {
     pub files: u64,
     pub lines: u64,
     pub events: u64,
-    pub ignored: u64,
     pub rejected: u64,
     pub rejections: BTreeMap<String, Reason>,
     pub problems: Vec<Example>,
@@ -86,11 +85,13 @@ impl ReadTally {
 pub struct Summary {
     pub files: u64,
     pub lines: u64,
-    /// Messages read: stored + duplicates + ignored + rejected.
+    /// Messages read: stored + duplicates + deletions + rejected.
     pub events: u64,
     pub stored: u64,
     pub duplicates: u64,
-    pub ignored: u64,
+    /// `delete` messages: each erased its user once the rest was imported.
+    pub deletions: u64,
+    pub erased: sma_store::Erased,
     pub rejected: u64,
     pub rejections: Vec<Reason>,
     /// Files (or parts of files) that could not be read.
@@ -115,7 +116,8 @@ impl Summary {
             events: read.events,
             stored,
             duplicates,
-            ignored: read.ignored,
+            deletions: 0,
+            erased: sma_store::Erased::default(),
             rejected: read.rejected,
             rejections,
             problem_count: read.problem_count,
@@ -143,7 +145,7 @@ impl Summary {
         for (label, n) in [
             ("stored", self.stored),
             ("duplicates", self.duplicates),
-            ("ignored", self.ignored),
+            ("deletions", self.deletions),
             ("rejected", self.rejected),
         ] {
             let _ = writeln!(out, "  {label:<11} {n}");
@@ -158,6 +160,14 @@ impl Summary {
                     .unwrap_or_default();
                 let _ = writeln!(out, "      {}{id}: {}", e.at, e.error);
             }
+        }
+        if self.deletions > 0 {
+            let e = &self.erased;
+            let _ = writeln!(
+                out,
+                "    erased {} events, {} claims, {} touches, {} markers, {} ledger entries",
+                e.events, e.claims, e.touches, e.markers, e.ledger
+            );
         }
         if self.problem_count > 0 {
             let _ = writeln!(out, "  unreadable  {}", self.problem_count);

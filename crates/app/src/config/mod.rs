@@ -104,6 +104,7 @@ pub struct Settings {
     pub idle_timeout_seconds: u32,
     /// `sma serve`: connections open at once.
     pub max_connections: usize,
+    /// Days raw events are kept (0: forever); what they derived stays.
     pub events_ttl_days: u32,
     /// Resamples behind the intervals of data-driven reports (0: no interval).
     pub bootstrap_resamples: u32,

@@ -173,6 +173,12 @@ impl<S: Store> App<S> {
         for user in changed {
             if users.insert(user.clone()) {
                 let loaded = self.load(&Subject::User(user.clone())).await?;
+                // A user sma holds nothing of was erased (a Segment `delete`,
+                // whose devices' claims going is the change): an identify
+                // would bring them back downstream.
+                if loaded.devices.is_empty() && loaded.events.is_empty() {
+                    continue;
+                }
                 messages.push(self.identify_message(&user, &loaded).await?);
             }
         }

@@ -222,7 +222,7 @@ impl<S: Store> App<S> {
             match (applied, change.entry) {
                 (false, _) => stale.push(index),
                 (true, LedgerEntry::Conversion(new)) => credited.push(CreditChange { old, new }),
-                (true, LedgerEntry::Journey(..)) => {}
+                (true, LedgerEntry::Journey(..) | LedgerEntry::Removed(_)) => {}
             }
         }
         stale.dedup();

@@ -12,6 +12,7 @@
 
 mod credits;
 mod devices;
+mod erase;
 mod ledger;
 
 pub(crate) use devices::time;

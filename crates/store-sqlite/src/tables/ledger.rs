@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{from_json, owner_key, owner_of_key, totals};
 use crate::SqliteStore;
 use sma_store::{
-    ConversionLedger, CreditRow, FunnelTotal, JourneyLedger, LedgerChange, LedgerEntry,
+    ConversionLedger, CreditRow, FunnelTotal, JourneyLedger, LedgerChange, LedgerEntry, LedgerKey,
     LedgerStore, OpenPath, Owner, PathTotal, ScreenedTotal, StoreError, Versioned,
 };
 
@@ -221,7 +221,8 @@ fn journey(
 
 /// Applies one change if its entry is still at the version it names.
 fn commit(tx: &Connection, change: &LedgerChange) -> rusqlite::Result<bool> {
-    let stored = stored_version(tx, &change.entry)?;
+    let key = change.entry.key();
+    let stored = stored_version(tx, &key)?;
     if stored.map(|v| v as u64) != change.expected {
         return Ok(false);
     }
@@ -229,18 +230,19 @@ fn commit(tx: &Connection, change: &LedgerChange) -> rusqlite::Result<bool> {
     match &change.entry {
         LedgerEntry::Conversion(c) => write_conversion(tx, c, version)?,
         LedgerEntry::Journey(owner, j) => write_journey(tx, owner, j, version)?,
+        LedgerEntry::Removed(key) => remove(tx, key)?,
     }
     totals::apply(tx, change)?;
     Ok(true)
 }
 
-fn stored_version(tx: &Connection, entry: &LedgerEntry) -> rusqlite::Result<Option<i64>> {
-    let (sql, key) = match entry {
-        LedgerEntry::Conversion(c) => (
+fn stored_version(tx: &Connection, key: &LedgerKey) -> rusqlite::Result<Option<i64>> {
+    let (sql, key) = match key {
+        LedgerKey::Conversion(id) => (
             "SELECT version FROM conversions WHERE message_id = ?1",
-            c.conversion.clone(),
+            id.clone(),
         ),
-        LedgerEntry::Journey(owner, _) => (
+        LedgerKey::Journey(owner) => (
             "SELECT version FROM journeys WHERE owner = ?1",
             owner_key(owner),
         ),
@@ -248,6 +250,31 @@ fn stored_version(tx: &Connection, entry: &LedgerEntry) -> rusqlite::Result<Opti
     tx.prepare_cached(sql)?
         .query_row([key], |r| r.get(0))
         .optional()
+}
+
+/// Removes an entry (its user is being erased): with `secure_delete` on, as
+/// the rest of an erasure ([`super::erasure`]), so no byte of it is left.
+fn remove(tx: &Connection, key: &LedgerKey) -> rusqlite::Result<()> {
+    tx.pragma_update(None, "secure_delete", true)?;
+    let removed = delete_entry(tx, key);
+    tx.pragma_update(None, "secure_delete", false)?;
+    removed
+}
+
+fn delete_entry(tx: &Connection, key: &LedgerKey) -> rusqlite::Result<()> {
+    match key {
+        LedgerKey::Conversion(id) => {
+            tx.prepare_cached("DELETE FROM credits WHERE conversion = ?1")?
+                .execute([id])?;
+            tx.prepare_cached("DELETE FROM conversions WHERE message_id = ?1")?
+                .execute([id])?;
+        }
+        LedgerKey::Journey(owner) => {
+            tx.prepare_cached("DELETE FROM journeys WHERE owner = ?1")?
+                .execute([owner_key(owner)])?;
+        }
+    }
+    Ok(())
 }
 
 fn write_conversion(tx: &Connection, c: &ConversionLedger, version: i64) -> rusqlite::Result<()> {

@@ -2,10 +2,12 @@
 //! claims ([`identity`]) and touches ([`touches`]), and the schema they are
 //! created and migrated by ([`schema`]).
 
+pub(crate) mod erasure;
 pub(crate) mod events;
 pub(crate) mod identity;
 pub(crate) mod ledger;
 pub(crate) mod markers;
+pub(crate) mod retention;
 pub(crate) mod schema;
 pub(crate) mod totals;
 pub(crate) mod touches;

@@ -142,6 +142,11 @@ const MIGRATIONS: &[&str] = &[
         views  INTEGER NOT NULL,
         PRIMARY KEY (day, reason)
     ) WITHOUT ROWID;",
+    // 10: what is kept of erased messages (a user deletion): the SHA-256 of
+    // each messageId, so a late retry of one is not stored again.
+    "CREATE TABLE erased (
+        digest TEXT PRIMARY KEY -- hex
+    ) WITHOUT ROWID;",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

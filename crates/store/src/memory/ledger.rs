@@ -129,8 +129,15 @@ impl LedgerStore for MemoryStore {
                     return false;
                 }
                 let version = stored.unwrap_or(0) + 1;
-                let value = change.entry.clone();
-                data.ledger.insert(key, Versioned { version, value });
+                match &change.entry {
+                    LedgerEntry::Removed(_) => {
+                        data.ledger.remove(&key);
+                    }
+                    value => {
+                        let value = value.clone();
+                        data.ledger.insert(key, Versioned { version, value });
+                    }
+                }
                 data.totals.apply(change);
                 true
             })

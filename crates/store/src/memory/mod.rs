@@ -13,6 +13,7 @@ use crate::{
     LinkOutcome, Marker, MarkerStore, Owner, StoreError, TouchRecord, TouchStore, Versioned,
 };
 
+mod erasure;
 mod ledger;
 
 /// Cheap to clone: clones share one set of data.
@@ -33,6 +34,8 @@ struct Data {
     markers: HashMap<String, Marker>,
     ledger: HashMap<LedgerKey, Versioned<LedgerEntry>>,
     totals: ledger::Totals,
+    /// Digests of erased messageIds.
+    erased: BTreeSet<String>,
 }
 
 impl MemoryStore {

@@ -17,7 +17,7 @@ fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2024, 3, d).unwrap()
 }
 
-fn conversion(id: &str, channel: &str, credit: f64) -> ConversionLedger {
+pub(super) fn conversion(id: &str, channel: &str, credit: f64) -> ConversionLedger {
     ConversionLedger {
         conversion: id.into(),
         owner: Owner::User("u1".into()),
@@ -146,6 +146,51 @@ pub async fn replaces_ledger_entries_only_over_the_version_read(store: impl Stor
             .as_ref()
             .map(|c| c.version),
         Some(2)
+    );
+}
+
+pub async fn removes_ledger_entries_over_the_version_read(store: impl Store) {
+    let owner = Owner::User("u1".into());
+    let put = |entry| LedgerChange {
+        entry,
+        expected: None,
+        funnel: Vec::new(),
+        credits: vec![credit(1, "linear", "Email", 1.0)],
+        paths: Vec::new(),
+    };
+    let entries = [
+        put(LedgerEntry::Conversion(conversion("c1", "Email", 1.0))),
+        put(LedgerEntry::Journey(
+            owner.clone(),
+            JourneyLedger::default(),
+        )),
+    ];
+    assert_eq!(store.commit_ledger(&entries).await.unwrap(), [true, true]);
+    let remove = |key, expected| LedgerChange {
+        entry: LedgerEntry::Removed(key),
+        expected,
+        funnel: Vec::new(),
+        credits: vec![credit(1, "linear", "Email", -1.0)],
+        paths: Vec::new(),
+    };
+    let conversion = LedgerKey::Conversion("c1".into());
+    let journey = LedgerKey::Journey(owner.clone());
+    let stale = [
+        remove(conversion.clone(), None),
+        remove(journey.clone(), Some(2)),
+    ];
+    assert_eq!(store.commit_ledger(&stale).await.unwrap(), [false, false]);
+    let current = [remove(conversion, Some(1)), remove(journey, Some(1))];
+    assert_eq!(store.commit_ledger(&current).await.unwrap(), [true, true]);
+    assert_eq!(
+        store.conversion_ledgers(&["c1".into()]).await.unwrap(),
+        [None]
+    );
+    assert_eq!(store.journey_ledgers(&[owner]).await.unwrap(), [None]);
+    let totals = store.credit_totals("linear", day(1), day(2)).await.unwrap();
+    assert!(
+        totals.iter().all(|t| t.conversions.abs() < 1e-9),
+        "the removals' deltas are applied: {totals:?}"
     );
 }
 

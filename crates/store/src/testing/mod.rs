@@ -10,9 +10,11 @@ use serde_json::json;
 use sma_spec::{IdentityLink, Item, Message, ParseOptions, parse_body};
 
 mod derivation;
+mod erasure;
 mod ledger;
 mod markers;
 pub use derivation::*;
+pub use erasure::*;
 pub use ledger::*;
 pub use markers::*;
 
@@ -264,10 +266,12 @@ macro_rules! contract_tests {
             reads_a_devices_events_and_touches_in_a_range,
             reads_markers_by_carrier_and_time,
             replaces_ledger_entries_only_over_the_version_read,
+            removes_ledger_entries_over_the_version_read,
             keeps_journey_ledgers_by_owner,
             sums_totals_by_model_day_channel_and_campaign,
             sums_funnel_totals_by_day_first_and_last_channel,
             sums_screened_views_by_day_and_reason,
+            erases_a_user_and_their_devices_and_nobody_else,
         );
     };
     (@each $fresh:expr; $($check:ident,)*) => {
