@@ -143,7 +143,8 @@ fn report_prints_table_json_and_csv() {
     assert_eq!(report["model"], "first");
     assert_eq!(
         report["channels"],
-        json!([{"channel": "Email", "conversions": 1.0, "value": 50.0, "share": 1.0}])
+        json!([{"channel": "Email", "conversions": 1.0, "value": 50.0, "share": 1.0,
+                "spend": null, "roas": null, "cac": null}])
     );
 
     let csv_out = stdout(&sma(
@@ -157,9 +158,14 @@ fn report_prints_table_json_and_csv() {
     assert_eq!(
         lines,
         [
-            "Email,0.5,25,0.5,,,",
-            "Organic Search,0.5,25,0.5,,,",
-            "channel,conversions,value,share,share_low,share_high,low_data"
+            "",
+            "",
+            "Email,,0.5,25,,,",
+            "Email,0.5,25,0.5,,,,,,",
+            "Organic Search,,0.5,25,,,",
+            "Organic Search,0.5,25,0.5,,,,,,",
+            "channel,campaign,conversions,value,spend,roas,cac",
+            "channel,conversions,value,share,share_low,share_high,low_data,spend,roas,cac"
         ]
     );
 

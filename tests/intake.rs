@@ -27,7 +27,8 @@ async fn a_classic_webhook_message_is_stored_once_however_often_it_is_retried() 
         first.body,
         json!({
             "accepted": 1, "duplicates": 0, "deletions": 0,
-            "erased": {"events": 0, "claims": 0, "touches": 0, "markers": 0, "ledger": 0},
+            "erased": {"events": 0, "claims": 0, "memberships": 0, "touches": 0, "markers": 0,
+                       "ledger": 0},
             "rejected": []
         })
     );

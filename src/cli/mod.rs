@@ -12,6 +12,7 @@ mod rebuild;
 mod redrive;
 mod report;
 mod serve;
+mod spend;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,8 @@ enum Command {
     Detect(detect::Args),
     /// Conversions and value per channel under one attribution model.
     Report(report::Args),
+    /// Import ad spend per day and campaign (CSV), for ROAS and CAC in reports.
+    Spend(spend::Args),
     /// Re-send identify traits and "Source Identified" events for past touches.
     Backfill(backfill::Args),
     /// Bring a store written by an earlier version up to date: session states,
@@ -65,6 +68,7 @@ impl Cli {
             Command::Gen(args) => r#gen::run(args),
             Command::Detect(args) => detect::run(args),
             Command::Report(args) => report::run(args),
+            Command::Spend(args) => spend::run(args),
             Command::Backfill(args) => backfill::run(args),
             Command::Rebuild(args) => rebuild::run(args),
             Command::Delete(args) => delete::run(args),

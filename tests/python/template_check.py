@@ -31,7 +31,8 @@ WRITES = {
     "IdentityMapFunction": {"UserMapTable", "AttributionTable"},
     "SourceDetectionFunction": {"AttributionTable"},
     "SegmentFeedFunction": set(),
-    "ApiFunction": set(),
+    # POST /api/spend.
+    "ApiFunction": {"AttributionTable"},
 }
 # Deletes inside TransactWriteItems are authorised as DeleteItem: a takeover
 # (USER_MAP), touches no longer derived and ledger entries of an erased user

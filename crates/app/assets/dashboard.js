@@ -5,7 +5,7 @@
 'use strict';
 
 const MODELS = ['first', 'last', 'last_non_direct', 'linear', 'time_decay', 'position',
-  'j_shaped', 'inverse_j', 'participation', 'w_shaped', 'markov', 'shapley', 'shapley_simple'];
+  'j_shaped', 'inverse_j', 'participation', 'w_shaped', 'full_path', 'markov', 'shapley', 'shapley_simple'];
 // Wide enough to show how far the models disagree, narrow enough to read.
 const COMPARED = ['last_non_direct', 'first', 'last', 'linear', 'time_decay', 'position',
   'markov', 'shapley'];

@@ -37,10 +37,22 @@ impl<S: Store> App<S> {
                 self.store.device_events(device).await?,
             ),
         };
+        self.assemble(devices, events, |m| self.rules.is_conversion(m))
+            .await
+    }
+
+    /// The journey over `devices` whose conversions are the `events` that
+    /// `converts` picks.
+    pub(crate) async fn assemble(
+        &self,
+        devices: Vec<String>,
+        events: Vec<Message>,
+        converts: impl Fn(&Message) -> bool,
+    ) -> Result<Loaded, StoreError> {
         let touches = self.touches_of(&devices).await?;
         let journey = Journey {
             touches,
-            conversions: self.conversions(&events),
+            conversions: conversions(events.iter().filter(|m| converts(m))),
             milestones: self.milestones(&events),
         };
         Ok(Loaded {
@@ -70,19 +82,6 @@ impl<S: Store> App<S> {
         Ok(subjects)
     }
 
-    fn conversions(&self, events: &[Message]) -> Vec<Conversion> {
-        events
-            .iter()
-            .filter(|m| self.rules.is_conversion(m))
-            .map(|m| Conversion {
-                event: m.event.clone().unwrap_or_default(),
-                timestamp: m.timestamp.timestamp_millis(),
-                value: m.value,
-                message_id: m.message_id.clone(),
-            })
-            .collect()
-    }
-
     fn milestones(&self, events: &[Message]) -> Milestones {
         let times = |pick: &dyn Fn(&Message) -> bool| {
             events
@@ -94,6 +93,18 @@ impl<S: Store> App<S> {
         Milestones {
             lead: times(&|m| self.rules.is_lead(m)),
             opportunity: times(&|m| self.rules.is_opportunity(m)),
+            won: times(&|m| self.rules.is_won(m)),
         }
     }
+}
+
+fn conversions<'a>(events: impl Iterator<Item = &'a Message>) -> Vec<Conversion> {
+    events
+        .map(|m| Conversion {
+            event: m.event.clone().unwrap_or_default(),
+            timestamp: m.timestamp.timestamp_millis(),
+            value: m.value,
+            message_id: m.message_id.clone(),
+        })
+        .collect()
 }

@@ -2,6 +2,7 @@
 //! storage port, the typed settings, and the one axum [`Router`](axum::Router) that
 //! serves every route locally (`sma serve`) and on Lambda (`lambda_http`).
 
+mod account;
 mod bulk;
 mod config;
 mod feed;
@@ -14,10 +15,12 @@ mod query;
 mod report;
 mod rules;
 mod screened;
+mod spend;
 mod touches;
 
 use std::sync::Arc;
 
+pub use account::{AccountView, MemberView};
 pub use bulk::{Bulk, Finished};
 pub use config::{SettingError, Settings, StoreKind};
 pub use feed::{FeedError, FeedParts};
@@ -27,11 +30,12 @@ pub use journey::Subject;
 pub use pipeline::{CreditChange, Processed};
 pub use query::{Attribution, ConversionView, DeviceView, EventView, TouchView, UserView, iso};
 pub use report::{
-    AssistedRow, BucketRow, CompareView, FunnelRow, FunnelView, Interval, ModelFigures, ModelsRow,
-    PathRow, PathsRequest, PathsView, Period, ReportRequest, ReportView, SeriesPoint,
-    SeriesRequest, SeriesView, StageRates, Total, parse_models,
+    AssistedRow, BucketRow, CampaignRow, ChannelReport, CompareView, Costs, FunnelRow, FunnelView,
+    Interval, ModelFigures, ModelsRow, PathRow, PathsRequest, PathsView, Period, ReportRequest,
+    ReportView, SeriesPoint, SeriesRequest, SeriesView, StageRates, Total, parse_models,
 };
 pub use rules::Rules;
+pub use spend::{RowAt, SpendError, SpendInput, SpendRejection, SpendSummary};
 
 /// The application: settings plus a store. Cheap to clone (one per request).
 #[derive(Clone)]

@@ -171,7 +171,7 @@ impl<S: Store> App<S> {
         }))
     }
 
-    fn attribution(&self, loaded: &Loaded) -> Attribution {
+    pub(crate) fn attribution(&self, loaded: &Loaded) -> Attribution {
         let j = &loaded.journey;
         let view = |index: Option<usize>| index.map(|i| TouchView::from(&j.touches[i]));
         let conversions = sma_attribution::attribute(

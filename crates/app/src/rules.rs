@@ -14,8 +14,10 @@ pub struct Rules {
     pub touches: TouchRules,
     pub models: ModelConfig,
     pub conversion_events: Vec<String>,
+    pub account_conversion_events: Vec<String>,
     pub lead_event: Option<String>,
     pub opportunity_event: Option<String>,
+    pub won_event: Option<String>,
 }
 
 impl Rules {
@@ -38,8 +40,10 @@ impl Rules {
                 half_life_ms: (settings.time_decay_half_life_days * DAY_MS) as i64,
             },
             conversion_events: settings.conversion_events.clone(),
+            account_conversion_events: settings.account_conversion_events.clone(),
             lead_event: settings.lead_event.clone(),
             opportunity_event: settings.opportunity_event.clone(),
+            won_event: settings.won_event.clone(),
         }
     }
 
@@ -48,12 +52,21 @@ impl Rules {
         named(message).is_some_and(|e| self.conversion_events.iter().any(|c| c == e))
     }
 
+    /// A `track` of one of the `ACCOUNT_CONVERSION_EVENTS`.
+    pub fn is_account_conversion(&self, message: &Message) -> bool {
+        named(message).is_some_and(|e| self.account_conversion_events.iter().any(|c| c == e))
+    }
+
     pub fn is_lead(&self, message: &Message) -> bool {
         named(message).is_some_and(|e| self.lead_event.as_deref() == Some(e))
     }
 
     pub fn is_opportunity(&self, message: &Message) -> bool {
         named(message).is_some_and(|e| self.opportunity_event.as_deref() == Some(e))
+    }
+
+    pub fn is_won(&self, message: &Message) -> bool {
+        named(message).is_some_and(|e| self.won_event.as_deref() == Some(e))
     }
 }
 

@@ -27,6 +27,8 @@ impl Conversion {
 pub struct Milestones {
     pub lead: Vec<i64>,
     pub opportunity: Vec<i64>,
+    /// The deal won (`WON_EVENT`): the full-path model's fourth anchor.
+    pub won: Vec<i64>,
 }
 
 /// The latest of `times` at or before `at`.

@@ -4,10 +4,10 @@ use std::ops::Range;
 
 use sma_sources::Channel;
 
+use crate::anchored;
 use crate::conversion::{Conversion, Milestones};
 use crate::model::{Credit, Model, ModelConfig};
 use crate::touch::Touch;
-use crate::wshaped;
 
 /// How a positional model splits credit: the first and last touch get fixed shares,
 /// the middle touches split the rest evenly; two touches get `pair`.
@@ -66,7 +66,10 @@ pub fn credit(
         Model::Position => positional(in_window.len(), &U_SHAPE),
         Model::JShaped => positional(in_window.len(), &J_SHAPE),
         Model::InverseJ => positional(in_window.len(), &INVERSE_J_SHAPE),
-        Model::WShaped => wshaped::weights(in_window, conversion.timestamp, milestones)
+        Model::WShaped => anchored::w_shaped(in_window, conversion.timestamp, milestones)
+            .unwrap_or_else(|| positional(in_window.len(), &U_SHAPE)),
+        Model::FullPath => anchored::full_path(in_window, conversion.timestamp, milestones)
+            .or_else(|| anchored::w_shaped(in_window, conversion.timestamp, milestones))
             .unwrap_or_else(|| positional(in_window.len(), &U_SHAPE)),
     };
     normalised(window.start, &weights)

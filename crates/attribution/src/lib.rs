@@ -14,6 +14,7 @@
 //!
 //! Timestamps are epoch milliseconds throughout.
 
+mod anchored;
 mod attribute;
 mod bootstrap;
 mod chain;
@@ -34,7 +35,6 @@ mod solve;
 pub mod synth;
 mod tally;
 mod touch;
-mod wshaped;
 
 pub use attribute::{
     ConversionCredits, attribute, first_touch, last_non_direct_touch, last_touch, lookback_window,

@@ -28,11 +28,14 @@ pub enum Model {
     Participation,
     /// 30% first, 30% lead anchor, 30% opportunity anchor, 10% over the others.
     WShaped,
+    /// 22.5% each to the first, lead, opportunity and won anchors, 10% over
+    /// the others.
+    FullPath,
 }
 
 impl Model {
     /// Every model, in the order they are listed in the API.
-    pub const ALL: [Model; 10] = [
+    pub const ALL: [Model; 11] = [
         Model::First,
         Model::Last,
         Model::LastNonDirect,
@@ -43,6 +46,7 @@ impl Model {
         Model::InverseJ,
         Model::Participation,
         Model::WShaped,
+        Model::FullPath,
     ];
 
     /// The model's name in the API, reports and settings.
@@ -58,6 +62,7 @@ impl Model {
             Model::InverseJ => "inverse_j",
             Model::Participation => "participation",
             Model::WShaped => "w_shaped",
+            Model::FullPath => "full_path",
         }
     }
 

@@ -24,7 +24,8 @@ pub enum ReportModel {
 impl ReportModel {
     /// Every report model: the rule-based ones, then the data-driven ones.
     pub const ALL: [ReportModel; Model::ALL.len() + DataDriven::ALL.len()] = {
-        let mut all = [ReportModel::DataDriven(DataDriven::Markov); 13];
+        let mut all =
+            [ReportModel::DataDriven(DataDriven::Markov); Model::ALL.len() + DataDriven::ALL.len()];
         let mut i = 0;
         while i < Model::ALL.len() {
             all[i] = ReportModel::Rule(Model::ALL[i]);

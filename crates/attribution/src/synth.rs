@@ -121,6 +121,7 @@ pub fn journey(touches: usize, seed: u64) -> Journey {
         milestones: Milestones {
             lead: vec![EPOCH_MS + span / 3],
             opportunity: vec![EPOCH_MS + 2 * span / 3],
+            won: vec![EPOCH_MS + 5 * span / 6],
         },
     }
 }

@@ -127,6 +127,7 @@ fn w_shaped_with_lead_after_t1_and_opportunity_after_t3_is_30_30_5_30_5() {
     let milestones = Milestones {
         lead: vec![DAY + 1],
         opportunity: vec![3 * DAY + 1],
+        won: vec![],
     };
     let got = shares(Model::WShaped, &touches, &milestones);
     assert_shares(&got, &[0.3, 0.3, 0.05, 0.3, 0.05]);
@@ -139,6 +140,7 @@ fn w_shaped_anchors_on_the_latest_milestone_before_the_conversion() {
         // The lead after the conversion is ignored; of the others the latest counts.
         lead: vec![100 * DAY, 1, DAY + 1],
         opportunity: vec![3 * DAY + 1],
+        won: vec![],
     };
     let got = shares(Model::WShaped, &touches, &milestones);
     assert_shares(&got, &[0.3, 0.3, 0.05, 0.3, 0.05]);
@@ -149,6 +151,7 @@ fn w_shaped_adds_up_coinciding_anchors() {
     let milestones = Milestones {
         lead: vec![DAY + 1],
         opportunity: vec![DAY + 2],
+        won: vec![],
     };
     let got = shares(Model::WShaped, &daily(4), &milestones);
     assert_shares(&got, &[0.3, 0.6, 0.05, 0.05]);
@@ -159,6 +162,7 @@ fn w_shaped_splits_the_rest_over_the_anchors_when_there_is_no_other_touch() {
     let milestones = Milestones {
         lead: vec![DAY],
         opportunity: vec![DAY],
+        won: vec![],
     };
     let got = shares(Model::WShaped, &daily(2), &milestones);
     assert_shares(&got, &[0.35, 0.65]);
@@ -171,14 +175,75 @@ fn w_shaped_is_u_shaped_when_a_milestone_is_missing() {
     let lead_only = Milestones {
         lead: vec![DAY + 1],
         opportunity: vec![],
+        won: vec![],
     };
     assert_shares(&shares(Model::WShaped, &touches, &lead_only), &u);
     // A milestone before every touch of the window has nothing to anchor on.
     let too_early = Milestones {
         lead: vec![-1],
         opportunity: vec![3 * DAY],
+        won: vec![],
     };
     assert_shares(&shares(Model::WShaped, &touches, &too_early), &u);
+}
+
+/// Lead after touch 1, opportunity after touch 3, won after touch 5 (of 7).
+fn four_milestones() -> Milestones {
+    Milestones {
+        lead: vec![DAY + 1],
+        opportunity: vec![3 * DAY + 1],
+        won: vec![5 * DAY + 1],
+    }
+}
+
+#[test]
+fn full_path_gives_its_four_anchors_22_5_and_the_rest_10() {
+    let got = shares(Model::FullPath, &daily(7), &four_milestones());
+    let rest = 0.1 / 3.0;
+    assert_shares(&got, &[0.225, 0.225, rest, 0.225, rest, 0.225, rest]);
+}
+
+#[test]
+fn full_path_adds_up_coinciding_anchors() {
+    // Opportunity and won both anchor on touch 3.
+    let milestones = Milestones {
+        lead: vec![DAY + 1],
+        opportunity: vec![3 * DAY + 1],
+        won: vec![3 * DAY + 2],
+    };
+    let got = shares(Model::FullPath, &daily(5), &milestones);
+    assert_shares(&got, &[0.225, 0.225, 0.05, 0.45, 0.05]);
+    // Every touch an anchor: the rest is shared by the distinct anchors.
+    let all = Milestones {
+        lead: vec![1],
+        opportunity: vec![DAY],
+        won: vec![DAY + 1],
+    };
+    let got = shares(Model::FullPath, &daily(2), &all);
+    assert_shares(&got, &[0.225 + 0.225 + 0.05, 0.45 + 0.05]);
+}
+
+#[test]
+fn full_path_is_w_shaped_without_a_won_milestone_and_u_shaped_without_the_others() {
+    let touches = daily(7);
+    let no_won = Milestones {
+        won: vec![],
+        ..four_milestones()
+    };
+    let w = shares(Model::WShaped, &touches, &no_won);
+    assert_shares(&shares(Model::FullPath, &touches, &no_won), &w);
+    // A won deal after the conversion does not count either.
+    let won_later = Milestones {
+        won: vec![100 * DAY],
+        ..four_milestones()
+    };
+    assert_shares(&shares(Model::FullPath, &touches, &won_later), &w);
+    let no_lead = Milestones {
+        lead: vec![],
+        ..four_milestones()
+    };
+    let u = shares(Model::Position, &touches, &none());
+    assert_shares(&shares(Model::FullPath, &touches, &no_lead), &u);
 }
 
 #[test]
@@ -299,6 +364,7 @@ fn model_names_parse_back() {
         "inverse_j",
         "participation",
         "w_shaped",
+        "full_path",
     ];
     assert_eq!(Model::ALL.map(Model::as_str), names);
     for model in Model::ALL {

@@ -65,7 +65,7 @@ proptest! {
             value: None,
             message_id: "c".into(),
         };
-        let milestones = Milestones { lead, opportunity };
+        let milestones = Milestones { lead, opportunity, won: vec![] };
         let window = lookback_window(&touches, at, &cfg);
         for t in &touches[window.clone()] {
             prop_assert!(t.timestamp <= at && t.timestamp >= at - cfg.lookback_ms);
@@ -156,7 +156,7 @@ proptest! {
     ) {
         let rules = TouchRules::default();
         let cfg = ModelConfig::default();
-        let milestones = Milestones { lead: vec![200 * MIN], opportunity: vec![400 * MIN] };
+        let milestones = Milestones { lead: vec![200 * MIN], opportunity: vec![400 * MIN], won: vec![] };
         let expected = touches(&views, &rules);
         let got = touches(&arrived, &rules);
         prop_assert_eq!(&got, &expected);

@@ -23,7 +23,8 @@ fn inserted_event(change: &Change) -> bool {
 }
 
 /// identity-map: records the anonymousId <-> userId link each event asserts
-/// (identify, alias, any event carrying both ids) in USER_MAP.
+/// (identify, alias, any event carrying both ids) and the account membership
+/// each group call asserts, in USER_MAP.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct IdentityMap;
 

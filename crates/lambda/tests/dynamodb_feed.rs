@@ -343,3 +343,50 @@ async fn dynamodb_a_deleted_user_is_erased_and_nothing_more_is_sent_about_them()
         "not stored again"
     );
 }
+
+/// A group call reaches identity-map through the EVENTS stream's filter and
+/// makes its user a member: the api function's account view spans the
+/// members' devices.
+#[tokio::test]
+async fn dynamodb_a_group_call_makes_a_member_of_the_account() {
+    let mut pipeline = Pipeline::start().await;
+    let paid = "https://www.example.com/pricing?utm_source=google&utm_medium=cpc";
+    let group = |id: &str, user: &str| {
+        json!({"type": "group", "messageId": id, "userId": user, "groupId": "acme",
+               "timestamp": "2024-05-05T10:00:00.000Z", "traits": {"name": "Acme"}})
+    };
+    let history = [
+        page("p1", "a-laptop", None, paid, "", "2024-05-01T10:00:00.000Z"),
+        identify("i1", "a-laptop", "u-ada", "2024-05-02T09:00:00.000Z"),
+        page(
+            "b1",
+            "a-bob",
+            None,
+            "https://www.example.com/",
+            "https://www.linkedin.com/",
+            "2024-05-04T10:00:00.000Z",
+        ),
+        identify("i3", "a-bob", "u-bob", "2024-05-04T10:05:00.000Z"),
+        group("g1", "u-ada"),
+        group("g2", "u-bob"),
+    ];
+    pipeline.run(&history, Order::SourceDetectionFirst).await;
+    let router = sma_lambda::function_router(pipeline.app.clone());
+    let bearer = format!("Bearer {API_TOKEN}");
+    let request = apigw::request(
+        "GET",
+        "/api/account/acme",
+        &[("authorization", &bearer)],
+        None,
+    );
+    let (status, account) = apigw::invoke(&router, request).await;
+    assert_eq!(status, 200, "{account}");
+    assert_eq!(account["devices"], json!(["a-bob", "a-laptop"]));
+    let channels: Vec<&str> = account["touches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(channels, ["Paid Search", "Organic Social"]);
+}

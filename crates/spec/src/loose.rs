@@ -76,6 +76,7 @@ fields!(
         sent_at: Option<Loose<'a>> = "sentAt",
         event: Option<Loose<'a>> = "event",
         name: Option<Loose<'a>> = "name",
+        group_id: Option<Loose<'a>> = "groupId",
         properties: Obj<Properties<'a>> = "properties",
         context: Obj<Context<'a>> = "context",
         // Only a body's top level has one; a message never does.
@@ -90,6 +91,8 @@ fields!(
         referrer: Option<Loose<'a>> = "referrer",
         revenue: Option<Loose<'a>> = "revenue",
         value: Option<Loose<'a>> = "value",
+        amount: Option<Loose<'a>> = "amount",
+        group_id: Option<Loose<'a>> = "groupId",
     }
 );
 
@@ -99,6 +102,7 @@ fields!(
         page: Obj<Page<'a>> = "page",
         campaign: Obj<CampaignFields<'a>> = "campaign",
         user_agent: Option<Loose<'a>> = "userAgent",
+        group_id: Option<Loose<'a>> = "groupId",
     }
 );
 

@@ -101,9 +101,12 @@ pub struct Message {
     /// page/screen: `context.userAgent` (what tells a bot's view).
     pub user_agent: Option<String>,
     pub campaign: Campaign,
-    /// track: `properties.revenue`, else `properties.value`, when numeric
-    /// (within ±[`MAX_VALUE`](crate::MAX_VALUE)).
+    /// track: `properties.revenue`, else `properties.value`, else
+    /// `properties.amount`, when numeric (within ±[`MAX_VALUE`](crate::MAX_VALUE)).
     pub value: Option<f64>,
+    /// The account (Segment group) the message names: a group call's
+    /// `groupId`; on others `context.groupId`, else `properties.groupId`.
+    pub group_id: Option<String>,
     /// The message exactly as received (one JSON object).
     pub raw: String,
 }

@@ -68,6 +68,13 @@ pub(crate) fn validate(
     if message_type == MessageType::Alias && previous_id.is_none() {
         return Err(MessageError::MissingPreviousId);
     }
+    // A group call names its account; any other message may name one in
+    // its context (Segment's `context.groupId`) or properties.
+    let group_id = match message_type {
+        MessageType::Group => id(&top.group_id, "groupId")?,
+        _ => loose_id(&top.context.fields.group_id)
+            .or_else(|| loose_id(&top.properties.fields.group_id)),
+    };
     let timestamp = timestamp(top, received_at)?.unwrap_or(received_at);
     let event = string(&top.event, "event")?;
     if message_type == MessageType::Track && event.is_none() {
@@ -112,6 +119,7 @@ pub(crate) fn validate(
         user_agent,
         campaign,
         value,
+        group_id,
         raw: raw.to_owned(),
     }))
 }
@@ -152,6 +160,15 @@ fn loose_string(value: &Option<Loose>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// An id where a wrong type is not worth rejecting the message for.
+fn loose_id(value: &Option<Loose>) -> Option<String> {
+    match value.as_ref()? {
+        Loose::Num(n) => Some(n.to_string()),
+        Loose::Str(s) => Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned),
+        _ => None,
+    }
+}
+
 fn number(value: &Option<Loose>) -> Option<f64> {
     match value.as_ref()? {
         Loose::Num(n) => n.as_f64(),
@@ -164,6 +181,7 @@ fn value(properties: &loose::Properties) -> Result<Option<f64>, MessageError> {
     let fields = [
         (&properties.revenue, "properties.revenue"),
         (&properties.value, "properties.value"),
+        (&properties.amount, "properties.amount"),
     ];
     for (value, field) in fields {
         if let Some(n) = number(value) {

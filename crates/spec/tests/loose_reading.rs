@@ -66,10 +66,13 @@ fn message() -> impl Strategy<Value = String> {
         value().boxed(),
     );
     let context = fields_of(
-        &["page", "campaign", "ip"],
+        &["page", "campaign", "ip", "groupId"],
         prop_oneof![page, campaign].boxed(),
     );
-    let properties = fields_of(&["url", "referrer", "revenue", "value"], value().boxed());
+    let properties = fields_of(
+        &["url", "referrer", "revenue", "value", "amount", "groupId"],
+        value().boxed(),
+    );
     let top_keys = &[
         "type",
         "messageId",
@@ -85,9 +88,12 @@ fn message() -> impl Strategy<Value = String> {
         "properties",
         "context",
         "traits",
+        "groupId",
     ];
     // A valid message first; the fields after it may repeat (and so replace) its keys.
-    let kind = prop::sample::select(vec!["page", "track", "identify", "alias", "screen"]);
+    let kind = prop::sample::select(vec![
+        "page", "track", "identify", "alias", "screen", "group",
+    ]);
     let base = (
         kind,
         "[a-z0-9]{1,8}",
@@ -175,6 +181,19 @@ fn reference(raw: &str, implied_type: Option<MessageType>) -> Result<Option<Mess
     if kind == MessageType::Alias && previous_id.is_none() {
         return Err("alias message without `previousId`".into());
     }
+    let object =
+        |map: &Map<String, Value>, key: &str| map.get(key).and_then(Value::as_object).cloned();
+    let properties = object(&map, "properties");
+    let context = object(&map, "context");
+    let loose_id = |map: Option<&Map<String, Value>>| match map?.get("groupId")? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        _ => None,
+    };
+    let group_id = match kind {
+        MessageType::Group => id(&map, "groupId")?,
+        _ => loose_id(context.as_ref()).or_else(|| loose_id(properties.as_ref())),
+    };
     let time = |field: &str| -> Result<Option<DateTime<Utc>>, String> {
         string(&map, field)?
             .map(|text| {
@@ -207,10 +226,6 @@ fn reference(raw: &str, implied_type: Option<MessageType>) -> Result<Option<Mess
     if kind == MessageType::Track && event.is_none() {
         return Err("track message without `event`".into());
     }
-    let object =
-        |map: &Map<String, Value>, key: &str| map.get(key).and_then(Value::as_object).cloned();
-    let properties = object(&map, "properties");
-    let context = object(&map, "context");
     let page = context.as_ref().and_then(|c| object(c, "page"));
     let page_field =
         |key: &str| loose(page.as_ref(), key).or_else(|| loose(properties.as_ref(), key));
@@ -238,7 +253,9 @@ fn reference(raw: &str, implied_type: Option<MessageType>) -> Result<Option<Mess
     };
     let value = match (kind, number("revenue").map(|v| ("revenue", v))) {
         (MessageType::Track, Some(found)) => Some(found),
-        (MessageType::Track, None) => number("value").map(|v| ("value", v)),
+        (MessageType::Track, None) => number("value")
+            .map(|v| ("value", v))
+            .or_else(|| number("amount").map(|v| ("amount", v))),
         _ => None,
     };
     let value = match value {
@@ -273,6 +290,7 @@ fn reference(raw: &str, implied_type: Option<MessageType>) -> Result<Option<Mess
         user_agent,
         campaign,
         value,
+        group_id,
         raw: raw.to_owned(),
     }))
 }

@@ -336,3 +336,24 @@ proptest! {
         let _ = parse_body(&body, opts());
     }
 }
+
+#[test]
+fn the_account_a_message_names() {
+    let group = one(
+        json!({"type": "group", "messageId": "g", "userId": "u", "groupId": 42,
+                           "traits": {"name": "Acme"}}),
+    );
+    assert_eq!(group.group_id.as_deref(), Some("42"));
+    let from_context = one(json!({"type": "track", "messageId": "t1", "userId": "u",
+        "event": "Deal Won", "context": {"groupId": "acme"}, "properties": {"groupId": "other"}}));
+    assert_eq!(from_context.group_id.as_deref(), Some("acme"));
+    let from_properties = one(json!({"type": "track", "messageId": "t2", "userId": "u",
+        "event": "Deal Won", "properties": {"groupId": " acme ", "amount": 1200}}));
+    assert_eq!(from_properties.group_id.as_deref(), Some("acme"));
+    assert_eq!(from_properties.value, Some(1200.0), "amount is a value too");
+    let none = one(
+        json!({"type": "track", "messageId": "t3", "userId": "u", "event": "X",
+                          "context": {"groupId": {"id": 1}}}),
+    );
+    assert_eq!(none.group_id, None, "a wrong type names no account");
+}

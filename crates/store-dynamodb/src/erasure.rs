@@ -31,6 +31,7 @@ use aws_sdk_dynamodb::types::WriteRequest;
 use futures_util::{StreamExt, TryStreamExt, future, stream};
 use sma_store::{Erased, Erasure, ErasureStore, Owner, StoreError, erased_digest};
 
+use super::accounts::{member_pk, membership_keys};
 use super::activity::{REF_PREFIX, activity_key};
 use super::events::is_event_sk;
 use super::identity::{self, held_by};
@@ -119,9 +120,11 @@ impl ErasureStore for DynamoStore {
         .await?;
         self.forget_activity(&owners);
         let claims = self.erase_claims(&erasure.user, &devices).await?;
+        let memberships = self.erase_memberships(&erasure.user).await?;
         Ok(Erased {
             events,
             claims,
+            memberships,
             ..erased
         })
     }
@@ -249,6 +252,21 @@ impl DynamoStore {
         }
         self.send(table, waves).await?;
         Ok(claims.len() as u64)
+    }
+
+    /// Deletes the user's memberships, the account's side first (the user's
+    /// side is how a run again finds it); answers how many went.
+    async fn erase_memberships(&self, user: &str) -> Result<u64, StoreError> {
+        let table = &self.tables().user_map;
+        let items = self.partition(table, &member_pk(user), true).await?;
+        let mut waves = Waves::new(2);
+        for item in &items {
+            let [by_account, by_user] = membership_keys(item)?;
+            waves.delete(0, &by_account)?;
+            waves.delete(1, &by_user)?;
+        }
+        self.send(table, waves).await?;
+        Ok(items.len() as u64)
     }
 
     /// Deletes every item of the owners' partitions and the conversions'

@@ -11,6 +11,7 @@
 //! way, and leaves in EVENTS a tombstone of each erased message, keyed by
 //! its digest alone (see `erasure.rs`).
 
+mod accounts;
 mod activity;
 mod erasure;
 mod events;
@@ -19,6 +20,7 @@ mod keys;
 mod ledger;
 mod markers;
 mod request;
+mod spend;
 mod states;
 mod tables;
 mod totals;

@@ -25,6 +25,8 @@ pub struct Erased {
     pub events: u64,
     /// Identity claims on the user or on their devices.
     pub claims: u64,
+    /// The user's account memberships.
+    pub memberships: u64,
     /// Touches of their devices.
     pub touches: u64,
     /// Conversions and milestones they carried.
@@ -37,6 +39,7 @@ impl std::ops::AddAssign for Erased {
     fn add_assign(&mut self, other: Erased) {
         self.events += other.events;
         self.claims += other.claims;
+        self.memberships += other.memberships;
         self.touches += other.touches;
         self.markers += other.markers;
         self.ledger += other.ledger;

@@ -3,8 +3,9 @@
 //! Five narrow traits, each a kind of data: [`EventStore`] (raw Segment
 //! messages, idempotent by messageId), [`IdentityStore`] (anonymousId -> userId
 //! claims), [`TouchStore`] (each device's derivation state and touches),
-//! [`MarkerStore`] (conversions and milestones) and [`LedgerStore`] (credits per
-//! conversion and the totals reports read); and [`ErasureStore`], which
+//! [`MarkerStore`] (conversions and milestones), [`LedgerStore`] (credits per
+//! conversion and the totals reports read) and [`SpendStore`] (imported ad
+//! spend); and [`ErasureStore`], which
 //! removes a user from all of them. The store is passive: it runs no
 //! domain rule. What must not be lost to a concurrent writer is written
 //! conditionally on the version read ([`Versioned`]), the same on every
@@ -16,6 +17,7 @@
 //! each, and [`memory::MemoryStore`], which passes it too, for tests of the
 //! application.
 
+mod account;
 mod device;
 mod erasure;
 mod error;
@@ -25,6 +27,7 @@ mod ledger;
 mod marker;
 #[cfg(feature = "testing")]
 pub mod memory;
+mod spend;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod touch;
@@ -34,6 +37,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use sma_spec::{IdentityLink, Message};
 
+pub use account::Membership;
 pub use device::{DeviceChange, Versioned};
 pub use erasure::{Erased, Erasure, erased_digest};
 pub use error::StoreError;
@@ -45,6 +49,7 @@ pub use ledger::{
     ScreenedTotal,
 };
 pub use marker::{Marker, MarkerKind};
+pub use spend::{SpendKey, SpendRow};
 pub use touch::{Owner, TouchRecord};
 
 /// Raw Segment messages.
@@ -179,6 +184,28 @@ pub trait IdentityStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<Conflict>, StoreError>> + Send;
 }
 
+/// Accounts and their members.
+pub trait AccountStore: Send + Sync {
+    /// Records memberships, each once per (account, user): a membership
+    /// asserted again keeps its earliest evidence.
+    fn join(
+        &self,
+        memberships: &[Membership],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The memberships of an account, by userId.
+    fn members_of(
+        &self,
+        account: &str,
+    ) -> impl Future<Output = Result<Vec<Membership>, StoreError>> + Send;
+
+    /// The accounts a user is a member of, sorted.
+    fn accounts_of(
+        &self,
+        user_id: &str,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+}
+
 /// Each device's touch derivation: the state it left (the ATTRIBUTION table
 /// on AWS holds both) and the touches it derived.
 pub trait TouchStore: Send + Sync {
@@ -310,11 +337,30 @@ pub trait LedgerStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<ScreenedTotal>, StoreError>> + Send;
 }
 
+/// Ad spend per day, channel and campaign, as imported.
+pub trait SpendStore: Send + Sync {
+    /// Stores each row in place of the one stored under its key; answers per
+    /// row, in order, whether it replaced one (an earlier row of the same call
+    /// included: the last of a key is what stays).
+    fn put_spend(
+        &self,
+        rows: &[SpendRow],
+    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send;
+
+    /// The rows with a day in `[from, to)`, in key order (`None` first).
+    fn spend_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<SpendRow>, StoreError>> + Send;
+}
+
 /// Erasing users: what a Segment `delete` asks of every kind of data.
 pub trait ErasureStore: Send + Sync {
     /// Removes what the erasure covers: the messages of the user and of its
     /// devices (keeping each one's [`erased_digest`]), the identity claims on
-    /// either, the devices' states and touches, the markers they carry, and
+    /// either, the user's account memberships, the devices' states and
+    /// touches, the markers they carry, and
     /// the ledger entries of its conversions and of the journeys of the user
     /// and of each device. Totals are left as they are: the application
     /// settles those entries to zero first. Erasing again removes nothing
@@ -330,16 +376,27 @@ pub trait ErasureStore: Send + Sync {
 
 /// Everything the application needs from a store.
 pub trait Store:
-    EventStore + IdentityStore + TouchStore + MarkerStore + LedgerStore + ErasureStore + Clone + 'static
+    EventStore
+    + IdentityStore
+    + AccountStore
+    + TouchStore
+    + MarkerStore
+    + LedgerStore
+    + SpendStore
+    + ErasureStore
+    + Clone
+    + 'static
 {
 }
 
 impl<T> Store for T where
     T: EventStore
         + IdentityStore
+        + AccountStore
         + TouchStore
         + MarkerStore
         + LedgerStore
+        + SpendStore
         + ErasureStore
         + Clone
         + 'static

@@ -16,6 +16,8 @@ pub enum MarkerKind {
     Lead,
     /// The `OPPORTUNITY_EVENT` milestone.
     Opportunity,
+    /// The `WON_EVENT` milestone (the full-path model's fourth anchor).
+    Won,
 }
 
 impl MarkerKind {
@@ -24,6 +26,7 @@ impl MarkerKind {
             MarkerKind::Conversion => "conversion",
             MarkerKind::Lead => "lead",
             MarkerKind::Opportunity => "opportunity",
+            MarkerKind::Won => "won",
         }
     }
 
@@ -32,6 +35,7 @@ impl MarkerKind {
             MarkerKind::Conversion,
             MarkerKind::Lead,
             MarkerKind::Opportunity,
+            MarkerKind::Won,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

@@ -3,7 +3,9 @@
 
 use std::io::Write;
 
-use sma_app::{CompareView, FunnelRow, FunnelView, PathsView, ReportView, SeriesView};
+use sma_app::{
+    ChannelReport, CompareView, Costs, FunnelRow, FunnelView, PathsView, ReportView, SeriesView,
+};
 
 use super::Report;
 
@@ -261,22 +263,32 @@ fn series(view: &SeriesView) -> Table {
 }
 
 /// Data-driven rows carry a 95% interval of their share and a `low_data` flag;
-/// rule-based rows leave those columns empty.
+/// rule-based rows leave those columns empty. Spend, ROAS and CAC are empty
+/// where undefined; rule models add a table of campaigns.
 pub(super) fn channels_csv(out: &mut impl Write, report: &ReportView) -> std::io::Result<()> {
     writeln!(
         out,
-        "channel,conversions,value,share,share_low,share_high,low_data"
+        "channel,conversions,value,share,share_low,share_high,low_data,spend,roas,cac"
     )?;
-    for row in &report.channels {
+    for ChannelReport { credit: row, costs } in &report.channels {
         let (low, high) = row.interval.map_or((String::new(), String::new()), |i| {
             (i.low.to_string(), i.high.to_string())
         });
         let low_data = row.low_data.map_or(String::new(), |l| l.to_string());
+        let costs: Vec<String> = cost_cells(costs).iter().map(Cell::csv).collect();
         writeln!(
             out,
-            "{},{},{},{},{low},{high},{low_data}",
-            row.channel, row.conversions, row.value, row.share
+            "{},{},{},{},{low},{high},{low_data},{}",
+            row.channel,
+            row.conversions,
+            row.value,
+            row.share,
+            costs.join(",")
         )?;
+    }
+    if let Some(table) = campaigns(report) {
+        writeln!(out)?;
+        table.csv(out)?;
     }
     Ok(())
 }
@@ -287,13 +299,13 @@ pub(super) fn channels_text(out: &mut impl Write, report: &ReportView) -> std::i
         (Some(order), Some(value)) => format!("{} (order {order}, value {value})", report.model),
         _ => report.model.to_owned(),
     };
-    writeln!(out, "model {model}, {period}")?;
+    writeln!(out, "model {model}, {period}, spend in {}", report.currency)?;
     writeln!(
         out,
-        "{:<26} {:>12} {:>14} {:>7} {:>15}",
-        "channel", "conversions", "value", "share", "95% interval"
+        "{:<26} {:>12} {:>14} {:>7} {:>15} {:>12} {:>8} {:>10}",
+        "channel", "conversions", "value", "share", "95% interval", "spend", "roas", "cac"
     )?;
-    for row in &report.channels {
+    for ChannelReport { credit: row, costs } in &report.channels {
         let interval = row.interval.map_or(String::new(), |i| {
             format!("{:.1}-{:.1}%", 100.0 * i.low, 100.0 * i.high)
         });
@@ -302,9 +314,10 @@ pub(super) fn channels_text(out: &mut impl Write, report: &ReportView) -> std::i
         } else {
             ""
         };
+        let [spend, roas, cac] = cost_cells(costs).map(|c| c.text());
         writeln!(
             out,
-            "{:<26} {:>12.2} {:>14.2} {:>6.1}% {:>15}{flag}",
+            "{:<26} {:>12.2} {:>14.2} {:>6.1}% {:>15} {spend:>12} {roas:>8} {cac:>10}{flag}",
             row.channel.as_str(),
             row.conversions,
             row.value,
@@ -312,9 +325,47 @@ pub(super) fn channels_text(out: &mut impl Write, report: &ReportView) -> std::i
             interval
         )?;
     }
+    let [spend, roas, cac] = cost_cells(&report.total.costs).map(|c| c.text());
     writeln!(
         out,
-        "{:<26} {:>12.2} {:>14.2}",
-        "total", report.total.conversions, report.total.value
-    )
+        "{:<26} {:>12.2} {:>14.2} {:>7} {:>15} {spend:>12} {roas:>8} {cac:>10}",
+        "total", report.total.conversions, report.total.value, "", ""
+    )?;
+    if let Some(table) = campaigns(report) {
+        writeln!(out)?;
+        table.text(out)?;
+    }
+    Ok(())
+}
+
+fn cost_cells(costs: &Costs) -> [Cell; 3] {
+    [costs.spend, costs.roas, costs.cac].map(opt)
+}
+
+/// Rule models: each channel's campaigns, credited or paid for.
+fn campaigns(report: &ReportView) -> Option<Table> {
+    let rows = report.campaigns.as_ref()?;
+    let mut table = Table::new(
+        "campaigns",
+        &[
+            "channel",
+            "campaign",
+            "conversions",
+            "value",
+            "spend",
+            "roas",
+            "cac",
+        ],
+    );
+    for r in rows {
+        let mut cells = vec![
+            Cell::Text(r.channel.as_str().to_owned()),
+            r.campaign.clone().map_or(Cell::Empty, Cell::Text),
+            Cell::Number(r.conversions),
+            Cell::Number(r.value),
+        ];
+        cells.extend(cost_cells(&r.costs));
+        table.rows.push(cells);
+    }
+    Some(table)
 }

@@ -71,6 +71,9 @@ pub struct Settings {
     pub feed_token: Option<String>,
     pub ingest_write_keys: Vec<String>,
     pub conversion_events: Vec<String>,
+    /// Track events that are conversions of the account they name (a deal
+    /// won), credited over the journey of all its members.
+    pub account_conversion_events: Vec<String>,
     pub internal_domains: Vec<String>,
     pub referral_exclusions: Vec<String>,
     pub session_timeout_minutes: u32,
@@ -78,6 +81,8 @@ pub struct Settings {
     pub time_decay_half_life_days: f64,
     pub lead_event: Option<String>,
     pub opportunity_event: Option<String>,
+    /// The milestone of a deal won: the full-path model's fourth anchor.
+    pub won_event: Option<String>,
     pub realtime_feed: bool,
     /// Whether page views of bots (by `context.userAgent`) are kept from
     /// starting touches.
@@ -108,6 +113,9 @@ pub struct Settings {
     pub events_ttl_days: u32,
     /// Resamples behind the intervals of data-driven reports (0: no interval).
     pub bootstrap_resamples: u32,
+    /// The currency of spend, ROAS and CAC (an ISO 4217 code): spend in
+    /// another is converted at the rate imported with it.
+    pub reporting_currency: String,
 }
 
 /// A setting that is present but unusable.
@@ -149,6 +157,7 @@ impl Settings {
                 "CONVERSION_EVENTS",
                 "Signed Up,Demo Request,Order Completed",
             ),
+            account_conversion_events: env.list("ACCOUNT_CONVERSION_EVENTS", ""),
             internal_domains: env.list("INTERNAL_DOMAINS", ""),
             referral_exclusions: env.list("REFERRAL_EXCLUSIONS", ""),
             session_timeout_minutes: env.positive("SESSION_TIMEOUT_MINUTES", 30)?,
@@ -156,6 +165,7 @@ impl Settings {
             time_decay_half_life_days: env.positive_f64("TIME_DECAY_HALF_LIFE_DAYS", 7.0)?,
             lead_event: env.optional("LEAD_EVENT"),
             opportunity_event: env.optional("OPPORTUNITY_EVENT"),
+            won_event: env.optional("WON_EVENT"),
             realtime_feed: env.boolean("REALTIME_FEED", false)?,
             bot_filter: env.boolean("BOT_FILTER", true)?,
             referrer_spam_list: SpamList(env.file_text("REFERRER_SPAM_LIST")?.unwrap_or_default()),
@@ -180,6 +190,12 @@ impl Settings {
             max_connections: env.positive("MAX_CONNECTIONS", 512)?,
             events_ttl_days: env.number("EVENTS_TTL_DAYS", 0)?,
             bootstrap_resamples: env.number("BOOTSTRAP_RESAMPLES", 200)?,
+            reporting_currency: env.parsed(
+                "REPORTING_CURRENCY",
+                "USD".to_owned(),
+                "a three-letter currency code in capitals (ISO 4217), such as USD or EUR",
+                |c: &String| crate::spend::is_currency(c),
+            )?,
         }
         .checked()
     }
@@ -293,6 +309,7 @@ mod tests {
             ("MAX_CONNECTIONS", "0"),
             ("BOT_FILTER", "sometimes"),
             ("REFERRER_SPAM_LIST", "/no/such/spammers.txt"),
+            ("REPORTING_CURRENCY", "dollars"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.name, name);

@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
-use axum::http::header::{AUTHORIZATION, HOST};
+use axum::http::header::{AUTHORIZATION, HOST, ORIGIN};
 use axum::http::request::Parts;
 use base64::Engine;
 use subtle::ConstantTimeEq;
@@ -20,6 +20,18 @@ impl<S: Send + Sync> FromRequestParts<App<S>> for ReadAccess {
 
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
         query(&app.settings, &parts.headers).map(|()| ReadAccess)
+    }
+}
+
+/// Guard of the writes under `/api` (`POST /api/spend`): [`api_write`] as an
+/// extractor.
+pub struct WriteAccess;
+
+impl<S: Send + Sync> FromRequestParts<App<S>> for WriteAccess {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
+        api_write(&app.settings, &parts.headers).map(|()| WriteAccess)
     }
 }
 
@@ -98,6 +110,26 @@ fn has_api_token(settings: &Settings, headers: &HeaderMap) -> bool {
 /// loopback `Host` only.
 pub fn query(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
     guarded(settings.api_token.as_deref(), settings, headers)
+}
+
+/// A write under `/api`: as [`query`], and without `API_TOKEN` no page of
+/// another site either. A page anywhere can make a browser post a form to
+/// localhost (its `Host` is loopback); for a read that is harmless, as the
+/// page cannot see the answer, for a write it is not. Browsers name the
+/// page's site in `Origin`.
+pub fn api_write(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
+    query(settings, headers)?;
+    let Some(origin) = headers.get(ORIGIN).filter(|_| settings.api_token.is_none()) else {
+        return Ok(());
+    };
+    let host = origin.to_str().ok().and_then(|o| o.split_once("://"));
+    if host.is_some_and(|(_, host)| is_loopback_host(host)) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "without API_TOKEN, writes under /api are taken from no page of another site \
+         (its Origin); set API_TOKEN to write from elsewhere",
+    ))
 }
 
 /// `/segment/*`: the bearer `FEED_TOKEN`, or `API_TOKEN` while no `FEED_TOKEN`
@@ -212,7 +244,46 @@ pub fn tracking_api(settings: &Settings, headers: &HeaderMap) -> Result<Caller, 
 
 #[cfg(test)]
 mod tests {
-    use super::is_loopback_host;
+    use super::{api_write, is_loopback_host};
+    use crate::Settings;
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn writes_without_a_token_come_from_no_page_of_another_site() {
+        let open = Settings::defaults();
+        let headers = |pairs: &[(&'static str, &str)]| -> HeaderMap {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.parse().unwrap(), v.parse().unwrap()))
+                .collect()
+        };
+        assert!(api_write(&open, &headers(&[("host", "localhost:3000")])).is_ok());
+        let own = [
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000"),
+        ];
+        assert!(api_write(&open, &headers(&own)).is_ok());
+        for origin in ["https://evil.example", "null"] {
+            let cross = [("host", "localhost:3000"), ("origin", origin)];
+            let refused = api_write(&open, &headers(&cross)).unwrap_err();
+            assert_eq!(refused.status(), 403, "{origin}");
+        }
+        let guarded = Settings {
+            api_token: Some("t".into()),
+            ..Settings::defaults()
+        };
+        let with_token = [
+            ("authorization", "Bearer t"),
+            ("origin", "https://ops.example"),
+        ];
+        assert!(api_write(&guarded, &headers(&with_token)).is_ok());
+        assert_eq!(
+            api_write(&guarded, &headers(&[("origin", "http://localhost")]))
+                .unwrap_err()
+                .status(),
+            401
+        );
+    }
 
     #[test]
     fn loopback_hosts() {

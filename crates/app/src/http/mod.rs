@@ -10,6 +10,7 @@ mod intake;
 mod limits;
 mod query;
 mod report;
+mod spend;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -33,11 +34,13 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/v1/{kind}", post(intake::tracking_api::<S>))
         .route("/api/user/{id}", get(query::user::<S>))
         .route("/api/anonymous/{id}", get(query::device::<S>))
+        .route("/api/account/{id}", get(query::account::<S>))
         .route("/api/report", get(report::report::<S>))
         .route("/api/report/compare", get(report::compare::<S>))
         .route("/api/report/paths", get(report::paths::<S>))
         .route("/api/report/funnel", get(report::funnel::<S>))
         .route("/api/report/series", get(report::series::<S>))
+        .route("/api/spend", post(spend::import::<S>))
         .route("/segment/identify/user/{id}", get(feed::identify_user::<S>))
         .route("/segment/track/user/{id}", get(feed::track_user::<S>))
         .route(

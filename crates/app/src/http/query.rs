@@ -1,4 +1,4 @@
-//! `GET /api/anonymous/{id}` and `GET /api/user/{id}`.
+//! `GET /api/anonymous/{id}`, `GET /api/user/{id}` and `GET /api/account/{id}`.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,7 +7,7 @@ use sma_store::Store;
 use super::ApiError;
 use super::auth::ReadAccess;
 use super::extract::ApiId;
-use crate::{App, DeviceView, UserView};
+use crate::{AccountView, App, DeviceView, UserView};
 
 pub async fn device<S: Store>(
     State(app): State<App<S>>,
@@ -29,4 +29,15 @@ pub async fn user<S: Store>(
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no userId {id:?}")))
+}
+
+pub async fn account<S: Store>(
+    State(app): State<App<S>>,
+    _: ReadAccess,
+    ApiId(id): ApiId,
+) -> Result<Json<AccountView>, ApiError> {
+    app.account(&id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no account (groupId) {id:?}")))
 }

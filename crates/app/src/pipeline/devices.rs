@@ -283,6 +283,8 @@ impl<S: Store> App<S> {
             MarkerKind::Lead
         } else if self.rules.is_opportunity(m) {
             MarkerKind::Opportunity
+        } else if self.rules.is_won(m) {
+            MarkerKind::Won
         } else {
             return None;
         };

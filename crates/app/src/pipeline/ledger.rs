@@ -169,6 +169,7 @@ impl<S: Store> App<S> {
             let milestones = Milestones {
                 lead: times(&plan.markers, MarkerKind::Lead),
                 opportunity: times(&plan.markers, MarkerKind::Opportunity),
+                won: times(&plan.markers, MarkerKind::Won),
             };
             for &i in &plan.due {
                 let stored = stored_conversions.next().expect("one answer per id");

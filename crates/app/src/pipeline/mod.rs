@@ -10,6 +10,7 @@
 //! every write that could undo a concurrent one is conditional on the version
 //! it was derived from: a step that loses reads and derives again.
 
+mod accounts;
 mod credits;
 mod devices;
 mod erase;
@@ -140,8 +141,8 @@ impl<S: Store> App<S> {
         })
     }
 
-    /// The identity-map step: records the links the messages assert and
-    /// brings the ledger of every journey that gained or lost a device up to
+    /// The identity-map step: records the links and account memberships the
+    /// messages assert and brings the ledger of every journey that gained or lost a device up to
     /// date.
     pub async fn link_messages(&self, messages: &[Message]) -> Result<Processed, StoreError> {
         let mut dirty = Dirty::default();
@@ -188,6 +189,7 @@ impl<S: Store> App<S> {
         messages: &[Message],
         dirty: &mut Dirty,
     ) -> Result<Vec<(Claim, LinkOutcome)>, StoreError> {
+        self.join_accounts(messages).await?;
         let claims = crate::ingest::claims_of(messages);
         if claims.is_empty() {
             return Ok(Vec::new());

@@ -1,7 +1,8 @@
 //! The reports (`/api/report/*`, `sma report VIEW`, the dashboard), each read
 //! from the ledger's per-day totals, so a report costs the same however many
 //! users it covers. Here: the channel report, conversions and value per channel
-//! under one model (`GET /api/report`); the other views in their modules.
+//! under one model (`GET /api/report`), with what each cost ([`spend`]); the
+//! other views in their modules.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -11,7 +12,7 @@ use sma_attribution::{
     Path, ReportModel, estimate, rows,
 };
 use sma_sources::Channel;
-use sma_store::{Store, StoreError};
+use sma_store::{CreditTotal, Store, StoreError};
 
 use crate::App;
 
@@ -20,12 +21,14 @@ mod funnel;
 mod paths;
 mod period;
 mod series;
+mod spend;
 
 pub use compare::{CompareView, ModelFigures, ModelsRow, parse_models};
 pub use funnel::{AssistedRow, FunnelRow, FunnelView, StageRates};
 pub use paths::{BucketRow, PathRow, PathsRequest, PathsView};
 pub use period::Period;
 pub use series::{Interval, SeriesPoint, SeriesRequest, SeriesView};
+pub use spend::{CampaignRow, ChannelReport, Costs};
 
 /// A report's question: which model, over which conversions.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,8 +100,17 @@ pub struct ReportView {
     pub markov_value: Option<&'static str>,
     pub from: Option<String>,
     pub to: Option<String>,
-    pub channels: Vec<ChannelRow>,
+    pub channels: Vec<ChannelReport>,
     pub total: Total,
+    /// Rule models: each channel's campaigns, credited or paid for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaigns: Option<Vec<CampaignRow>>,
+    /// The currency of `spend` and `cac` (`REPORTING_CURRENCY`).
+    pub currency: String,
+    /// Spend of the period stored in another currency (imported under
+    /// another `REPORTING_CURRENCY`), per currency: not in any figure.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub excluded_spend: BTreeMap<String, f64>,
     /// Page views of the period that started no touch, per reason
     /// (`bot:crawler`, `referrer_spam` …).
     pub screened: std::collections::BTreeMap<String, i64>,
@@ -108,6 +120,8 @@ pub struct ReportView {
 pub struct Total {
     pub conversions: f64,
     pub value: f64,
+    #[serde(flatten)]
+    pub costs: Costs,
 }
 
 /// Totals that deltas brought back to zero differ from it by rounding only.
@@ -115,20 +129,30 @@ pub(crate) const ZERO: f64 = 1e-9;
 
 impl<S: Store> App<S> {
     pub async fn report(&self, request: &ReportRequest) -> Result<Vec<ChannelRow>, StoreError> {
+        Ok(self.credited(request).await?.0)
+    }
+
+    /// The report's rows and, under a rule model, the credit totals they sum.
+    async fn credited(
+        &self,
+        request: &ReportRequest,
+    ) -> Result<(Vec<ChannelRow>, Option<Vec<CreditTotal>>), StoreError> {
         self.read_after_writes().await?;
         let (from, to) = request.period.days();
-        let rows = match request.model {
+        let (rows, totals) = match request.model {
             ReportModel::Rule(model) => {
+                let totals = self.store.credit_totals(model.as_str(), from, to).await?;
                 let mut per_channel: BTreeMap<Channel, ChannelCredit> = BTreeMap::new();
-                for total in self.store.credit_totals(model.as_str(), from, to).await? {
+                for total in &totals {
                     let sum = per_channel.entry(channel(&total.channel)?).or_default();
                     sum.conversions += total.conversions;
                     sum.value += total.value;
                 }
-                rows(per_channel.into_iter().map(|(channel, credit)| {
+                let rows = rows(per_channel.into_iter().map(|(channel, credit)| {
                     let interval = None;
                     (channel, Estimate { credit, interval })
-                }))
+                }));
+                (rows, Some(totals))
             }
             ReportModel::DataDriven(model) => {
                 let totals = self.store.path_totals(from, to).await?;
@@ -143,31 +167,40 @@ impl<S: Store> App<S> {
                 // Expanding the paths and fitting the model take CPU time in
                 // proportion to the journeys: on a blocking thread, the async
                 // workers keep answering (`/health`, intake) meanwhile.
-                tokio::task::spawn_blocking(move || {
+                let rows = tokio::task::spawn_blocking(move || {
                     Ok::<_, StoreError>(rows(estimate(&paths(totals)?, model, &cfg)))
                 })
                 .await
-                .map_err(|e| StoreError::Backend(format!("report computation failed: {e}")))??
+                .map_err(|e| StoreError::Backend(format!("report computation failed: {e}")))??;
+                (rows, None)
             }
         };
-        Ok(rows
+        let rows = rows
             .into_iter()
             .filter(|r| r.conversions.abs() > ZERO || r.value.abs() > ZERO)
-            .collect())
+            .collect();
+        Ok((rows, totals))
     }
 
+    /// The report with what each channel (and, under a rule model, each
+    /// campaign) cost over the period.
     pub async fn report_view(&self, request: &ReportRequest) -> Result<ReportView, StoreError> {
-        let mut channels = self.report(request).await?;
-        for row in &mut channels {
+        let (mut credited, totals) = self.credited(request).await?;
+        for row in &mut credited {
             row.conversions = shown(row.conversions);
             row.value = shown(row.value);
         }
-        let total = Total {
-            conversions: shown(channels.iter().map(|c| c.conversions).sum()),
-            value: shown(channels.iter().map(|c| c.value).sum()),
-        };
-        let markov = request.model == ReportModel::DataDriven(sma_attribution::DataDriven::Markov);
         let (from, to) = request.period.days();
+        let spend = self.spend(from, to).await?;
+        let conversions = shown(credited.iter().map(|c| c.conversions).sum());
+        let value = shown(credited.iter().map(|c| c.value).sum());
+        let total = Total {
+            conversions,
+            value,
+            costs: Costs::of(spend.total(), conversions, value),
+        };
+        let campaigns = totals.map(|t| spend.campaigns(&t)).transpose()?;
+        let markov = request.model == ReportModel::DataDriven(sma_attribution::DataDriven::Markov);
         let screened = self.screened_views(from, to).await?;
         Ok(ReportView {
             model: request.model.as_str(),
@@ -175,8 +208,11 @@ impl<S: Store> App<S> {
             markov_value: markov.then_some(request.markov_value.as_str()),
             from: request.period.shown().0,
             to: request.period.shown().1,
-            channels,
+            channels: spend.channels(credited),
             total,
+            campaigns,
+            currency: self.settings.reporting_currency.clone(),
+            excluded_spend: spend.excluded,
             screened,
         })
     }

@@ -127,11 +127,14 @@ fn new_image_s<'a>(record: &'a Value, attribute: &str) -> Option<&'a str> {
 
 // The FilterCriteria of template.yaml, one function per event source mapping.
 
-/// IdentityMapFunction: INSERTs of identify and alias, and of events with both ids.
+/// IdentityMapFunction: INSERTs of identify, alias and group (account
+/// memberships), and of events with both ids.
 pub fn identity_map_filter(record: &Value) -> bool {
     inserted(record)
-        && (matches!(new_image_s(record, "type"), Some("identify" | "alias"))
-            || record["dynamodb"]["NewImage"]["has_both_ids"]["BOOL"] == json!(true))
+        && (matches!(
+            new_image_s(record, "type"),
+            Some("identify" | "alias" | "group")
+        ) || record["dynamodb"]["NewImage"]["has_both_ids"]["BOOL"] == json!(true))
 }
 
 /// SourceDetectionFunction: INSERTs of event items (every message type).

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 use sma_spec::{IdentityLink, Message};
-use sma_store::testing::{at, marker, message, touch};
+use sma_store::testing::{at, marker, membership, message, touch};
 use sma_store::{
-    ConversionLedger, CreditDelta, CreditRow, DeviceChange, Erased, Erasure, ErasureStore,
-    EventStore, IdentityStore, JourneyLedger, LedgerChange, LedgerEntry, LedgerKey, LedgerStore,
-    MarkerKind, MarkerStore, Owner, TouchStore,
+    AccountStore, ConversionLedger, CreditDelta, CreditRow, DeviceChange, Erased, Erasure,
+    ErasureStore, EventStore, IdentityStore, JourneyLedger, LedgerChange, LedgerEntry, LedgerKey,
+    LedgerStore, MarkerKind, MarkerStore, Owner, TouchStore,
 };
 use sma_store_dynamodb::DynamoStore;
 
@@ -190,6 +190,10 @@ async fn dynamodb_erasure_leaves_no_item_naming_the_user_or_their_devices() {
         ])
         .await
         .unwrap();
+    store
+        .join(&[membership("acme", USER, 2), membership("acme", KEEPER, 3)])
+        .await
+        .unwrap();
     assert!(
         everything(&store)
             .await
@@ -206,6 +210,7 @@ async fn dynamodb_erasure_leaves_no_item_naming_the_user_or_their_devices() {
     let expected = Erased {
         events: 6,
         claims: 3,
+        memberships: 1,
         touches: 2,
         markers: 2,
         ledger: 3,
@@ -255,6 +260,12 @@ async fn dynamodb_erasure_leaves_no_item_naming_the_user_or_their_devices() {
         Some(KEEPER)
     );
     assert!(store.conflicts_of(KEEPER).await.unwrap().is_empty());
+    let members = store.members_of("acme").await.unwrap();
+    assert_eq!(
+        members,
+        [membership("acme", KEEPER, 3)],
+        "the other member stays"
+    );
     let day = at(0).date_naive();
     let totals = store
         .credit_totals("last", day, day.succ_opt().unwrap())

@@ -106,6 +106,7 @@ fn erase(tx: &Connection, erasure: &Erasure) -> rusqlite::Result<Erased> {
         + in_devices("events", "anonymous_id")?;
     let claims = delete("DELETE FROM identity_claims WHERE user_id = ?1", user)?
         + in_devices("identity_claims", "anonymous_id")?;
+    let memberships = delete("DELETE FROM memberships WHERE user_id = ?1", user)?;
     in_devices("device_states", "device")?;
     let touches = in_devices("touches", "device")?;
     let markers = delete(
@@ -127,6 +128,7 @@ fn erase(tx: &Connection, erasure: &Erasure) -> rusqlite::Result<Erased> {
     Ok(Erased {
         events,
         claims,
+        memberships,
         touches,
         markers,
         ledger,

@@ -2,6 +2,7 @@
 //! claims ([`identity`]) and touches ([`touches`]), and the schema they are
 //! created and migrated by ([`schema`]).
 
+pub(crate) mod accounts;
 pub(crate) mod erasure;
 pub(crate) mod events;
 pub(crate) mod identity;
@@ -9,6 +10,7 @@ pub(crate) mod ledger;
 pub(crate) mod markers;
 pub(crate) mod retention;
 pub(crate) mod schema;
+pub(crate) mod spend;
 pub(crate) mod totals;
 pub(crate) mod touches;
 

@@ -147,6 +147,26 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE erased (
         digest TEXT PRIMARY KEY -- hex
     ) WITHOUT ROWID;",
+    // 11: account memberships (Segment groups), the earliest evidence of each.
+    "CREATE TABLE memberships (
+        account    TEXT NOT NULL,
+        user_id    TEXT NOT NULL,
+        joined_at  INTEGER NOT NULL, -- epoch milliseconds
+        message_id TEXT NOT NULL,
+        PRIMARY KEY (account, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX memberships_by_user ON memberships (user_id);",
+    // 12: ad spend as imported, per day and campaign, replaced by key.
+    "CREATE TABLE spend (
+        day      TEXT NOT NULL,  -- YYYY-MM-DD
+        channel  TEXT NOT NULL,
+        source   TEXT NOT NULL,  -- '' when none, as medium and campaign
+        medium   TEXT NOT NULL,
+        campaign TEXT NOT NULL,
+        cost     REAL NOT NULL,  -- in currency
+        currency TEXT NOT NULL,  -- the reporting currency it was converted to
+        PRIMARY KEY (day, channel, source, medium, campaign)
+    ) WITHOUT ROWID;",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -40,6 +40,9 @@ impl ErasureStore for MemoryStore {
         data.claims
             .retain(|(a, u), _| u != user && !devices.contains(a.as_str()));
         erased.claims = (before - data.claims.len()) as u64;
+        let before = data.members.len();
+        data.members.retain(|(_, u), _| u != user);
+        erased.memberships = (before - data.members.len()) as u64;
         for device in &erasure.devices {
             data.states.remove(device);
             if let Some(touches) = data.touches.remove(device) {

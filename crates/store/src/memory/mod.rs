@@ -13,8 +13,10 @@ use crate::{
     LinkOutcome, Marker, MarkerStore, Owner, StoreError, TouchRecord, TouchStore, Versioned,
 };
 
+mod account;
 mod erasure;
 mod ledger;
+mod spend;
 
 /// Cheap to clone: clones share one set of data.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +38,10 @@ struct Data {
     totals: ledger::Totals,
     /// Digests of erased messageIds.
     erased: BTreeSet<String>,
+    /// Spend by key, whose order is the port's.
+    spend: BTreeMap<crate::SpendKey, crate::SpendRow>,
+    /// (account, userId) -> membership.
+    members: BTreeMap<(String, String), crate::Membership>,
 }
 
 impl MemoryStore {

@@ -6,6 +6,7 @@ use crate::{
     Owner, Store,
 };
 
+use super::accounts::membership;
 use super::derivation::touch;
 use super::ledger::conversion;
 use super::markers::marker;
@@ -84,6 +85,10 @@ pub async fn erases_a_user_and_their_devices_and_nobody_else(store: impl Store) 
         .await
         .unwrap();
 
+    store
+        .join(&[membership("acme", "u1", 1), membership("acme", "u2", 2)])
+        .await
+        .unwrap();
     let erasure = Erasure {
         user: "u1".into(),
         devices: vec!["a1".into()],
@@ -95,6 +100,7 @@ pub async fn erases_a_user_and_their_devices_and_nobody_else(store: impl Store) 
         Erased {
             events: 2,
             claims: 2,
+            memberships: 1,
             touches: 1,
             markers: 2,
             ledger: 2,
@@ -106,6 +112,11 @@ pub async fn erases_a_user_and_their_devices_and_nobody_else(store: impl Store) 
     assert_eq!(store.user_of("a1").await.unwrap(), None);
     assert!(store.devices_of("u1").await.unwrap().is_empty());
     assert!(store.conflicts_of("u2").await.unwrap().is_empty());
+    assert!(store.accounts_of("u1").await.unwrap().is_empty());
+    assert_eq!(
+        store.members_of("acme").await.unwrap(),
+        [membership("acme", "u2", 2)]
+    );
     assert_eq!(
         store.device_states(&["a1".into()]).await.unwrap(),
         [None],

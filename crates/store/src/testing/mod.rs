@@ -9,14 +9,18 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 use sma_spec::{IdentityLink, Item, Message, ParseOptions, parse_body};
 
+mod accounts;
 mod derivation;
 mod erasure;
 mod ledger;
 mod markers;
+mod spend;
+pub use accounts::*;
 pub use derivation::*;
 pub use erasure::*;
 pub use ledger::*;
 pub use markers::*;
+pub use spend::*;
 
 pub fn at(minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 3, 1, 9, minute, 0).unwrap()
@@ -272,6 +276,8 @@ macro_rules! contract_tests {
             sums_funnel_totals_by_day_first_and_last_channel,
             sums_screened_views_by_day_and_reason,
             erases_a_user_and_their_devices_and_nobody_else,
+            replaces_spend_by_key_and_reads_it_by_day,
+            records_memberships_by_account_and_user,
         );
     };
     (@each $fresh:expr; $($check:ident,)*) => {
