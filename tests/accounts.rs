@@ -272,4 +272,36 @@ async fn milestones_from_different_members_anchor_the_accounts_models() {
         [0.225, 0.225, 0.225, 0.1, 0.225],
         "full_path",
     );
+
+    // The ledger credits the deal the same way: the reports' value per
+    // channel is the deal's 12,000 split as above (Ada's sign-up is worth 0).
+    let reports = [
+        ("full_path", [2700.0, 5400.0, 2700.0, 1200.0]),
+        ("w_shaped", [3600.0, 4200.0, 3600.0, 600.0]),
+    ];
+    for (model, expected) in reports {
+        let path = format!("/api/report?model={model}&from=2024-06-01&to=2024-07-01");
+        let report = api.get(&path).await.body;
+        let mut values: Vec<(String, f64)> = report["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["channel"].as_str().unwrap().to_owned(),
+                    c["value"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        values.sort_by(|a, b| a.0.cmp(&b.0));
+        let channels = ["Email", "Organic Search", "Organic Social", "Paid Search"];
+        let got: Vec<&str> = values.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(got, channels, "{model}");
+        for ((channel, value), want) in values.iter().zip(expected) {
+            assert!(
+                (value - want).abs() < 1e-6,
+                "{model} {channel}: {value} vs {want}"
+            );
+        }
+    }
 }

@@ -60,6 +60,7 @@ fn read_checkpoint(checkpoint: &Checkpoint) -> anyhow::Result<Option<(Phase, Own
         let owner = match owner.split_once(':')? {
             ("dev", id) => Owner::Device(id.to_owned()),
             ("usr", id) => Owner::User(id.to_owned()),
+            ("acc", id) => Owner::Account(id.to_owned()),
             _ => return None,
         };
         Some((phase, owner))
@@ -71,6 +72,7 @@ fn write_checkpoint(checkpoint: &Checkpoint, phase: Phase, owner: &Owner) -> any
     let owner = match owner {
         Owner::Device(id) => format!("dev:{id}"),
         Owner::User(id) => format!("usr:{id}"),
+        Owner::Account(id) => format!("acc:{id}"),
     };
     checkpoint.write(&format!("{} {owner}", phase.name()))
 }

@@ -38,6 +38,7 @@ async fn contents(store: &impl Store) -> (BTreeSet<String>, Vec<(String, Vec<Str
                 store.device_events(device).await.unwrap()
             }
             Owner::User(user) => store.user_events(user, &[]).await.unwrap(),
+            Owner::Account(account) => panic!("no message is an account's: {account}"),
         };
         ids.extend(events.into_iter().map(|m| m.message_id));
     }

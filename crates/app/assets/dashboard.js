@@ -47,6 +47,10 @@ function num(value, path, format = fmt, tag = 'span') {
   return el(tag, { 'data-path': path, 'data-value': JSON.stringify(value ?? null) }, format(value));
 }
 
+// A row's spend, ROAS and CAC cells (`–` where a figure is undefined).
+const costs = (row, p) => [num(row.spend, `${p}.spend`), num(row.roas, `${p}.roas`),
+  num(row.cac, `${p}.cac`)];
+
 // A table from a header row and rows of cells (strings or nodes).
 function fill(table, head, rows) {
   table.replaceChildren(
@@ -158,16 +162,30 @@ const SECTIONS = {
       const rows = r.channels.map((row, i) => {
         const p = `channels.${i}`;
         const cells = [row.channel, num(row.conversions, `${p}.conversions`),
-          num(row.value, `${p}.value`), num(row.share, `${p}.share`, percent)];
+          num(row.value, `${p}.value`), num(row.share, `${p}.share`, percent), ...costs(row, p)];
         if (interval) {
           cells.push(row.interval ? el('span', {}, num(row.interval.low, `${p}.interval.low`, percent), ' – ',
             num(row.interval.high, `${p}.interval.high`, percent)) : '', row.low_data ? 'low data' : '');
         }
         return cells;
       });
-      rows.push(['Total', num(r.total.conversions, 'total.conversions'), num(r.total.value, 'total.value'), '']);
-      const head = ['channel', 'conversions', 'value', 'share'];
+      rows.push(['Total', num(r.total.conversions, 'total.conversions'), num(r.total.value, 'total.value'), '',
+        ...costs(r.total, 'total')]);
+      const head = ['channel', 'conversions', 'value', 'share', `spend (${r.currency})`, 'ROAS', 'CAC'];
       fill($('.data', node), interval ? [...head, '95% interval of share', ''] : head, rows);
+      const campaigns = r.campaigns || [];
+      $('.campaigns', node).hidden = campaigns.length === 0;
+      fill($('.campaigns table', node), ['channel', 'campaign', 'conversions', 'value', 'spend', 'ROAS', 'CAC'],
+        campaigns.map((row, i) => {
+          const p = `campaigns.${i}`;
+          const campaign = row.campaign ?? num(null, `${p}.campaign`, () => '(none)');
+          return [row.channel, campaign, num(row.conversions, `${p}.conversions`),
+            num(row.value, `${p}.value`), ...costs(row, p)];
+        }));
+      const excluded = Object.entries(r.excluded_spend || {});
+      $('.excluded', node).replaceChildren(...(excluded.length ? ['Spend in other currencies, not counted: ',
+        ...excluded.flatMap(([currency, spend], i) => [i ? ', ' : '', num(spend, `excluded_spend.${currency}`),
+          ` ${currency}`])] : []));
       const screened = Object.entries(r.screened);
       $('.screened', node).replaceChildren(...(screened.length ? ['Page views left out (no visits): ',
         ...screened.flatMap(([reason, views], i) => [i ? ', ' : '', num(views, `screened.${reason}`), ` ${reason}`])]

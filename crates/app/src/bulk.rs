@@ -77,6 +77,8 @@ impl<S: Store> Bulk<'_, S> {
             messages.extend(match owner {
                 Owner::Device(device) => self.app.store.device_events(device).await?,
                 Owner::User(user) => self.app.store.user_events(user, &[]).await?,
+                // An account owns no message: its members' are theirs.
+                Owner::Account(_) => Vec::new(),
             });
         }
         self.run(&messages, true).await

@@ -73,6 +73,7 @@ impl<S: Store> App<S> {
         for owner in self.store.owners(from, to).await? {
             subjects.insert(match owner {
                 Owner::User(user) => Subject::User(user),
+                Owner::Account(_) => continue,
                 Owner::Device(device) => match self.store.user_of(&device).await? {
                     Some(user) => Subject::User(user),
                     None => Subject::Device(device),

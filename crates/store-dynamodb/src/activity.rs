@@ -95,9 +95,11 @@ pub(super) fn activity_key(day: &str, owner: &Owner) -> Item {
 }
 
 fn activity_item(day: &str, owner: &Owner, expires_at: Option<DateTime<Utc>>) -> Item {
+    // Only messages' owners are active, and no message is an account's.
     let (device, user) = match owner {
         Owner::Device(a) => (Some(a.as_str()), None),
         Owner::User(u) => (None, Some(u.as_str())),
+        Owner::Account(_) => (None, None),
     };
     ItemBuilder::at(activity_key(day, owner))
         .opt_s("anonymous_id", device)

@@ -115,7 +115,7 @@ impl ErasureStore for DynamoStore {
             .collect();
         let (events, erased) = future::try_join(
             self.erase_events(&erasure.user, &devices),
-            self.erase_attribution(&owners, &erasure.conversions),
+            self.erase_attribution(&owners, &erasure.conversions, &erasure.accounts),
         )
         .await?;
         self.forget_activity(&owners);
@@ -275,10 +275,23 @@ impl DynamoStore {
         &self,
         owners: &[Owner],
         conversions: &[String],
+        accounts: &[String],
     ) -> Result<Erased, StoreError> {
         let table = &self.tables().attribution;
         let pks = owners.iter().map(keys::owner_pk).collect();
         let mut items: Vec<Item> = self.partitions(table, pks).await?.concat();
+        // Of an account, only the markers of the conversions the user sent.
+        let sent: HashSet<&str> = conversions.iter().map(String::as_str).collect();
+        let pks = accounts
+            .iter()
+            .map(|a| keys::owner_pk(&Owner::Account(a.clone())))
+            .collect();
+        for item in self.partitions(table, pks).await?.concat() {
+            let sk = get_s(&item, "sk")?;
+            if sk.starts_with(MARKER_PREFIX) && sent.contains(get_s(&item, "message_id")?) {
+                items.push(item);
+            }
+        }
         let entries = conversions.iter().map(|c| conversion_key(c));
         let entries = self.batch_get(table, entries, true).await?;
         let mut erased = Erased {

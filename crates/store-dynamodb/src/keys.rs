@@ -58,15 +58,20 @@ pub fn owner_of_partition(pk: &str) -> Option<Owner> {
     if let Some(device) = pk.strip_prefix("dev#") {
         return Some(Owner::Device(device.to_owned()));
     }
+    if let Some(account) = pk.strip_prefix("acct#") {
+        return Some(Owner::Account(account.to_owned()));
+    }
     pk.strip_prefix("usr#")
         .map(|user| Owner::User(user.to_owned()))
 }
 
-/// The partition of an owner (a device or a user) in EVENTS and ATTRIBUTION.
+/// The partition of an owner in EVENTS and ATTRIBUTION (an account owns no
+/// event: only its conversions' markers and ledger are under it).
 pub(super) fn owner_pk(owner: &Owner) -> String {
     match owner {
         Owner::Device(a) => device_pk(a),
         Owner::User(u) => user_events_pk(u),
+        Owner::Account(g) => format!("acct#{g}"),
     }
 }
 

@@ -13,9 +13,13 @@ pub struct Erasure {
     pub user: String,
     /// The devices that belong to the user: every message of theirs goes too.
     pub devices: Vec<String>,
-    /// The conversions (messageIds) carried by the user or their devices:
-    /// their ledger entries and credits go.
+    /// The conversions (messageIds) carried by the user or their devices,
+    /// and the account conversions they sent: their ledger entries and
+    /// credits go.
     pub conversions: Vec<String>,
+    /// The accounts the user was a member of: the markers of `conversions`
+    /// they carry go (the accounts stay, with the other members).
+    pub accounts: Vec<String>,
 }
 
 /// How much one erasure removed, per kind of data.

@@ -15,11 +15,14 @@ pub struct TouchRecord {
 }
 
 /// Whose journey a message belongs to: a device, or a user known only by userId
-/// (server-side events).
+/// (server-side events); and, for the conversions of an account (a Segment
+/// group, such as a deal won), the account, whose journey is every member's.
+/// Messages are owned by devices and users only.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Owner {
     Device(String),
     User(String),
+    Account(String),
 }
 
 #[cfg(test)]

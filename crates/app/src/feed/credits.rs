@@ -70,9 +70,12 @@ impl<S: Store> App<S> {
         ledger: &ConversionLedger,
         sign: Sign,
     ) -> Result<Vec<Message>, FeedError> {
-        let user = match &ledger.owner {
-            Owner::User(user) => Some(user.clone()),
-            Owner::Device(_) => None,
+        // An account's conversion is sent for the device of each touch, with
+        // the account it belongs to.
+        let (user, account) = match &ledger.owner {
+            Owner::User(user) => (Some(user.clone()), None),
+            Owner::Device(_) => (None, None),
+            Owner::Account(account) => (None, Some(account.clone())),
         };
         // The state the events stand for: a conversion credited again the same
         // way gives the same ids, credited differently gives new ones.
@@ -102,6 +105,9 @@ impl<S: Store> App<S> {
             put("touch_index", json!(index));
             put("touch_count", json!(ledger.rows.len()));
             put("correction", json!(sign == Sign::Correction));
+            if let Some(account) = &account {
+                put("account_id", json!(account));
+            }
             for model in Model::ALL {
                 let credit = row.credits.get(model.as_str()).copied().unwrap_or(0.0);
                 // `+ 0.0` turns a negated zero into a plain one.

@@ -1,22 +1,87 @@
-//! Account memberships: a `group` call with a userId makes the user a member
-//! of its account. Placeholder ids (`null`, `0` …) on either side never join.
+//! Accounts in the pipeline. A `group` call with a userId makes the user a
+//! member of its account (placeholder ids on either side never join). An
+//! account's journey is its members' devices and markers, and it credits the
+//! account's own conversions (`ACCOUNT_CONVERSION_EVENTS`), carried by the
+//! account; whatever changes a member's journey changes their accounts' too.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sma_spec::{Message, MessageType, is_blocked_id};
-use sma_store::{Membership, Store, StoreError};
+use sma_store::{Membership, Owner, Store, StoreError};
 
+use super::{Dirty, Scope};
 use crate::App;
 
 impl<S: Store> App<S> {
-    /// Records the memberships the messages assert.
-    pub(crate) async fn join_accounts(&self, messages: &[Message]) -> Result<(), StoreError> {
+    /// Records the memberships the messages assert; the accounts' journeys
+    /// gained a member.
+    pub(crate) async fn join_accounts(
+        &self,
+        messages: &[Message],
+        dirty: &mut Dirty,
+    ) -> Result<(), StoreError> {
         let memberships = memberships_of(messages);
         if memberships.is_empty() {
             return Ok(());
         }
-        self.store.join(&memberships).await
+        self.store.join(&memberships).await?;
+        for m in memberships {
+            dirty.mark(Owner::Account(m.account), Scope::All);
+        }
+        Ok(())
     }
+
+    /// Adds to `journeys` the accounts of each user in it, as far as the
+    /// user's journey changed.
+    pub(crate) async fn widen_to_accounts(
+        &self,
+        journeys: &mut BTreeMap<Owner, Scope>,
+    ) -> Result<(), StoreError> {
+        let users: Vec<(String, Scope)> = journeys
+            .iter()
+            .filter_map(|(owner, scope)| match owner {
+                Owner::User(u) => Some((u.clone(), scope.clone())),
+                _ => None,
+            })
+            .collect();
+        for (user, scope) in users {
+            for account in self.store.accounts_of(&user).await? {
+                journeys
+                    .entry(Owner::Account(account))
+                    .or_default()
+                    .widen(scope.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// The userIds of an account's members.
+    pub(crate) async fn members(&self, account: &str) -> Result<Vec<String>, StoreError> {
+        let members = self.store.members_of(account).await?;
+        Ok(members.into_iter().map(|m| m.user_id).collect())
+    }
+
+    /// The account an account conversion belongs to: the one it names, else
+    /// its sender's only account.
+    pub(crate) async fn account_of(&self, m: &Message) -> Result<Option<String>, StoreError> {
+        if let Some(named) = &m.group_id {
+            return Ok((!is_blocked_id(named)).then(|| named.clone()));
+        }
+        let Some(user) = m.user_id.as_deref().filter(|u| !is_blocked_id(u)) else {
+            return Ok(None);
+        };
+        let accounts = self.store.accounts_of(user).await?;
+        Ok(match accounts.as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
+        })
+    }
+}
+
+/// Whether a conversion carried by `carrier` is credited in `journey`'s
+/// ledger: an account credits its own, a user or a device those of theirs.
+pub(crate) fn credited_in(journey: &Owner, carrier: &Owner) -> bool {
+    matches!(journey, Owner::Account(_)) == matches!(carrier, Owner::Account(_))
 }
 
 /// Each (account, user) the messages' group calls assert, once, with its

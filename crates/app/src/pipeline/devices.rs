@@ -257,7 +257,13 @@ impl<S: Store> App<S> {
         messages: &[Message],
         dirty: &mut Dirty,
     ) -> Result<(), StoreError> {
-        let markers: Vec<Marker> = messages.iter().filter_map(|m| self.marker(m)).collect();
+        let mut markers = Vec::new();
+        for m in messages {
+            match self.account_conversion(m).await? {
+                Some(marker) => markers.push(marker),
+                None => markers.extend(self.marker(m)),
+            }
+        }
         if markers.is_empty() {
             return Ok(());
         }
@@ -272,6 +278,22 @@ impl<S: Store> App<S> {
             dirty.mark(marker.carrier, Scope::Between(vec![(at, until)]));
         }
         Ok(())
+    }
+
+    /// The marker of an account's conversion, carried by the account (one
+    /// that belongs to no account is its sender's milestone, if any).
+    async fn account_conversion(&self, m: &Message) -> Result<Option<Marker>, StoreError> {
+        if !self.rules.is_account_conversion(m) || self.rules.is_conversion(m) {
+            return Ok(None);
+        }
+        Ok(self.account_of(m).await?.map(|account| Marker {
+            carrier: Owner::Account(account),
+            kind: MarkerKind::Conversion,
+            timestamp: m.timestamp,
+            message_id: m.message_id.clone(),
+            event: m.event.clone().unwrap_or_default(),
+            value: m.value,
+        }))
     }
 
     /// The marker a message is, if any: a conversion or a milestone, carried

@@ -3,6 +3,8 @@
 //! what it counted taken off the totals, so reports drop by exactly that, as
 //! if the user had never been seen; then the store removes everything else.
 
+use std::collections::HashSet;
+
 use sma_store::{
     ConversionLedger, CreditDelta, Erased, Erasure, LedgerChange, LedgerEntry, LedgerKey,
     MarkerKind, Owner, Store, StoreError,
@@ -29,32 +31,60 @@ impl<S: Store> App<S> {
             .map(Owner::Device)
             .chain([Owner::User(user.to_owned())])
             .collect();
-        let conversions: Vec<String> = self
-            .store
-            .markers_of(&owners, time(i64::MIN), time(i64::MAX))
-            .await?
-            .into_iter()
-            .filter(|m| m.kind == MarkerKind::Conversion)
-            .map(|m| m.message_id)
-            .collect();
+        let mut conversions = self.conversions_of(&owners, |_| true).await?;
+        let accounts = self.store.accounts_of(user).await?;
+        let accounts_owners: Vec<Owner> = accounts.iter().cloned().map(Owner::Account).collect();
+        if !accounts.is_empty() {
+            // The deals the user sent are theirs to erase; the accounts'
+            // other conversions stay.
+            let sent: HashSet<String> = self
+                .store
+                .user_events(user, &devices)
+                .await?
+                .into_iter()
+                .map(|m| m.message_id)
+                .collect();
+            let theirs = |id: &str| sent.contains(id);
+            conversions.extend(self.conversions_of(&accounts_owners, theirs).await?);
+        }
         let removed = self.remove_ledger(&owners, &conversions).await?;
         let erasure = Erasure {
             user: user.to_owned(),
             devices,
             conversions,
+            accounts,
         };
         let mut erased = self.store.erase(&erasure).await?;
         erased.ledger += removed;
+        // The accounts' conversions were credited over the user's touches too.
+        self.settle_journeys(&accounts_owners).await?;
         tracing::info!(
             devices = erasure.devices.len(),
             events = erased.events,
             claims = erased.claims,
+            memberships = erased.memberships,
             touches = erased.touches,
             markers = erased.markers,
             ledger = erased.ledger,
             "user erased"
         );
         Ok(erased)
+    }
+
+    /// The messageIds of the conversions `carriers` carry that `pick` keeps.
+    async fn conversions_of(
+        &self,
+        carriers: &[Owner],
+        pick: impl Fn(&str) -> bool,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .store
+            .markers_of(carriers, time(i64::MIN), time(i64::MAX))
+            .await?
+            .into_iter()
+            .filter(|m| m.kind == MarkerKind::Conversion && pick(&m.message_id))
+            .map(|m| m.message_id)
+            .collect())
     }
 
     /// Removes the entries of the conversions and journeys, each over the

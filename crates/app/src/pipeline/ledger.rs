@@ -13,6 +13,7 @@ use sma_store::{
     StoreError,
 };
 
+use super::accounts::credited_in;
 use super::credits::{
     Counted, conversion_ledger, credit_deltas, funnel_deltas, funnel_entry, open_path, path_deltas,
 };
@@ -29,6 +30,8 @@ const CHUNK: usize = 2_000;
 struct Plan {
     owner: Owner,
     scope: Scope,
+    /// The users whose markers count: the user, or an account's members.
+    users: Vec<String>,
     devices: Vec<String>,
     markers: Vec<Marker>,
     /// The conversions to credit (indices into `markers`).
@@ -49,7 +52,7 @@ impl<S: Store> App<S> {
             .keys()
             .filter_map(|o| match o {
                 Owner::Device(d) => Some(d.clone()),
-                Owner::User(_) => None,
+                Owner::User(_) | Owner::Account(_) => None,
             })
             .collect();
         let users: HashMap<String, Option<String>> = devices
@@ -74,6 +77,7 @@ impl<S: Store> App<S> {
             };
             journeys.entry(owner).or_default().widen(scope);
         }
+        self.widen_to_accounts(&mut journeys).await?;
         let mut settled = Settled {
             journeys: journeys.len(),
             credits: Vec::new(),
@@ -169,7 +173,7 @@ impl<S: Store> App<S> {
             let milestones = Milestones {
                 lead: times(&plan.markers, MarkerKind::Lead),
                 opportunity: times(&plan.markers, MarkerKind::Opportunity),
-                won: times(&plan.markers, MarkerKind::Won),
+                won: won_times(&plan.markers, self.rules.won_event.as_deref()),
             };
             for &i in &plan.due {
                 let stored = stored_conversions.next().expect("one answer per id");
@@ -193,6 +197,11 @@ impl<S: Store> App<S> {
                     entry: LedgerEntry::Conversion(new),
                 };
                 add(change, old);
+            }
+            // An account's touches are its members': their open paths and
+            // funnel entries are counted in their own journeys.
+            if let Owner::Account(_) = plan.owner {
+                continue;
             }
             let last_conversion = times(&plan.markers, MarkerKind::Conversion)
                 .into_iter()
@@ -232,25 +241,31 @@ impl<S: Store> App<S> {
 
     /// Each journey's devices and markers, and the conversions to credit.
     async fn plan(&self, journeys: &[(Owner, Scope)]) -> Result<Vec<Plan>, StoreError> {
-        let users: Vec<String> = journeys
-            .iter()
-            .filter_map(|(o, s)| match o {
-                Owner::User(u) if *s != Scope::Closed => Some(u.clone()),
-                _ => None,
-            })
-            .collect();
+        let mut users_of_plans = Vec::with_capacity(journeys.len());
+        for (owner, scope) in journeys {
+            users_of_plans.push(match (owner, scope) {
+                (_, Scope::Closed) | (Owner::Device(_), _) => Vec::new(),
+                (Owner::User(u), _) => vec![u.clone()],
+                (Owner::Account(g), _) => self.members(g).await?,
+            });
+        }
+        let users: Vec<String> = users_of_plans.iter().flatten().cloned().collect();
         let mut devices_of_users = self.store.devices_of_users(&users).await?.into_iter();
         let mut plans: Vec<Plan> = journeys
             .iter()
-            .map(|(owner, scope)| {
-                let devices = match (owner, scope) {
-                    (_, Scope::Closed) => Vec::new(),
-                    (Owner::User(_), _) => devices_of_users.next().expect("one answer per user"),
-                    (Owner::Device(d), _) => vec![d.clone()],
-                };
+            .zip(users_of_plans)
+            .map(|((owner, scope), users)| {
+                let mut devices: Vec<String> = users
+                    .iter()
+                    .flat_map(|_| devices_of_users.next().expect("one answer per user"))
+                    .collect();
+                if let (Owner::Device(d), false) = (owner, *scope == Scope::Closed) {
+                    devices.push(d.clone());
+                }
                 Plan {
                     owner: owner.clone(),
                     scope: scope.clone(),
+                    users,
                     devices,
                     markers: Vec::new(),
                     due: Vec::new(),
@@ -261,7 +276,8 @@ impl<S: Store> App<S> {
         let carriers_of = |plan: &Plan| {
             let mut carriers: Vec<Owner> =
                 plan.devices.iter().cloned().map(Owner::Device).collect();
-            if let (Owner::User(_), false) = (&plan.owner, plan.scope == Scope::Closed) {
+            carriers.extend(plan.users.iter().cloned().map(Owner::User));
+            if let Owner::Account(_) = plan.owner {
                 carriers.push(plan.owner.clone());
             }
             carriers
@@ -279,9 +295,10 @@ impl<S: Store> App<S> {
                 .push(marker);
         }
         for plan in &mut plans {
+            // A member's markers count in their journey and their accounts'.
             for carrier in carriers_of(plan) {
                 plan.markers
-                    .extend(by_carrier.remove(&carrier).unwrap_or_default());
+                    .extend(by_carrier.get(&carrier).cloned().unwrap_or_default());
             }
             plan.markers
                 .sort_by(|a, b| (a.timestamp, &a.message_id).cmp(&(b.timestamp, &b.message_id)));
@@ -290,6 +307,7 @@ impl<S: Store> App<S> {
                 .iter()
                 .enumerate()
                 .filter(|(_, m)| m.kind == MarkerKind::Conversion)
+                .filter(|(_, m)| credited_in(&plan.owner, &m.carrier))
                 .filter(|(_, m)| plan.scope.covers(m.timestamp.timestamp_millis()))
                 .map(|(i, _)| i)
                 .collect();
@@ -371,6 +389,19 @@ fn journey_change(
         expected,
         entry: LedgerEntry::Journey(owner.clone(), new),
     }
+}
+
+/// The won milestones: `WON_EVENT`'s markers, and conversions of that event
+/// (a deal won that is also an account's conversion is stored as the latter).
+fn won_times(markers: &[Marker], won_event: Option<&str>) -> Vec<i64> {
+    markers
+        .iter()
+        .filter(|m| {
+            m.kind == MarkerKind::Won
+                || (m.kind == MarkerKind::Conversion && Some(m.event.as_str()) == won_event)
+        })
+        .map(|m| m.timestamp.timestamp_millis())
+        .collect()
 }
 
 fn times(markers: &[Marker], kind: MarkerKind) -> Vec<i64> {

@@ -189,7 +189,7 @@ impl<S: Store> App<S> {
         messages: &[Message],
         dirty: &mut Dirty,
     ) -> Result<Vec<(Claim, LinkOutcome)>, StoreError> {
-        self.join_accounts(messages).await?;
+        self.join_accounts(messages, dirty).await?;
         let claims = crate::ingest::claims_of(messages);
         if claims.is_empty() {
             return Ok(Vec::new());

@@ -206,6 +206,7 @@ async fn dynamodb_erasure_leaves_no_item_naming_the_user_or_their_devices() {
         user: USER.into(),
         devices: vec![DEVICE.into(), OTHER_DEVICE.into()],
         conversions: vec![erased_ids[3].into()],
+        accounts: vec!["acme".into()],
     };
     let expected = Erased {
         events: 6,

@@ -71,6 +71,7 @@ fn erase(tx: &Connection, erasure: &Erasure) -> rusqlite::Result<Erased> {
         .collect();
     let owners = serde_json::to_string(&owners).expect("strings serialise");
     let conversions = serde_json::to_string(&erasure.conversions).expect("strings serialise");
+    let accounts = serde_json::to_string(&erasure.accounts).expect("strings serialise");
     const LIST: &str = "(SELECT value FROM json_each(?1))";
 
     let mut ids: Vec<String> = Vec::new();
@@ -112,7 +113,11 @@ fn erase(tx: &Connection, erasure: &Erasure) -> rusqlite::Result<Erased> {
     let markers = delete(
         &format!("DELETE FROM markers WHERE carrier IN {LIST}"),
         &owners,
-    )?;
+    )? + tx.execute(
+        "DELETE FROM markers WHERE message_id IN (SELECT value FROM json_each(?1))
+         AND carrier IN (SELECT 'acc:' || value FROM json_each(?2))",
+        [&conversions, &accounts],
+    )? as u64;
     delete(
         &format!("DELETE FROM credits WHERE conversion IN {LIST}"),
         &conversions,

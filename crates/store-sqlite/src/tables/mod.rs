@@ -16,18 +16,20 @@ pub(crate) mod touches;
 
 use sma_store::{Owner, StoreError};
 
-/// An owner (or carrier) as one column: `dev:<anonymousId>` or `usr:<userId>`,
-/// readable in the shell and ordered devices first.
+/// An owner (or carrier) as one column: `dev:<anonymousId>`, `usr:<userId>`
+/// or `acc:<groupId>`, readable in the shell.
 pub(crate) fn owner_key(owner: &Owner) -> String {
     match owner {
         Owner::Device(id) => format!("dev:{id}"),
         Owner::User(id) => format!("usr:{id}"),
+        Owner::Account(id) => format!("acc:{id}"),
     }
 }
 
 pub(crate) fn owner_of_key(key: &str) -> Result<Owner, StoreError> {
     match key.split_at_checked(4) {
         Some(("dev:", id)) => Ok(Owner::Device(id.to_owned())),
+        Some(("acc:", id)) => Ok(Owner::Account(id.to_owned())),
         Some(("usr:", id)) => Ok(Owner::User(id.to_owned())),
         _ => Err(StoreError::Corrupt(format!("owner key {key:?}"))),
     }

@@ -50,7 +50,14 @@ impl ErasureStore for MemoryStore {
             }
         }
         let before = data.markers.len();
-        data.markers.retain(|_, m| !owners.contains(&m.carrier));
+        let sent = |m: &crate::Marker| match &m.carrier {
+            Owner::Account(a) => {
+                erasure.accounts.contains(a) && erasure.conversions.contains(&m.message_id)
+            }
+            _ => false,
+        };
+        data.markers
+            .retain(|_, m| !owners.contains(&m.carrier) && !sent(m));
         erased.markers = (before - data.markers.len()) as u64;
         let keys = erasure
             .conversions

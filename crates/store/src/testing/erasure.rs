@@ -43,6 +43,7 @@ fn entry(entry: LedgerEntry) -> LedgerChange {
 pub async fn erases_a_user_and_their_devices_and_nobody_else(store: impl Store) {
     let (u1, u2) = (Owner::User("u1".into()), Owner::User("u2".into()));
     let (a1, a2) = (Owner::Device("a1".into()), Owner::Device("a2".into()));
+    let acme = Owner::Account("acme".into());
     store
         .put_events(&[
             page("p1", "a1", 1),
@@ -70,6 +71,9 @@ pub async fn erases_a_user_and_their_devices_and_nobody_else(store: impl Store) 
             marker(u1.clone(), MarkerKind::Conversion, "t1", at(3)),
             marker(a1.clone(), MarkerKind::Lead, "l1", at(2)),
             marker(u2.clone(), MarkerKind::Conversion, "t2", at(4)),
+            // The account's deals: one sent by u1, one by u2.
+            marker(acme.clone(), MarkerKind::Conversion, "d1", at(5)),
+            marker(acme.clone(), MarkerKind::Conversion, "d2", at(6)),
         ])
         .await
         .unwrap();
@@ -92,7 +96,8 @@ pub async fn erases_a_user_and_their_devices_and_nobody_else(store: impl Store) 
     let erasure = Erasure {
         user: "u1".into(),
         devices: vec!["a1".into()],
-        conversions: vec!["t1".into()],
+        conversions: vec!["t1".into(), "d1".into()],
+        accounts: vec!["acme".into()],
     };
     let erased = store.erase(&erasure).await.unwrap();
     assert_eq!(
@@ -102,7 +107,7 @@ pub async fn erases_a_user_and_their_devices_and_nobody_else(store: impl Store) 
             claims: 2,
             memberships: 1,
             touches: 1,
-            markers: 2,
+            markers: 3,
             ledger: 2,
         }
     );
@@ -123,14 +128,15 @@ pub async fn erases_a_user_and_their_devices_and_nobody_else(store: impl Store) 
         "the device starts afresh should it come back"
     );
     assert!(store.device_touches("a1").await.unwrap().is_empty());
-    let all = [u1.clone(), a1.clone(), u2.clone(), a2.clone()];
+    let all = [u1.clone(), a1.clone(), u2.clone(), a2.clone(), acme];
     let markers = store.markers_of(&all, at(0), at(59)).await.unwrap();
     assert_eq!(
         markers
             .iter()
             .map(|m| m.message_id.as_str())
             .collect::<Vec<_>>(),
-        ["t2"]
+        ["t2", "d2"],
+        "the deal the user sent goes, the account's other deal stays"
     );
     let ledgers = store
         .conversion_ledgers(&["t1".into(), "t2".into()])
