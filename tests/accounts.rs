@@ -151,6 +151,41 @@ async fn an_accounts_deal_is_credited_over_every_members_touches() {
         ["Signed Up"],
         "the deal is the account's, not a user's"
     );
+
+    // What the newsletter and the ads cost: the deal pays for them. Under
+    // linear each of the four touches has a quarter of the 12,000 deal, and
+    // the newsletter half of Ada's sign-up (worth nothing) too.
+    let spend = json!([
+        {"date": "2024-06-01", "channel": "Email", "source": "newsletter", "medium": "email",
+         "campaign": "", "cost": 300, "currency": "USD"},
+        {"date": "2024-06-07", "channel": "Paid Search", "source": "google", "medium": "cpc",
+         "campaign": "", "cost": 1200, "currency": "USD"},
+    ]);
+    let stored = api.post_json("/api/spend", &spend).await;
+    assert_eq!(stored.status, 200, "{}", stored.body);
+    let report = api
+        .get("/api/report?model=linear&from=2024-06-01&to=2024-07-01")
+        .await
+        .body;
+    let row = |channel: &str| {
+        report["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["channel"] == channel)
+            .unwrap_or_else(|| panic!("no {channel} in {report}"))
+            .clone()
+    };
+    let (email, paid) = (row("Email"), row("Paid Search"));
+    assert_eq!(
+        (&email["value"], &email["conversions"]),
+        (&json!(3000.0), &json!(0.75))
+    );
+    assert_eq!(
+        (&email["roas"], &email["cac"]),
+        (&json!(10.0), &json!(400.0))
+    );
+    assert_eq!((&paid["roas"], &paid["cac"]), (&json!(2.5), &json!(4800.0)));
 }
 
 #[tokio::test]
@@ -304,4 +339,44 @@ async fn milestones_from_different_members_anchor_the_accounts_models() {
             );
         }
     }
+}
+
+/// The account's traits go to Segment as a group call, on request and, in
+/// real-time mode, when its deal is credited.
+#[tokio::test]
+async fn the_accounts_traits_go_to_segment_as_a_group_call() {
+    let segment = segment_client::recorder::Recorder::start().await.unwrap();
+    let server = Server::start(&[
+        ("ACCOUNT_CONVERSION_EVENTS", "Deal Won"),
+        ("SEGMENT_ENDPOINT", &segment.url()),
+        ("ANALYTICS_WRITE_KEY", "wk"),
+        ("REALTIME_FEED", "true"),
+    ]);
+    let api = server.client();
+    api.post_json("/events", &history()).await;
+    let groups =
+        common::recorded_until(&segment, 0, |m| m.iter().any(|m| m["type"] == "group")).await;
+    let group = groups
+        .iter()
+        .find(|m| m["type"] == "group")
+        .unwrap_or_else(|| panic!("no group call in {groups:#?}"));
+    assert_eq!(group["groupId"], "acme");
+    assert_eq!(group["userId"], "ada", "the member who joined first");
+    let traits = &group["traits"];
+    assert_eq!(traits["source_first_channel"], "Email", "{traits}");
+    assert_eq!(traits["source_last_channel"], "Paid Search", "{traits}");
+    assert_eq!(traits["source_member_count"], 3, "{traits}");
+    assert_eq!(traits["source_device_count"], 4, "{traits}");
+    assert_eq!(traits["source_linear_value"], 12000.0, "{traits}");
+
+    let before = segment.messages().len();
+    let sent = api.get("/segment/group/account/acme").await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let again = &segment.messages()[before..];
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        again[0]["messageId"], group["messageId"],
+        "the same facts, the same id"
+    );
+    assert_eq!(api.get("/segment/group/account/globex").await.status, 404);
 }

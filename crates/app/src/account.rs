@@ -6,9 +6,10 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde::Serialize;
 use sma_spec::Message;
-use sma_store::{Store, StoreError};
+use sma_store::{Membership, Store, StoreError};
 
 use crate::App;
+use crate::journey::Loaded;
 use crate::query::{Attribution, EventView, iso};
 
 /// `GET /api/account/{groupId}`.
@@ -32,9 +33,45 @@ pub struct MemberView {
     pub devices: Vec<String>,
 }
 
+/// An account's journey as loaded: its members (by userId), each member's
+/// devices, and the journey over them all.
+pub(crate) struct AccountJourney {
+    pub(crate) memberships: Vec<Membership>,
+    pub(crate) devices_of: Vec<Vec<String>>,
+    pub(crate) loaded: Loaded,
+}
+
 impl<S: Store> App<S> {
     /// An account's history over all its members; `None` when it has none.
     pub async fn account(&self, account: &str) -> Result<Option<AccountView>, StoreError> {
+        let Some(journey) = self.load_account(account).await? else {
+            return Ok(None);
+        };
+        let members = journey
+            .memberships
+            .into_iter()
+            .zip(journey.devices_of)
+            .map(|(m, devices)| MemberView {
+                user_id: m.user_id,
+                joined_at: iso(m.at),
+                devices,
+            })
+            .collect();
+        let loaded = &journey.loaded;
+        Ok(Some(AccountView {
+            account_id: account.to_owned(),
+            members,
+            devices: loaded.devices.clone(),
+            events: loaded.events.iter().map(EventView::from).collect(),
+            attribution: self.attribution(loaded),
+        }))
+    }
+
+    /// An account's members and journey; `None` when it has no member.
+    pub(crate) async fn load_account(
+        &self,
+        account: &str,
+    ) -> Result<Option<AccountJourney>, StoreError> {
         self.read_after_writes().await?;
         let memberships = self.store.members_of(account).await?;
         if memberships.is_empty() {
@@ -54,15 +91,6 @@ impl<S: Store> App<S> {
         events.sort_by(|a, b| (a.timestamp, &a.message_id).cmp(&(b.timestamp, &b.message_id)));
         events.dedup_by(|a, b| a.message_id == b.message_id);
         let devices: BTreeSet<String> = devices_of.iter().flatten().cloned().collect();
-        let members = memberships
-            .into_iter()
-            .zip(devices_of)
-            .map(|(m, devices)| MemberView {
-                user_id: m.user_id,
-                joined_at: iso(m.at),
-                devices,
-            })
-            .collect();
         let converts = |m: &Message| {
             self.rules.is_conversion(m)
                 || (self.rules.is_account_conversion(m) && names(m, account, &only_here))
@@ -70,12 +98,10 @@ impl<S: Store> App<S> {
         let loaded = self
             .assemble(devices.into_iter().collect(), events, converts)
             .await?;
-        Ok(Some(AccountView {
-            account_id: account.to_owned(),
-            members,
-            devices: loaded.devices.clone(),
-            events: loaded.events.iter().map(EventView::from).collect(),
-            attribution: self.attribution(&loaded),
+        Ok(Some(AccountJourney {
+            memberships,
+            devices_of,
+            loaded,
         }))
     }
 }

@@ -10,7 +10,7 @@ use segment_client::recorder::{Recorder, Sums, sum_by, sums_agree};
 use serde_json::{Value, json};
 use sma_attribution::Model;
 use sma_lambda::{IdentityMap, LambdaApp, RealtimeFeed, SourceDetection};
-use support::{API_TOKEN, apigw, consume, deliver, identify, page, realtime_app, streams};
+use support::{API_TOKEN, apigw, consume, deliver, identify, page, realtime_app_with, streams};
 
 const EVENT: &str = "Conversion Attributed";
 
@@ -30,8 +30,12 @@ struct Pipeline {
 
 impl Pipeline {
     async fn start() -> Pipeline {
+        Pipeline::start_with(&[]).await
+    }
+
+    async fn start_with(settings: &[(&str, &str)]) -> Pipeline {
         let segment = Recorder::start().await.unwrap();
-        let app = realtime_app(&segment).await;
+        let app = realtime_app_with(&segment, settings).await;
         Pipeline {
             app,
             segment,
@@ -346,10 +350,11 @@ async fn dynamodb_a_deleted_user_is_erased_and_nothing_more_is_sent_about_them()
 
 /// A group call reaches identity-map through the EVENTS stream's filter and
 /// makes its user a member: the api function's account view spans the
-/// members' devices.
+/// members' devices, the account's deal is credited over them in the reports,
+/// and segment-feed sends the account's group call.
 #[tokio::test]
 async fn dynamodb_a_group_call_makes_a_member_of_the_account() {
-    let mut pipeline = Pipeline::start().await;
+    let mut pipeline = Pipeline::start_with(&[("ACCOUNT_CONVERSION_EVENTS", "Deal Won")]).await;
     let paid = "https://www.example.com/pricing?utm_source=google&utm_medium=cpc";
     let group = |id: &str, user: &str| {
         json!({"type": "group", "messageId": id, "userId": user, "groupId": "acme",
@@ -389,4 +394,26 @@ async fn dynamodb_a_group_call_makes_a_member_of_the_account() {
         .map(|t| t["channel"].as_str().unwrap())
         .collect();
     assert_eq!(channels, ["Paid Search", "Organic Social"]);
+
+    // Bob wins the deal for Acme: the reports credit it over both members'
+    // touches, and the account's traits go to Segment.
+    let deal = json!({"type": "track", "messageId": "deal-1", "userId": "u-bob",
+                      "event": "Deal Won", "timestamp": "2024-05-06T10:00:00.000Z",
+                      "context": {"groupId": "acme"}, "properties": {"amount": 5000}});
+    pipeline.run(&[deal], Order::IdentityMapFirst).await;
+    let sums = pipeline.report_sums().await;
+    for channel in ["Paid Search", "Organic Social"] {
+        let key = (channel.to_owned(), "value_linear".to_owned());
+        assert_eq!(sums.get(&key), Some(&2500.0), "{channel}: {sums:?}");
+    }
+    let sent = pipeline.segment.messages();
+    let group = sent
+        .iter()
+        .find(|m| m["type"] == "group")
+        .unwrap_or_else(|| panic!("no group call in {sent:#?}"));
+    assert_eq!(
+        (&group["groupId"], &group["userId"]),
+        (&json!("acme"), &json!("u-ada"))
+    );
+    assert_eq!(group["traits"]["source_member_count"], 2);
 }

@@ -1,4 +1,4 @@
-//! The messages sma sends: Segment `identify` and `track` calls, built so that callers
+//! The messages sma sends: Segment `identify`, `track` and `group` calls, built so that callers
 //! never hand-roll JSON and every message carries a deterministic id.
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -21,6 +21,8 @@ pub enum Kind {
     Identify,
     /// Records an event.
     Track,
+    /// Sets traits on a group (an account), for one of its users.
+    Group,
 }
 
 impl Kind {
@@ -29,6 +31,7 @@ impl Kind {
         match self {
             Kind::Identify => "identify",
             Kind::Track => "track",
+            Kind::Group => "group",
         }
     }
 }
@@ -46,6 +49,8 @@ pub struct Message {
     anonymous_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     event: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_id: Option<String>,
     #[serde(flatten)]
     payload: Payload,
     #[serde(serialize_with = "serialize_timestamp")]
@@ -103,6 +108,34 @@ impl Message {
         ))
     }
 
+    /// A `group` call setting `traits` on the account `group_id` as of
+    /// `timestamp`, for its member `user_id` (Segment ties a group call to a
+    /// user).
+    pub fn group(
+        group_id: impl Into<String>,
+        user_id: impl Into<String>,
+        traits: Map<String, Value>,
+        timestamp: DateTime<Utc>,
+    ) -> Result<Self, Error> {
+        let missing = |needed| Error::MissingIdentity {
+            kind: "group",
+            needed,
+        };
+        let group_id = non_blank(Some(group_id.into())).ok_or(missing("groupId"))?;
+        let user_id = non_blank(Some(user_id.into())).ok_or(missing("userId"))?;
+        let mut message = Self::build(
+            Kind::Group,
+            Some(user_id),
+            None,
+            None,
+            Payload::Traits(traits),
+            timestamp,
+        );
+        message.message_id = message_id(&[&message.message_id, &group_id]);
+        message.group_id = Some(group_id);
+        Ok(message)
+    }
+
     fn build(
         kind: Kind,
         user_id: Option<String>,
@@ -128,6 +161,7 @@ impl Message {
             user_id,
             anonymous_id,
             event,
+            group_id: None,
             payload,
             timestamp,
             context: serde_json::json!({
@@ -167,12 +201,17 @@ impl Message {
         self.anonymous_id.as_deref()
     }
 
+    /// The account of a group call.
+    pub fn group_id(&self) -> Option<&str> {
+        self.group_id.as_deref()
+    }
+
     /// The event name of a track call.
     pub fn event(&self) -> Option<&str> {
         self.event.as_deref()
     }
 
-    /// Traits of an identify call, properties of a track call.
+    /// Traits of an identify or group call, properties of a track call.
     pub fn payload(&self) -> &Map<String, Value> {
         self.payload.map()
     }
@@ -307,5 +346,23 @@ mod tests {
         let id = Message::identify("u", None, Map::new(), at(0, 0)).unwrap();
         let tr = Message::track("identify", Some("u".into()), None, Map::new(), at(0, 0)).unwrap();
         assert_ne!(id.message_id(), tr.message_id());
+    }
+
+    #[test]
+    fn a_group_call_names_its_account_and_a_member() {
+        let traits: Map<String, Value> = [("source_first_channel".to_owned(), json!("Email"))]
+            .into_iter()
+            .collect();
+        let acme = Message::group("acme", "ada", traits.clone(), at(0, 0)).unwrap();
+        let wire = acme.to_json();
+        assert_eq!(wire["type"], "group");
+        assert_eq!(wire["groupId"], "acme");
+        assert_eq!(wire["userId"], "ada");
+        assert_eq!(wire["traits"]["source_first_channel"], "Email");
+        let globex = Message::group("globex", "ada", traits.clone(), at(0, 0)).unwrap();
+        assert_ne!(acme.message_id(), globex.message_id(), "one id per account");
+        let again = Message::group("acme", "ada", traits, at(0, 0)).unwrap();
+        assert_eq!(acme.message_id(), again.message_id());
+        assert!(Message::group(" ", "ada", Map::new(), at(0, 0)).is_err());
     }
 }

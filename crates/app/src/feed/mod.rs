@@ -1,7 +1,8 @@
-//! Feeding attribution back to Segment: identify traits for a user, one
-//! "Source Identified" track per touch and one credit event per credited touch
-//! of a conversion, built from the stored journey and ledger and sent through
-//! the batch client (dry run without a write key).
+//! Feeding attribution back to Segment: identify traits for a user, group
+//! traits for an account, one "Source Identified" track per touch and one
+//! credit event per credited touch of a conversion, built from the stored
+//! journey and ledger and sent through the batch client (dry run without a
+//! write key).
 
 use std::collections::BTreeSet;
 
@@ -15,6 +16,7 @@ use crate::journey::{Loaded, Subject};
 use crate::{App, CreditChange};
 
 mod credits;
+mod groups;
 mod traits;
 
 /// Which messages a backfill sends.
@@ -170,6 +172,18 @@ impl<S: Store> App<S> {
                 messages.push(self.identify_message(&user, &loaded).await?);
             }
         }
+        // Accounts whose conversions were credited anew: their group traits.
+        let accounts: BTreeSet<&str> = credited
+            .iter()
+            .flat_map(|change| change.old.iter().chain([&change.new]))
+            .filter_map(|ledger| match &ledger.owner {
+                sma_store::Owner::Account(account) => Some(account.as_str()),
+                _ => None,
+            })
+            .collect();
+        for account in accounts {
+            messages.extend(self.group_message(account).await?);
+        }
         for user in changed {
             if users.insert(user.clone()) {
                 let loaded = self.load(&Subject::User(user.clone())).await?;
@@ -234,6 +248,13 @@ impl<S: Store> App<S> {
     }
 
     async fn identify_message(&self, user_id: &str, loaded: &Loaded) -> Result<Message, FeedError> {
+        let traits = self.journey_traits(loaded).await?;
+        Ok(Message::identify(user_id, None, traits, as_of(loaded))?)
+    }
+
+    /// What identify and group calls say of a journey: its first, last and
+    /// last non-direct source, its touches and devices, its conversions.
+    async fn journey_traits(&self, loaded: &Loaded) -> Result<Map<String, Value>, FeedError> {
         let touches = &loaded.journey.touches;
         let mut traits = Map::new();
         let anchors = [
@@ -254,14 +275,7 @@ impl<S: Store> App<S> {
         traits.insert("source_touch_count".into(), json!(touches.len()));
         traits.insert("source_device_count".into(), json!(loaded.devices.len()));
         traits.extend(self.conversion_traits(loaded).await?);
-        // The identify is "as of" the latest touch, so re-sending unchanged facts
-        // gives the same messageId.
-        let at = touches
-            .last()
-            .map(|t| time(t.timestamp))
-            .or_else(|| loaded.events.last().map(|m| m.timestamp))
-            .unwrap_or_default();
-        Ok(Message::identify(user_id, None, traits, at)?)
+        Ok(traits)
     }
 
     fn track_messages(
@@ -322,4 +336,16 @@ fn flat_source(touch: &Touch) -> impl Iterator<Item = (String, Value)> + '_ {
 
 fn time(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// The time traits of a journey are "as of": its latest touch (else its
+/// latest message), so re-sending unchanged facts gives the same messageId.
+fn as_of(loaded: &Loaded) -> DateTime<Utc> {
+    loaded
+        .journey
+        .touches
+        .last()
+        .map(|t| time(t.timestamp))
+        .or_else(|| loaded.events.last().map(|m| m.timestamp))
+        .unwrap_or_default()
 }

@@ -1,6 +1,7 @@
 //! `GET /segment/identify/user/{id}`, `GET /segment/track/user/{id}`,
-//! `GET /segment/track/anonymous/{id}` and `GET /segment/conversions/user/{id}`:
-//! send to Segment, answer with what happened.
+//! `GET /segment/track/anonymous/{id}`, `GET /segment/conversions/user/{id}`
+//! and `GET /segment/group/account/{id}`: send to Segment, answer with what
+//! happened.
 
 use std::time::Duration;
 
@@ -45,6 +46,14 @@ pub async fn conversions_user<S: Store>(
     ApiId(id): ApiId,
 ) -> Result<Json<SendReport>, ApiError> {
     answer(within_deadline(app).feed_user_conversions(&id).await)
+}
+
+pub async fn group_account<S: Store>(
+    State(app): State<App<S>>,
+    _: FeedAccess,
+    ApiId(id): ApiId,
+) -> Result<Json<SendReport>, ApiError> {
+    answer(within_deadline(app).feed_group(&id).await)
 }
 
 /// The app with its Segment client bounded to most of the request deadline

@@ -51,6 +51,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             "/segment/conversions/user/{id}",
             get(feed::conversions_user::<S>),
         )
+        .route("/segment/group/account/{id}", get(feed::group_account::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -139,12 +139,22 @@ pub fn identify(id: &str, anonymous_id: &str, user_id: &str, at: &str) -> Value 
 
 /// An App in real-time mode that feeds `segment`, with every secret set.
 pub async fn realtime_app(segment: &segment_client::recorder::Recorder) -> LambdaApp {
-    fresh_app(&[
+    realtime_app_with(segment, &[]).await
+}
+
+/// [`realtime_app`] with `settings` on top.
+pub async fn realtime_app_with(
+    segment: &segment_client::recorder::Recorder,
+    settings: &[(&str, &str)],
+) -> LambdaApp {
+    let url = segment.url();
+    let mut all = vec![
         ("API_TOKEN", API_TOKEN),
         ("SEGMENT_SHARED_SECRET", SHARED_SECRET),
         ("REALTIME_FEED", "true"),
         ("ANALYTICS_WRITE_KEY", WRITE_KEY),
-        ("SEGMENT_ENDPOINT", &segment.url()),
-    ])
-    .await
+        ("SEGMENT_ENDPOINT", url.as_str()),
+    ];
+    all.extend_from_slice(settings);
+    fresh_app(&all).await
 }
