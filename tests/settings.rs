@@ -1,5 +1,5 @@
 //! The documented settings are the real ones: `.env.example` parses, every setting
-//! sma reads is in it and in the README's table, and a bad value stops `sma serve`
+//! sma reads is in it and in docs/settings.md, and a bad value stops `sma serve`
 //! with a message naming the setting.
 
 use std::collections::HashMap;
@@ -46,13 +46,13 @@ fn env_example_lists_every_setting_and_its_values_are_valid() {
 }
 
 #[test]
-fn readme_documents_every_setting() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+fn docs_document_every_setting() {
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/settings.md")).unwrap();
     for name in names_read() {
         assert!(
-            readme.contains(&format!("`{name}`")),
-            "{name} is missing from the README"
+            docs.contains(&format!("`{name}`")),
+            "{name} is missing from docs/settings.md"
         );
     }
 }
