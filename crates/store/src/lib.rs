@@ -37,7 +37,7 @@ use std::future::Future;
 use chrono::{DateTime, NaiveDate, Utc};
 use sma_spec::{IdentityLink, Message};
 
-pub use account::Membership;
+pub use account::{AccountStore, Membership};
 pub use device::{DeviceChange, Versioned};
 pub use erasure::{Erased, Erasure, erased_digest};
 pub use error::StoreError;
@@ -182,28 +182,6 @@ pub trait IdentityStore: Send + Sync {
         &self,
         user_id: &str,
     ) -> impl Future<Output = Result<Vec<Conflict>, StoreError>> + Send;
-}
-
-/// Accounts and their members.
-pub trait AccountStore: Send + Sync {
-    /// Records memberships, each once per (account, user): a membership
-    /// asserted again keeps its earliest evidence.
-    fn join(
-        &self,
-        memberships: &[Membership],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-
-    /// The memberships of an account, by userId.
-    fn members_of(
-        &self,
-        account: &str,
-    ) -> impl Future<Output = Result<Vec<Membership>, StoreError>> + Send;
-
-    /// The accounts a user is a member of, sorted.
-    fn accounts_of(
-        &self,
-        user_id: &str,
-    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 }
 
 /// Each device's touch derivation: the state it left (the ATTRIBUTION table

@@ -13,11 +13,11 @@ use sma_store::{
     StoreError,
 };
 
-use super::accounts::credited_in;
 use super::credits::{
     Counted, conversion_ledger, credit_deltas, funnel_deltas, funnel_entry, open_path, path_deltas,
 };
 use super::devices::time;
+use super::plan::Plan;
 use super::{CreditChange, Dirty, Scope, Settled};
 use crate::App;
 
@@ -25,20 +25,6 @@ use crate::App;
 const ATTEMPTS: usize = 8;
 /// Journeys settled by one round of store calls, at most.
 const CHUNK: usize = 2_000;
-
-/// What settling one journey reads, before its entries are computed.
-struct Plan {
-    owner: Owner,
-    scope: Scope,
-    /// The users whose markers count: the user, or an account's members.
-    users: Vec<String>,
-    devices: Vec<String>,
-    markers: Vec<Marker>,
-    /// The conversions to credit (indices into `markers`).
-    due: Vec<usize>,
-    /// The touches it looks at: `[from, to]`, epoch ms.
-    range: Option<(i64, i64)>,
-}
 
 impl<S: Store> App<S> {
     /// Brings the ledger of every journey in `dirty` up to date; answers how
@@ -237,82 +223,6 @@ impl<S: Store> App<S> {
         }
         stale.dedup();
         Ok(stale.into_iter().map(|i| journeys[i].clone()).collect())
-    }
-
-    /// Each journey's devices and markers, and the conversions to credit.
-    async fn plan(&self, journeys: &[(Owner, Scope)]) -> Result<Vec<Plan>, StoreError> {
-        let mut users_of_plans = Vec::with_capacity(journeys.len());
-        for (owner, scope) in journeys {
-            users_of_plans.push(match (owner, scope) {
-                (_, Scope::Closed) | (Owner::Device(_), _) => Vec::new(),
-                (Owner::User(u), _) => vec![u.clone()],
-                (Owner::Account(g), _) => self.members(g).await?,
-            });
-        }
-        let users: Vec<String> = users_of_plans.iter().flatten().cloned().collect();
-        let mut devices_of_users = self.store.devices_of_users(&users).await?.into_iter();
-        let mut plans: Vec<Plan> = journeys
-            .iter()
-            .zip(users_of_plans)
-            .map(|((owner, scope), users)| {
-                let mut devices: Vec<String> = users
-                    .iter()
-                    .flat_map(|_| devices_of_users.next().expect("one answer per user"))
-                    .collect();
-                if let (Owner::Device(d), false) = (owner, *scope == Scope::Closed) {
-                    devices.push(d.clone());
-                }
-                Plan {
-                    owner: owner.clone(),
-                    scope: scope.clone(),
-                    users,
-                    devices,
-                    markers: Vec::new(),
-                    due: Vec::new(),
-                    range: None,
-                }
-            })
-            .collect();
-        let carriers_of = |plan: &Plan| {
-            let mut carriers: Vec<Owner> =
-                plan.devices.iter().cloned().map(Owner::Device).collect();
-            carriers.extend(plan.users.iter().cloned().map(Owner::User));
-            if let Owner::Account(_) = plan.owner {
-                carriers.push(plan.owner.clone());
-            }
-            carriers
-        };
-        let carriers: Vec<Owner> = plans.iter().flat_map(carriers_of).collect();
-        let mut by_carrier: HashMap<Owner, Vec<Marker>> = HashMap::new();
-        for marker in self
-            .store
-            .markers_of(&carriers, time(i64::MIN), time(i64::MAX))
-            .await?
-        {
-            by_carrier
-                .entry(marker.carrier.clone())
-                .or_default()
-                .push(marker);
-        }
-        for plan in &mut plans {
-            // A member's markers count in their journey and their accounts'.
-            for carrier in carriers_of(plan) {
-                plan.markers
-                    .extend(by_carrier.get(&carrier).cloned().unwrap_or_default());
-            }
-            plan.markers
-                .sort_by(|a, b| (a.timestamp, &a.message_id).cmp(&(b.timestamp, &b.message_id)));
-            plan.due = plan
-                .markers
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| m.kind == MarkerKind::Conversion)
-                .filter(|(_, m)| credited_in(&plan.owner, &m.carrier))
-                .filter(|(_, m)| plan.scope.covers(m.timestamp.timestamp_millis()))
-                .map(|(i, _)| i)
-                .collect();
-        }
-        Ok(plans)
     }
 
     /// The time of each device's latest touch.

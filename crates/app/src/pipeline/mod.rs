@@ -15,6 +15,7 @@ mod credits;
 mod devices;
 mod erase;
 mod ledger;
+mod plan;
 
 pub(crate) use devices::time;
 
