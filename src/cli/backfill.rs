@@ -49,9 +49,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!(e.replace("`from`", "--since").replace("`to`", "--until")))?;
     let mut settings = context::settings()?;
     if args.dry_run {
-        settings.analytics_write_key = None;
+        settings.feed.analytics_write_key = None;
     }
-    let checkpoint = Checkpoint::of("backfill", &settings);
+    let checkpoint = Checkpoint::of("backfill", &settings.store);
     let runtime = context::runtime()?;
     context::on_configured_store(
         settings,

@@ -7,22 +7,22 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use sma_app::{Settings, StoreKind};
+use sma_app::{StoreKind, StoreSettings};
 
 pub struct Checkpoint {
     path: PathBuf,
 }
 
 impl Checkpoint {
-    /// The checkpoint of `command` on the store `settings` name.
-    pub fn of(command: &str, settings: &Settings) -> Checkpoint {
-        let path = match settings.store {
+    /// The checkpoint of `command` on the store `store` names.
+    pub fn of(command: &str, store: &StoreSettings) -> Checkpoint {
+        let path = match store.kind {
             StoreKind::Sqlite => {
-                let mut path = settings.sma_db.as_os_str().to_owned();
+                let mut path = store.sma_db.as_os_str().to_owned();
                 path.push(format!("-{command}"));
                 PathBuf::from(path)
             }
-            StoreKind::Dynamodb => PathBuf::from(format!("{}.{command}", settings.events_table)),
+            StoreKind::Dynamodb => PathBuf::from(format!("{}.{command}", store.events_table)),
         };
         Checkpoint { path }
     }

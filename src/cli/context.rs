@@ -1,7 +1,7 @@
 //! What the subcommands share: settings, the async runtime, the store.
 
 use anyhow::Context;
-use sma_app::{App, Settings, StoreKind};
+use sma_app::{App, Settings, StoreKind, StoreSettings};
 use sma_store::Store;
 use sma_store_sqlite::SqliteStore;
 
@@ -18,23 +18,23 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// The application on the embedded store at `SMA_DB`.
 pub fn embedded_app(settings: Settings) -> anyhow::Result<App<SqliteStore>> {
-    let store = embedded_store(&settings)?;
+    let store = embedded_store(&settings.store)?;
     Ok(App::new(settings, store)?)
 }
 
 /// The application on the embedded store at `SMA_DB`, answering intakes from
 /// the intake log beside it (what the last run left in it applied first).
 pub async fn serving_app(settings: Settings) -> anyhow::Result<App<SqliteStore>> {
-    let db = settings.sma_db.clone();
+    let db = settings.store.sma_db.clone();
     embedded_app(settings)?
         .with_intake_log(&db)
         .await
         .context("cannot start the intake log")
 }
 
-fn embedded_store(settings: &Settings) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(&settings.sma_db)
-        .with_context(|| format!("cannot open the store SMA_DB={}", settings.sma_db.display()))
+fn embedded_store(store: &StoreSettings) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(&store.sma_db)
+        .with_context(|| format!("cannot open the store SMA_DB={}", store.sma_db.display()))
 }
 
 /// SQLite page cache of the writer in bulk commands: enough for the indexes a
@@ -67,12 +67,12 @@ pub fn on_configured_store<C: OnStore>(
     runtime: &tokio::runtime::Runtime,
     command: C,
 ) -> anyhow::Result<C::Output> {
-    match settings.store {
+    match settings.store.kind {
         StoreKind::Sqlite => {
-            tracing::info!(db = %settings.sma_db.display(), "opening the store");
+            tracing::info!(db = %settings.store.sma_db.display(), "opening the store");
             // The commands run here write in bulk.
             let store = runtime
-                .block_on(embedded_store(&settings)?.with_write_cache_mib(BULK_CACHE_MIB))?;
+                .block_on(embedded_store(&settings.store)?.with_write_cache_mib(BULK_CACHE_MIB))?;
             let Some(commit_every) = command.bulk() else {
                 return command.run(runtime, &App::new(settings, store)?);
             };
@@ -100,23 +100,19 @@ fn dynamodb<C: OnStore>(
     runtime: &tokio::runtime::Runtime,
     command: C,
 ) -> anyhow::Result<C::Output> {
-    let tables = (
-        settings.events_table.clone(),
-        settings.user_map_table.clone(),
-        settings.attribution_table.clone(),
-    );
+    let tables = settings.store.dynamodb_tables();
     tracing::info!(
-        region = %settings.region,
-        endpoint = ?settings.dynamodb_endpoint,
+        region = %settings.store.region,
+        endpoint = ?settings.store.dynamodb_endpoint,
         events = %tables.0,
         "using the DynamoDB tables"
     );
     let store = runtime
         .block_on(sma_store_dynamodb::DynamoStore::from_env(
-            settings.region.clone(),
-            settings.dynamodb_endpoint.clone(),
+            settings.store.region.clone(),
+            settings.store.dynamodb_endpoint.clone(),
             tables,
         ))
-        .with_events_ttl_days(settings.events_ttl_days);
+        .with_events_ttl_days(settings.store.events_ttl_days);
     command.run(runtime, &App::new(settings, store)?)
 }

@@ -29,7 +29,7 @@ struct Line {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let settings = super::context::settings()?;
-    let config = Rules::new(&settings).detection;
+    let config = Rules::new(&settings.rules).detection;
     if !args.jsonl {
         let source = sma_sources::detect(args.url.as_deref(), args.referrer.as_deref(), &config);
         println!("{}", serde_json::to_string_pretty(&source)?);

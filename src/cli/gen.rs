@@ -7,13 +7,6 @@
 //! identify links the device), log in on other devices, request demos (followed by
 //! CRM milestones) and buy.
 
-mod event;
-mod pages;
-mod rng;
-mod session;
-mod site;
-mod visitor;
-
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufWriter;
@@ -24,10 +17,11 @@ use chrono::NaiveDate;
 use sma_archive::GzipLines;
 
 use super::import::progress::{Progress, Unit};
-use event::Line;
-use rng::{ALNUM, Rng};
-use session::World;
-use visitor::Visitor;
+use sma_synth::archive::event::Line;
+use sma_synth::archive::session::{self, World};
+use sma_synth::archive::shape::Profile;
+use sma_synth::archive::visitor::{self, Visitor};
+use sma_synth::rng::{ALNUM, Draws, stream};
 
 const DAY_MS: i64 = 86_400_000;
 /// Lines per archive file and per gzip member within it.
@@ -54,6 +48,10 @@ pub struct Args {
     /// Segment source id for the path (default: derived from the seed).
     #[arg(long)]
     source_id: Option<String>,
+    /// How engaged visitors are: `engaged` (return visits, several pages) or
+    /// `realistic` (most visitors anonymous with one or two page views).
+    #[arg(long, default_value = "engaged")]
+    profile: Profile,
 }
 
 /// What was written.
@@ -70,7 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let source_id = args
         .source_id
         .clone()
-        .unwrap_or_else(|| Rng::new(args.seed, 0x50_75_72_63).token(10, ALNUM));
+        .unwrap_or_else(|| stream(args.seed, 0x50_75_72_63).token(10, ALNUM));
     let root = args.out.join("segment-logs").join(&source_id);
     if std::fs::read_dir(&root).is_ok_and(|mut d| d.next().is_some()) {
         bail!(
@@ -87,11 +85,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let world = World {
         seed: args.seed,
         end: start + i64::from(args.days) * DAY_MS,
+        shape: args.profile.shape(),
     };
 
     let mut plans = Vec::new();
     let mut visitors: Vec<Visitor> = (0..args.visitors)
-        .map(|v| visitor::plan(args.seed, v, start, world.end, &mut plans))
+        .map(|v| visitor::plan(&world, v, start, &mut plans))
         .collect();
     plans.sort_unstable();
     tracing::info!(

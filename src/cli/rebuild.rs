@@ -21,7 +21,7 @@ pub struct Args {}
 
 pub fn run(_: Args) -> anyhow::Result<()> {
     let settings = context::settings()?;
-    let checkpoint = Checkpoint::of("rebuild", &settings);
+    let checkpoint = Checkpoint::of("rebuild", &settings.store);
     let runtime = context::runtime()?;
     let journeys = context::on_configured_store(settings, &runtime, Rebuild { checkpoint })?;
     eprintln!("rebuilt: {journeys} devices and users derived again, their ledgers settled");

@@ -9,7 +9,7 @@ mod wire;
 use std::time::Duration;
 
 use anyhow::Context;
-use sma_app::Settings;
+use sma_app::{AuthSettings, Settings};
 
 use super::context;
 
@@ -19,21 +19,21 @@ pub fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    warn_if_open(&settings);
-    let address = format!("{}:{}", settings.host, settings.port);
+    warn_if_open(&settings.auth);
+    let address = format!("{}:{}", settings.http.host, settings.http.port);
     let listener = tokio::net::TcpListener::bind(&address)
         .await
         .with_context(|| format!("cannot listen on {address} (HOST, PORT)"))?;
     let local = listener.local_addr()?;
     let app = context::serving_app(settings).await?;
-    tracing::info!(db = %app.settings.sma_db.display(), "store opened");
-    let _retention = retention::start(app.store.clone(), app.settings.events_ttl_days);
+    tracing::info!(db = %app.settings.store.sma_db.display(), "store opened");
+    let _retention = retention::start(app.store.clone(), app.settings.store.events_ttl_days);
     // The one line a person (and the end-to-end tests) read to find the server.
     println!("sma listening on http://{local}");
     let limits = connections::Limits {
-        header_read: Duration::from_secs(app.settings.header_read_timeout_seconds.into()),
-        idle: Duration::from_secs(app.settings.idle_timeout_seconds.into()),
-        max_connections: app.settings.max_connections,
+        header_read: Duration::from_secs(app.settings.http.header_read_timeout_seconds.into()),
+        idle: Duration::from_secs(app.settings.http.idle_timeout_seconds.into()),
+        max_connections: app.settings.http.max_connections,
     };
     connections::serve(listener, sma_app::router(app.clone()), limits, shutdown()).await;
     if let Err(e) = app.finish_intake_log(FINISH_WITHIN).await {
@@ -47,16 +47,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 const FINISH_WITHIN: Duration = Duration::from_secs(30);
 
 /// Running without secrets is fine on a laptop and dangerous anywhere else.
-fn warn_if_open(settings: &Settings) {
-    if settings.api_token.is_none() {
+fn warn_if_open(auth: &AuthSettings) {
+    if auth.api_token.is_none() {
         tracing::warn!(
             "API_TOKEN is not set: /api and /segment answer anyone who can reach this port by the name localhost, 127.0.0.1 or [::1]"
         );
     }
-    if settings.segment_shared_secret.is_none() {
+    if auth.segment_shared_secret.is_none() {
         tracing::warn!("SEGMENT_SHARED_SECRET is not set: /events accepts unsigned bodies");
     }
-    if settings.ingest_write_keys.is_empty() {
+    if auth.ingest_write_keys.is_empty() {
         tracing::warn!("INGEST_WRITE_KEYS is not set: /v1/* accepts any caller");
     }
 }

@@ -77,3 +77,43 @@ fn gen_is_deterministic_and_realistic() {
         .unwrap();
     assert!(multi > 0, "no user with several devices");
 }
+
+/// `--profile realistic` is a real site's traffic: most devices are seen for
+/// one or two page views, where the default profile's visitors come back.
+#[test]
+fn the_realistic_profile_is_mostly_one_or_two_page_views() {
+    let s = Scratch::new();
+    let share_brief = |dir: &Path| {
+        let mut views: std::collections::HashMap<String, u32> = Default::default();
+        for line in archive_lines(dir) {
+            let message: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if message["type"] == "page" {
+                *views
+                    .entry(message["anonymousId"].as_str().unwrap().to_owned())
+                    .or_default() += 1;
+            }
+        }
+        let brief = views.values().filter(|&&n| n <= 2).count();
+        brief as f64 / views.len() as f64
+    };
+    let engaged = s.generate("engaged", 1_000, 30, 5);
+    let realistic = s.path("realistic");
+    let output = s
+        .sma(&s.path("unused.db"))
+        .args(["gen", "--visitors", "1000", "--days", "30", "--seed", "5"])
+        .args(["--profile", "realistic", "--out"])
+        .arg(&realistic)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (engaged, realistic) = (share_brief(&engaged), share_brief(&realistic));
+    assert!(
+        realistic > 0.75,
+        "realistic: {realistic:.2} of devices with 1-2 page views"
+    );
+    assert!(engaged < 0.6, "engaged: {engaged:.2}");
+}

@@ -63,7 +63,7 @@ impl<S: Store> App<S> {
             received_at: Utc::now(),
         };
         let items = parse_body(body, opts)?;
-        let limit = self.settings.max_batch_messages;
+        let limit = self.settings.http.max_batch_messages;
         if items.len() > limit {
             return Err(IngestError::TooManyMessages(items.len(), limit));
         }
@@ -172,7 +172,7 @@ impl<S: Store> App<S> {
     /// Segment never holds up (or fails) the intake.
     pub(crate) fn spawn_feed(&self, processed: crate::Processed) {
         let linked = processed.linked_users();
-        if !self.settings.realtime_feed
+        if !self.settings.feed.realtime_feed
             || (processed.new_touches.is_empty()
                 && linked.is_empty()
                 && processed.credits.is_empty())

@@ -22,7 +22,10 @@ use std::sync::Arc;
 
 pub use account::{AccountView, MemberView};
 pub use bulk::{Bulk, Finished};
-pub use config::{SettingError, Settings, StoreKind};
+pub use config::{
+    AuthSettings, FeedSettings, HttpSettings, ReportSettings, RuleSettings, SettingError, Settings,
+    StoreKind, StoreSettings,
+};
 pub use feed::{FeedError, FeedParts};
 pub use http::{Deadline, MAX_HEADER_BYTES, MAX_URL_BYTES, router};
 pub use ingest::{IngestError, IngestSummary};
@@ -56,12 +59,12 @@ pub struct App<S> {
 
 impl<S: sma_store::Store> App<S> {
     pub fn new(settings: Settings, store: S) -> Result<App<S>, segment_client::Error> {
-        let endpoint = segment_client::Endpoint::parse(&settings.segment_endpoint)?;
+        let endpoint = segment_client::Endpoint::parse(&settings.feed.segment_endpoint)?;
         let config =
-            segment_client::ClientConfig::new(endpoint, settings.analytics_write_key.clone());
+            segment_client::ClientConfig::new(endpoint, settings.feed.analytics_write_key.clone());
         Ok(App {
-            unauthenticated: Arc::new(http::Budget::new(settings.max_unauthenticated_bytes)),
-            rules: Arc::new(Rules::new(&settings)),
+            unauthenticated: Arc::new(http::Budget::new(settings.http.max_unauthenticated_bytes)),
+            rules: Arc::new(Rules::new(&settings.rules)),
             segment: segment_client::Client::new(config)?,
             settings: Arc::new(settings),
             store,

@@ -3,7 +3,7 @@
 use sma_attribution::{ModelConfig, TouchRules};
 use sma_spec::Message;
 
-use crate::Settings;
+use crate::RuleSettings;
 
 const MINUTE_MS: f64 = 60_000.0;
 const DAY_MS: f64 = 24.0 * 60.0 * MINUTE_MS;
@@ -21,7 +21,7 @@ pub struct Rules {
 }
 
 impl Rules {
-    pub fn new(settings: &Settings) -> Rules {
+    pub fn new(settings: &RuleSettings) -> Rules {
         let mut detection = sma_sources::Config::default()
             .with_internal_domains(&settings.internal_domains)
             .with_referral_exclusions(&settings.referral_exclusions)

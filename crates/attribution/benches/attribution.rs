@@ -8,8 +8,9 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use sma_attribution::{
     Bootstrap, DataDriven, DataDrivenConfig, MarkovOrder, Model, ModelConfig, ReportModel,
-    TouchRules, attribute, markov, report, shapley, synth, touches,
+    TouchRules, attribute, markov, report, shapley, touches,
 };
+use sma_synth as synth;
 
 fn one_user(c: &mut Criterion) {
     let cfg = ModelConfig::default();

@@ -18,8 +18,9 @@ use std::time::Instant;
 
 use sma_attribution::{
     Bootstrap, DataDriven, DataDrivenConfig, MarkovOrder, MarkovValue, Path, estimate_all, markov,
-    markov_credit, shapley, shapley_simple, synth,
+    markov_credit, shapley, shapley_simple,
 };
+use sma_synth as synth;
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);

@@ -32,7 +32,6 @@ mod session;
 mod shapley;
 mod shapley_simple;
 mod solve;
-pub mod synth;
 mod tally;
 mod touch;
 
@@ -50,6 +49,7 @@ pub use markov::{MarkovOrder, MarkovValue, markov, markov_credit};
 pub use model::{Credit, Model, ModelConfig, UnknownModel};
 pub use path::{ChannelCredit, Path};
 pub use report::{ChannelRow, ReportModel, report, rows};
+pub use rng::Rng;
 pub use session::{Activity, SessionState, affected, fold_all, in_key_order};
 pub use shapley::{MAX_EXACT, shapley, shapley_credit};
 pub use shapley_simple::{shapley_simple, shapley_simple_credit};

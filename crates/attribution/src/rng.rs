@@ -30,7 +30,7 @@ impl Rng {
     }
 
     /// Skewed towards low values in `0..n`, so some channels are much more common.
-    pub(crate) fn skewed(&mut self, n: u64) -> u64 {
+    pub fn skewed(&mut self, n: u64) -> u64 {
         self.below(n).min(self.below(n))
     }
 }

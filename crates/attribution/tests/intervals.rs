@@ -61,7 +61,7 @@ fn paths_strategy(min: usize) -> impl Strategy<Value = Vec<Path<u8>>> {
 
 #[test]
 fn the_same_data_and_seed_give_the_same_intervals() {
-    let paths = sma_attribution::synth::paths(2_000, 6, 1);
+    let paths = sma_synth::paths(2_000, 6, 1);
     for model in models() {
         let a = run(&paths, model, cfg(50, 9));
         assert_eq!(a, run(&paths, model, cfg(50, 9)));
@@ -75,7 +75,7 @@ fn the_same_data_and_seed_give_the_same_intervals() {
 
 #[test]
 fn without_resamples_there_is_no_interval_and_few_paths_are_low_data() {
-    let paths = sma_attribution::synth::paths(30, 4, 2);
+    let paths = sma_synth::paths(30, 4, 2);
     for model in models() {
         assert!(
             run(&paths, model, cfg(0, 1))
@@ -88,7 +88,7 @@ fn without_resamples_there_is_no_interval_and_few_paths_are_low_data() {
             "{model:?}: {few:?}"
         );
     }
-    let many = sma_attribution::synth::paths(200_000, 4, 2);
+    let many = sma_synth::paths(200_000, 4, 2);
     for e in run(&many, models()[0], cfg(50, 1)).values() {
         assert!(width(&e.interval.unwrap()) < LOW_DATA_WIDTH, "{e:?}");
     }

@@ -3,9 +3,10 @@
 
 use sma_attribution::{
     Conversion, Credit, DataDriven, Milestones, Model, ModelConfig, ReportModel, Touch, attribute,
-    credit, first_touch, last_non_direct_touch, last_touch, lookback_window, synth,
+    credit, first_touch, last_non_direct_touch, last_touch, lookback_window,
 };
 use sma_sources::Channel;
+use sma_synth as synth;
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
 

@@ -3,9 +3,10 @@
 use proptest::prelude::*;
 use sma_attribution::{
     Conversion, Milestones, Model, ModelConfig, PageView, Touch, TouchRules, attribute, credit,
-    lookback_window, synth, touches,
+    lookback_window, touches,
 };
 use sma_sources::{Channel, Origin, Source};
+use sma_synth as synth;
 
 const MIN: i64 = 60_000;
 const DAY: i64 = 24 * 60 * MIN;

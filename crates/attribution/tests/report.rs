@@ -4,9 +4,10 @@
 use sma_attribution::{
     ChannelRow, Conversion, DataDriven, DataDrivenConfig, Journey, MarkovOrder, MarkovValue,
     Milestones, Model, ModelConfig, Path, ReportModel, Touch, markov_credit, report,
-    shapley_credit, shapley_simple_credit, synth,
+    shapley_credit, shapley_simple_credit,
 };
 use sma_sources::Channel;
+use sma_synth as synth;
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
 

@@ -12,7 +12,7 @@ const MIN: i64 = 60_000;
 fn source(channel: Channel, origin: Origin) -> Source {
     Source {
         origin,
-        ..sma_attribution::synth::source(channel, None)
+        ..sma_synth::source(channel, None)
     }
 }
 

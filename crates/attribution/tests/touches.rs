@@ -8,7 +8,7 @@ const MIN: i64 = 60_000;
 fn src(channel: Channel, origin: Origin, campaign: Option<&str>) -> Source {
     Source {
         origin,
-        ..sma_attribution::synth::source(channel, campaign.map(str::to_owned))
+        ..sma_synth::source(channel, campaign.map(str::to_owned))
     }
 }
 

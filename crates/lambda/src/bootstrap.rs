@@ -49,19 +49,14 @@ pub async fn app_with(lookup: impl Fn(&str) -> Option<String>) -> Result<App<Dyn
 
 async fn build(lookup: &impl Fn(&str) -> Option<String>) -> Result<App<DynamoStore>, Error> {
     let settings = Settings::from_lookup(lookup)?;
-    let tables = (
-        settings.events_table.clone(),
-        settings.user_map_table.clone(),
-        settings.attribution_table.clone(),
-    );
     let store = DynamoStore::from_env(
-        settings.region.clone(),
-        settings.dynamodb_endpoint.clone(),
-        tables,
+        settings.store.region.clone(),
+        settings.store.dynamodb_endpoint.clone(),
+        settings.store.dynamodb_tables(),
     )
     .await
     // EVENTS_TTL_DAYS: raw events expire through DynamoDB TTL; 0 keeps them.
-    .with_events_ttl_days(settings.events_ttl_days);
+    .with_events_ttl_days(settings.store.events_ttl_days);
     Ok(App::new(settings, store)?.streamed())
 }
 
@@ -71,7 +66,7 @@ pub async fn failure_queue(app: &App<DynamoStore>) -> Option<sma_failure_queue::
     let url = std::env::var("FAILURE_QUEUE_URL")
         .ok()
         .filter(|u| !u.trim().is_empty())?;
-    let config = sma_store_dynamodb::sdk_config(app.settings.region.clone(), None).await;
+    let config = sma_store_dynamodb::sdk_config(app.settings.store.region.clone(), None).await;
     let client = sma_failure_queue::aws_sdk_sqs::Client::new(&config);
     Some(sma_failure_queue::FailureQueue::new(client, url))
 }

@@ -199,7 +199,7 @@ impl Consumer for RealtimeFeed {
         if changes.is_empty() {
             return Ok(());
         }
-        if !app.settings.realtime_feed {
+        if !app.settings.feed.realtime_feed {
             tracing::warn!(
                 changes = changes.len(),
                 "REALTIME_FEED is off: changes not sent"

@@ -31,17 +31,18 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let settings = context::settings()?;
-    if settings.store != StoreKind::Dynamodb {
+    if settings.store.kind != StoreKind::Dynamodb {
         anyhow::bail!(
             "sma redrive works on the DynamoDB tables of a deployment: set STORE=dynamodb"
         );
     }
     let runtime = context::runtime()?;
     let (queue, streams) = runtime.block_on(async {
-        let region = settings.region.clone();
+        let region = settings.store.region.clone();
         let sqs = sma_store_dynamodb::sdk_config(region.clone(), args.sqs_endpoint).await;
         let queue = FailureQueue::new(aws_sdk_sqs::Client::new(&sqs), args.queue_url);
-        let dynamodb = sma_store_dynamodb::sdk_config(region, settings.dynamodb_endpoint.clone());
+        let dynamodb =
+            sma_store_dynamodb::sdk_config(region, settings.store.dynamodb_endpoint.clone());
         (queue, aws_sdk_dynamodbstreams::Client::new(&dynamodb.await))
     });
     let taken = runtime.block_on(take_all(&queue, &streams))?;

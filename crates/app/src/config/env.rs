@@ -4,9 +4,10 @@
 
 use super::SettingError;
 
-pub(super) struct Env<'a, F: Fn(&str) -> Option<String>>(pub(super) &'a F);
+/// The lookup behind every setting (the environment, or a map in tests).
+pub(super) struct Env<'a>(pub(super) &'a dyn Fn(&str) -> Option<String>);
 
-impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
+impl Env<'_> {
     pub(super) fn optional(&self, name: &str) -> Option<String> {
         (self.0)(name)
             .map(|v| v.trim().to_owned())

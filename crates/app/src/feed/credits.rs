@@ -121,7 +121,7 @@ impl<S: Store> App<S> {
                 );
             }
             let credit = Message::track(
-                self.settings.credit_event.as_str(),
+                self.settings.feed.credit_event.as_str(),
                 user.clone(),
                 Some(row.device.clone()),
                 properties,

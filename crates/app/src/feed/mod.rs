@@ -284,7 +284,7 @@ impl<S: Store> App<S> {
         touches: &[Touch],
         keep: impl Fn(&Touch) -> bool,
     ) -> Result<Vec<Message>, FeedError> {
-        let event = &self.settings.source_identification_event;
+        let event = &self.settings.feed.source_identification_event;
         touches
             .iter()
             .enumerate()

@@ -57,7 +57,7 @@ impl<S: Store> App<S> {
                 traits.insert("source_touches_to_first_conversion".into(), json!(touches));
             }
         }
-        for model in &self.settings.trait_models.0 {
+        for model in &self.settings.feed.trait_models.0 {
             let name = model.as_str();
             // channel -> (value, conversions) credited by the model.
             let mut by_channel: BTreeMap<&str, (f64, f64)> = BTreeMap::new();

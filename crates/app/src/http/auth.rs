@@ -9,7 +9,7 @@ use base64::Engine;
 use subtle::ConstantTimeEq;
 
 use super::ApiError;
-use crate::{App, Settings};
+use crate::{App, AuthSettings};
 
 /// Guard of the read endpoints (`/api/*`): [`query`] as an extractor, listed
 /// first so credentials are checked before any parameter.
@@ -19,7 +19,7 @@ impl<S: Send + Sync> FromRequestParts<App<S>> for ReadAccess {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
-        query(&app.settings, &parts.headers).map(|()| ReadAccess)
+        query(&app.settings.auth, &parts.headers).map(|()| ReadAccess)
     }
 }
 
@@ -31,7 +31,7 @@ impl<S: Send + Sync> FromRequestParts<App<S>> for WriteAccess {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
-        api_write(&app.settings, &parts.headers).map(|()| WriteAccess)
+        api_write(&app.settings.auth, &parts.headers).map(|()| WriteAccess)
     }
 }
 
@@ -42,7 +42,7 @@ impl<S: Send + Sync> FromRequestParts<App<S>> for FeedAccess {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
-        feed(&app.settings, &parts.headers).map(|()| FeedAccess)
+        feed(&app.settings.auth, &parts.headers).map(|()| FeedAccess)
     }
 }
 
@@ -53,7 +53,7 @@ impl<S: Send + Sync> FromRequestParts<App<S>> for TrackingAccess {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
-        tracking_api(&app.settings, &parts.headers).map(TrackingAccess)
+        tracking_api(&app.settings.auth, &parts.headers).map(TrackingAccess)
     }
 }
 
@@ -102,13 +102,13 @@ fn has_token(expected: Option<&str>, headers: &HeaderMap) -> bool {
     }
 }
 
-fn has_api_token(settings: &Settings, headers: &HeaderMap) -> bool {
+fn has_api_token(settings: &AuthSettings, headers: &HeaderMap) -> bool {
     has_token(settings.api_token.as_deref(), headers)
 }
 
 /// `/api/*`: the bearer `API_TOKEN` when one is set; without one (a laptop), a
 /// loopback `Host` only.
-pub fn query(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
+pub fn query(settings: &AuthSettings, headers: &HeaderMap) -> Result<(), ApiError> {
     guarded(settings.api_token.as_deref(), settings, headers)
 }
 
@@ -117,7 +117,7 @@ pub fn query(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
 /// localhost (its `Host` is loopback); for a read that is harmless, as the
 /// page cannot see the answer, for a write it is not. Browsers name the
 /// page's site in `Origin`.
-pub fn api_write(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
+pub fn api_write(settings: &AuthSettings, headers: &HeaderMap) -> Result<(), ApiError> {
     query(settings, headers)?;
     let Some(origin) = headers.get(ORIGIN).filter(|_| settings.api_token.is_none()) else {
         return Ok(());
@@ -134,7 +134,7 @@ pub fn api_write(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiErro
 
 /// `/segment/*`: the bearer `FEED_TOKEN`, or `API_TOKEN` while no `FEED_TOKEN`
 /// is set; with neither, a loopback `Host` only.
-pub fn feed(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
+pub fn feed(settings: &AuthSettings, headers: &HeaderMap) -> Result<(), ApiError> {
     let token = settings
         .feed_token
         .as_deref()
@@ -142,7 +142,11 @@ pub fn feed(settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
     guarded(token, settings, headers)
 }
 
-fn guarded(token: Option<&str>, settings: &Settings, headers: &HeaderMap) -> Result<(), ApiError> {
+fn guarded(
+    token: Option<&str>,
+    settings: &AuthSettings,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
     if token.is_none() {
         return loopback_only(headers);
     }
@@ -189,7 +193,7 @@ fn is_loopback_host(host: &str) -> bool {
 
 /// `/events`, before its body is read: a bearer token that is sent must be
 /// `API_TOKEN`, so a caller with a wrong one is refused without sending a byte.
-pub fn webhook_headers(settings: &Settings, headers: &HeaderMap) -> Result<Caller, ApiError> {
+pub fn webhook_headers(settings: &AuthSettings, headers: &HeaderMap) -> Result<Caller, ApiError> {
     match (&settings.api_token, bearer(headers)) {
         (Some(expected), Some(given)) if same(expected, given) => Ok(Caller::Authenticated),
         (Some(_), Some(_)) => Err(ApiError::unauthorized("invalid bearer token").closing()),
@@ -200,7 +204,7 @@ pub fn webhook_headers(settings: &Settings, headers: &HeaderMap) -> Result<Calle
 /// `/events`, once its body is in: a valid `X-Signature` of the whole body when
 /// `SEGMENT_SHARED_SECRET` is set (a caller the headers authenticated is not asked).
 pub fn webhook(
-    settings: &Settings,
+    settings: &AuthSettings,
     caller: Caller,
     headers: &HeaderMap,
     body: &[u8],
@@ -219,7 +223,7 @@ pub fn webhook(
     }
 }
 
-fn is_write_key(settings: &Settings, key: &str) -> bool {
+fn is_write_key(settings: &AuthSettings, key: &str) -> bool {
     // Every key is compared, so timing does not tell which position matched.
     settings
         .ingest_write_keys
@@ -229,7 +233,7 @@ fn is_write_key(settings: &Settings, key: &str) -> bool {
 
 /// `/v1/*` (Tracking API): a write key from `INGEST_WRITE_KEYS` as Basic auth when
 /// any is set, or the bearer `API_TOKEN`.
-pub fn tracking_api(settings: &Settings, headers: &HeaderMap) -> Result<Caller, ApiError> {
+pub fn tracking_api(settings: &AuthSettings, headers: &HeaderMap) -> Result<Caller, ApiError> {
     if has_api_token(settings, headers) {
         return Ok(Caller::Authenticated);
     }
@@ -245,12 +249,12 @@ pub fn tracking_api(settings: &Settings, headers: &HeaderMap) -> Result<Caller, 
 #[cfg(test)]
 mod tests {
     use super::{api_write, is_loopback_host};
-    use crate::Settings;
+    use crate::{AuthSettings, Settings};
     use axum::http::HeaderMap;
 
     #[test]
     fn writes_without_a_token_come_from_no_page_of_another_site() {
-        let open = Settings::defaults();
+        let open = Settings::defaults().auth;
         let headers = |pairs: &[(&'static str, &str)]| -> HeaderMap {
             pairs
                 .iter()
@@ -268,9 +272,9 @@ mod tests {
             let refused = api_write(&open, &headers(&cross)).unwrap_err();
             assert_eq!(refused.status(), 403, "{origin}");
         }
-        let guarded = Settings {
+        let guarded = AuthSettings {
             api_token: Some("t".into()),
-            ..Settings::defaults()
+            ..open.clone()
         };
         let with_token = [
             ("authorization", "Bearer t"),

@@ -16,7 +16,7 @@ use axum::http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
 use axum::http::{HeaderMap, StatusCode};
 
 use super::ApiError;
-use crate::Settings;
+use crate::HttpSettings;
 
 /// The bytes held by bodies whose sender is not yet authenticated, across
 /// connections (`MAX_UNAUTHENTICATED_BYTES`).
@@ -78,7 +78,7 @@ pub struct Read<'a> {
 pub async fn read<'a>(
     body: Body,
     headers: &HeaderMap,
-    settings: &Settings,
+    settings: &HttpSettings,
     budget: Option<&'a Budget>,
 ) -> Result<Read<'a>, ApiError> {
     let limit = settings.max_body_bytes;

@@ -62,7 +62,7 @@ pub async fn group_account<S: Store>(
 /// the request off with a bare 503. The rest of the deadline is left for reading
 /// the store and answering.
 fn within_deadline<S: Store>(mut app: App<S>) -> App<S> {
-    let deadline = Duration::from_secs(app.settings.request_timeout_seconds.into());
+    let deadline = Duration::from_secs(app.settings.http.request_timeout_seconds.into());
     app.segment = app.segment.within(deadline.mul_f64(0.8));
     app
 }

@@ -18,9 +18,9 @@ pub async fn webhook<S: Store>(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<IngestSummary>, ApiError> {
-    let caller = auth::webhook_headers(&app.settings, &headers)?;
-    let read = body::read(body, &headers, &app.settings, app.budget_for(caller)).await?;
-    auth::webhook(&app.settings, caller, &headers, &read.bytes)?;
+    let caller = auth::webhook_headers(&app.settings.auth, &headers)?;
+    let read = body::read(body, &headers, &app.settings.http, app.budget_for(caller)).await?;
+    auth::webhook(&app.settings.auth, caller, &headers, &read.bytes)?;
     drop(read.held);
     ingest(&app, &read.bytes, None).await
 }
@@ -40,7 +40,7 @@ pub async fn tracking_api<S: Store>(
                 .ok_or_else(|| ApiError::not_found(format!("no Tracking API method {other:?}")))?,
         ),
     };
-    let read = body::read(body, &headers, &app.settings, app.budget_for(caller)).await?;
+    let read = body::read(body, &headers, &app.settings.http, app.budget_for(caller)).await?;
     drop(read.held);
     ingest(&app, &read.bytes, implied).await
 }

@@ -24,7 +24,7 @@ pub use limits::{Deadline, MAX_HEADER_BYTES, MAX_URL_BYTES};
 /// Every route of sma. The Lambda functions each serve this same Router; API
 /// Gateway only sends each one its own paths.
 pub fn router<S: Store>(app: App<S>) -> Router {
-    let timeout = std::time::Duration::from_secs(app.settings.request_timeout_seconds.into());
+    let timeout = std::time::Duration::from_secs(app.settings.http.request_timeout_seconds.into());
     Router::new()
         .route("/", get(dashboard::page))
         .route("/dashboard.js", get(dashboard::script))

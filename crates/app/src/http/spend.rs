@@ -25,7 +25,7 @@ pub async fn import<S: Store>(
 ) -> Result<Json<SpendSummary>, ApiError> {
     let format = format(&headers)?;
     // The headers authenticated the caller: no shared budget to hold.
-    let read = body::read(body, &headers, &app.settings, None).await?;
+    let read = body::read(body, &headers, &app.settings.http, None).await?;
     let input = match format {
         Format::Csv => SpendInput::Csv(std::str::from_utf8(&read.bytes).map_err(|e| {
             ApiError::new(StatusCode::BAD_REQUEST, format!("CSV is not UTF-8: {e}"))

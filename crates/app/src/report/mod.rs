@@ -160,7 +160,7 @@ impl<S: Store> App<S> {
                     order: request.order,
                     markov_value: request.markov_value,
                     bootstrap: Bootstrap {
-                        resamples: self.settings.bootstrap_resamples,
+                        resamples: self.settings.reports.bootstrap_resamples,
                         ..Bootstrap::default()
                     },
                 };
@@ -211,7 +211,7 @@ impl<S: Store> App<S> {
             channels: spend.channels(credited),
             total,
             campaigns,
-            currency: self.settings.reporting_currency.clone(),
+            currency: self.settings.reports.reporting_currency.clone(),
             excluded_spend: spend.excluded,
             screened,
         })

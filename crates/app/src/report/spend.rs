@@ -74,7 +74,7 @@ impl<S: Store> App<S> {
     pub(super) async fn spend(&self, from: NaiveDate, to: NaiveDate) -> Result<Spend, StoreError> {
         let mut spend = Spend::default();
         for row in self.store.spend_between(from, to).await? {
-            if row.currency != self.settings.reporting_currency {
+            if row.currency != self.settings.reports.reporting_currency {
                 *spend.excluded.entry(row.currency).or_default() += row.cost;
                 continue;
             }

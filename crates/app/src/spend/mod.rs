@@ -63,7 +63,7 @@ impl<S: Store> App<S> {
     /// Checks each row, stores the good ones (converted to the reporting
     /// currency) and answers what became of every row.
     pub async fn import_spend(&self, input: SpendInput<'_>) -> Result<SpendSummary, SpendError> {
-        let currency = &self.settings.reporting_currency;
+        let currency = &self.settings.reports.reporting_currency;
         let raw = match input {
             SpendInput::Csv(text) => rows::from_csv(text),
             SpendInput::Json(bytes) => rows::from_json(bytes),

@@ -6,8 +6,8 @@ use chrono::{DateTime, SecondsFormat};
 use serde_json::{Map, Value, json};
 
 use super::pages::Page;
-use super::rng::uuid;
 use super::site::{Landing, plus};
+use crate::rng::uuid;
 
 /// One archive line and the time it happened (epoch milliseconds).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

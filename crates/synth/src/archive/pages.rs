@@ -1,7 +1,7 @@
 //! The made-up company's website: its marketing pages, blog, product and the
 //! pages of the conversion flows.
 
-use super::rng::Rng;
+use crate::rng::{Draws, Rng};
 
 /// The site every visitor browses (its app lives on a subdomain: internal traffic).
 pub const SITE: &str = "https://www.lumenmetrics.io";

@@ -5,9 +5,9 @@ use serde_json::json;
 
 use super::event::{Browser, Emitter, Line, Tab, time};
 use super::pages::{self, BILLING, BLOG, DASHBOARD, DEMO, LOGIN, PRICING, SIGNUP};
-use super::rng::Rng;
 use super::site::{FIRST_VISIT, RETURN_VISIT};
 use super::visitor::{Planned, Visitor, browser, profile, user_id};
+use crate::rng::{Draws, Rng, stream};
 
 const SECOND: i64 = 1_000;
 const HOUR: i64 = 3_600_000;
@@ -20,17 +20,18 @@ pub struct World {
     pub seed: u64,
     /// Milestones after this (epoch ms) fall outside the archive and are dropped.
     pub end: i64,
+    pub shape: super::shape::Shape,
 }
 
 /// Simulates `plan` for `visitor`, appending its messages to `out`.
 pub fn simulate(world: &World, plan: Planned, visitor: &mut Visitor, out: &mut Vec<Line>) {
     let v = plan.visitor;
     let key = (u64::from(v) << 32) | (u64::from(plan.session) << 16);
-    let mut rng = Rng::new(world.seed, key | 0xffff);
+    let mut rng = stream(world.seed, key | 0xffff);
     let first_line = out.len();
     let mut s = Session {
         world,
-        rng: Rng::new(world.seed, key),
+        rng: stream(world.seed, key),
         browser: browser(world.seed, v, plan.device),
         device_bit: 1 << plan.device,
         user: user_id(world.seed, v),
@@ -64,7 +65,7 @@ pub fn simulate(world: &World, plan: Planned, visitor: &mut Visitor, out: &mut V
     }
     let mut saw_pricing = landing.page.path == PRICING.path;
     for _ in 0..12 {
-        if !rng.chance(0.62) {
+        if !rng.chance(world.shape.more_pages) {
             break;
         }
         let page = pages::next_page(&mut rng, s.signed_in);

@@ -4,12 +4,9 @@
 
 use sma_sources::{Channel, Origin, Source};
 
-use crate::conversion::{Conversion, Milestones};
-use crate::journey::Journey;
-use crate::path::Path;
-use crate::touch::{PageView, Touch};
+use sma_attribution::{Conversion, Journey, Milestones, PageView, Path, Touch};
 
-pub use crate::rng::Rng;
+use crate::rng::Rng;
 
 /// `n` paths over the channels `0..channels`: lengths 1 to 20 (mean about 3), channel
 /// sequences with repeats and favourite successors, about a fifth converting with a

@@ -1,5 +1,9 @@
-//! A small deterministic generator: the same seed gives the same archive on every
+//! The one generator of sma's test data: the attribution crate's SplitMix64
+//! ([`Rng`], which the bootstrap draws with too), with the draws synthetic
+//! histories need. Deterministic: the same seed gives the same data on every
 //! machine and every version of sma (a library RNG promises neither).
+
+pub use sma_attribution::Rng;
 
 /// SplitMix64's finaliser: a bijection on u64, so distinct keys give distinct
 /// outputs. Ids built from it are unique by construction, not by luck.
@@ -8,6 +12,11 @@ pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// A stream for one purpose, independent of every other `(seed, key)`.
+pub fn stream(seed: u64, key: u64) -> Rng {
+    Rng::new(mix(seed ^ mix(key)))
 }
 
 /// A UUID-formatted id, unique for each distinct `key` under one `seed`.
@@ -24,44 +33,40 @@ pub fn uuid(seed: u64, key: u64) -> String {
     )
 }
 
-/// SplitMix64: fast, tiny, good enough for synthetic data.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-impl Rng {
-    /// A stream for one purpose, independent of every other `(seed, key)`.
-    pub fn new(seed: u64, key: u64) -> Rng {
-        Rng(mix(seed ^ mix(key)))
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix(self.0.wrapping_sub(0x9E37_79B9_7F4A_7C15))
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
+/// The draws synthetic data is made of.
+pub trait Draws {
     /// Uniform in [lo, hi).
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+    fn range(&mut self, lo: u64, hi: u64) -> u64;
+    fn chance(&mut self, p: f64) -> bool;
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T;
+    /// An item by weight; weights need not sum to anything in particular.
+    fn weighted<'a, T>(&mut self, items: &'a [(T, f64)]) -> &'a T;
+    /// Exponentially distributed with the given mean.
+    fn exponential(&mut self, mean: f64) -> f64;
+    /// `n` characters from `alphabet`.
+    fn token(&mut self, n: usize, alphabet: &[u8]) -> String;
+    fn hex(&mut self, n: usize) -> String;
+}
+
+impl Draws for Rng {
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
         if hi <= lo {
             return lo;
         }
         lo + self.next_u64() % (hi - lo)
     }
 
-    pub fn chance(&mut self, p: f64) -> bool {
+    fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
 
-    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.range(0, items.len() as u64) as usize]
     }
 
-    /// An item by weight; weights need not sum to anything in particular.
-    pub fn weighted<'a, T>(&mut self, items: &'a [(T, f64)]) -> &'a T {
+    fn weighted<'a, T>(&mut self, items: &'a [(T, f64)]) -> &'a T {
         let total: f64 = items.iter().map(|(_, w)| w).sum();
         let mut point = self.unit() * total;
         for (item, weight) in items {
@@ -73,22 +78,18 @@ impl Rng {
         &items[items.len() - 1].0
     }
 
-    /// Exponentially distributed with the given mean.
-    pub fn exponential(&mut self, mean: f64) -> f64 {
+    fn exponential(&mut self, mean: f64) -> f64 {
         -mean * (1.0 - self.unit()).ln()
     }
 
-    /// `n` characters from `alphabet`.
-    pub fn token(&mut self, n: usize, alphabet: &[u8]) -> String {
+    fn token(&mut self, n: usize, alphabet: &[u8]) -> String {
         (0..n).map(|_| self.pick(alphabet) as char).collect()
     }
 
-    pub fn hex(&mut self, n: usize) -> String {
+    fn hex(&mut self, n: usize) -> String {
         self.token(n, b"0123456789abcdef")
     }
 }
-
-pub const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 #[cfg(test)]
 mod tests {
@@ -96,14 +97,10 @@ mod tests {
 
     #[test]
     fn same_seed_same_stream_and_unique_ids() {
-        let a: Vec<u64> = (0..5)
-            .map({
-                let mut r = Rng::new(7, 1);
-                move |_| r.next_u64()
-            })
-            .collect();
-        let mut r = Rng::new(7, 1);
-        assert_eq!(a, (0..5).map(|_| r.next_u64()).collect::<Vec<_>>());
+        let mut a = stream(7, 1);
+        let mut b = stream(7, 1);
+        let first: Vec<u64> = (0..5).map(|_| a.next_u64()).collect();
+        assert_eq!(first, (0..5).map(|_| b.next_u64()).collect::<Vec<_>>());
         let ids: std::collections::HashSet<String> = (0..10_000).map(|k| uuid(3, k)).collect();
         assert_eq!(ids.len(), 10_000);
         assert_eq!(uuid(3, 1).len(), 36);

@@ -5,7 +5,8 @@
 use serde_json::{Value, json};
 
 use super::event::{Browser, USER_AGENTS};
-use super::rng::{Rng, mix, uuid};
+use super::session::World;
+use crate::rng::{Draws, mix, stream, uuid};
 
 const DAY_MS: i64 = 86_400_000;
 const HOUR_MS: i64 = 3_600_000;
@@ -64,14 +65,15 @@ const HOURS: &[(i64, f64)] = &[
     (23, 1.2),
 ];
 
-/// Plans visitor `v`: its devices and sessions within `[start, end)`.
-pub fn plan(seed: u64, v: u32, start: i64, end: i64, sessions: &mut Vec<Planned>) -> Visitor {
-    let mut rng = Rng::new(seed ^ PLAN, u64::from(v));
-    let devices = *rng.weighted(&[(1u8, 55.0), (2, 33.0), (3, 12.0)]);
+/// Plans visitor `v`: its devices and sessions within `[start, world.end)`.
+pub fn plan(world: &World, v: u32, start: i64, sessions: &mut Vec<Planned>) -> Visitor {
+    let (end, shape) = (world.end, &world.shape);
+    let mut rng = stream(world.seed ^ PLAN, u64::from(v));
+    let devices = *rng.weighted(&shape.devices);
     let days = ((end - start) / DAY_MS).max(1) as u64;
     let mut day = start + rng.range(0, days) as i64 * DAY_MS;
     // Most visitors come once; some keep coming back.
-    let count = 1 + (0..40).take_while(|_| rng.chance(0.55)).count();
+    let count = 1 + (0..40).take_while(|_| rng.chance(shape.returns)).count();
     for session in 0..count {
         let at = day + rng.weighted(HOURS) * HOUR_MS + rng.range(0, HOUR_MS as u64) as i64;
         if at >= end {
@@ -99,7 +101,7 @@ pub fn plan(seed: u64, v: u32, start: i64, end: i64, sessions: &mut Vec<Planned>
 /// Device `d` of visitor `v`.
 pub fn browser(seed: u64, v: u32, d: u8) -> Browser {
     let key = (u64::from(v) << 8) | u64::from(d);
-    let mut rng = Rng::new(seed ^ ANONYMOUS, key);
+    let mut rng = stream(seed ^ ANONYMOUS, key);
     Browser {
         anonymous_id: uuid(seed ^ ANONYMOUS, key),
         // The first device is a desktop, the second a phone, the third a laptop.
@@ -128,7 +130,7 @@ pub struct Profile {
 }
 
 pub fn profile(seed: u64, v: u32) -> Profile {
-    let mut rng = Rng::new(seed ^ PROFILE, u64::from(v));
+    let mut rng = stream(seed ^ PROFILE, u64::from(v));
     let first = rng.pick(&[
         "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi",
         "Liam", "Maya", "Nils", "Olivia", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma",

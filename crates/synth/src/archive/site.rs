@@ -3,7 +3,7 @@
 //! report.
 
 use super::pages::{BLOG, DEMO, HOME, LOGIN, MARKETING, PAID_LANDING, PRICING, Page};
-use super::rng::{ALNUM, Rng};
+use crate::rng::{ALNUM, Draws, Rng};
 
 /// How a session arrives at the site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,7 +182,7 @@ impl Arrival {
                     "paid_social",
                     rng.pick(&["abm-enterprise", "webinar-attribution-101"]),
                 );
-                query.push(("li_fat_id", super::rng::uuid(rng.next_u64(), 0)));
+                query.push(("li_fat_id", crate::rng::uuid(rng.next_u64(), 0)));
                 (
                     rng.pick(&[PAID_LANDING, DEMO]),
                     Some("https://www.linkedin.com/".to_owned()),
