@@ -275,15 +275,26 @@ async fn dynamodb_a_conversion_before_its_touches_is_corrected_when_they_arrive(
 /// nothing about them to Segment.
 #[tokio::test]
 async fn dynamodb_a_deleted_user_is_erased_and_nothing_more_is_sent_about_them() {
-    let mut pipeline = Pipeline::start().await;
+    let mut pipeline = Pipeline::start_with(&[("ACCOUNT_CONVERSION_EVENTS", "Deal Won")]).await;
     let paid = "https://www.example.com/pricing?utm_source=google&utm_medium=cpc";
     let ada_landing = page("p1", "a-laptop", None, paid, "", "2024-05-01T10:00:00.000Z");
+    let group = |id: &str, user: &str| {
+        json!({"type": "group", "messageId": id, "userId": user, "groupId": "acme",
+               "timestamp": "2024-05-04T11:00:00.000Z"})
+    };
+    // Ada and Bob are colleagues: Bob's deal is credited over Ada's touch too,
+    // and is credited again without it once she is erased.
     let history = [
         ada_landing.clone(),
         identify("i1", "a-laptop", "u-ada", "2024-05-02T09:00:00.000Z"),
         order("o1", "2024-05-03T10:00:00.000Z", 100.0),
         page("b1", "a-bob", None, paid, "", "2024-05-04T10:00:00.000Z"),
         identify("i3", "a-bob", "u-bob", "2024-05-04T10:05:00.000Z"),
+        group("g1", "u-ada"),
+        group("g2", "u-bob"),
+        json!({"type": "track", "messageId": "deal-1", "userId": "u-bob", "event": "Deal Won",
+               "timestamp": "2024-05-05T10:00:00.000Z", "context": {"groupId": "acme"},
+               "properties": {"amount": 5000}}),
     ];
     pipeline.run(&history, Order::IdentityMapFirst).await;
     let before = pipeline.report_sums().await;
@@ -292,7 +303,8 @@ async fn dynamodb_a_deleted_user_is_erased_and_nothing_more_is_sent_about_them()
     let delete = json!({"type": "delete", "userId": "u-ada", "messageId": "del-1"});
     let answer = deliver(&pipeline.app, &[delete]).await;
     assert_eq!(answer["deletions"], 1, "{answer}");
-    assert_eq!(answer["erased"]["events"], 3, "{answer}");
+    assert_eq!(answer["erased"]["events"], 4, "{answer}");
+    assert_eq!(answer["erased"]["memberships"], 1, "{answer}");
     assert_eq!(answer["erased"]["touches"], 1, "{answer}");
     pipeline.run(&[], Order::IdentityMapFirst).await;
 

@@ -5,6 +5,8 @@
 //! of the credits it replaces goes again negated (`correction: true`) before
 //! the new ones, which keeps those sums true.
 
+use std::collections::{BTreeSet, HashSet};
+
 use segment_client::Message;
 use serde_json::{Map, Value, json};
 use sma_attribution::{Conversion, Model};
@@ -51,14 +53,33 @@ impl<S: Store> App<S> {
 
     /// What real-time mode sends when conversions are credited anew: for
     /// each, the events of its old credits negated, then its new events.
-    pub(crate) fn credit_change_messages(
+    /// A device the store no longer holds (its user was erased) gets no
+    /// correction: it would name the device again downstream.
+    pub(crate) async fn credit_change_messages(
         &self,
         changes: &[CreditChange],
     ) -> Result<Vec<Message>, FeedError> {
+        let old_devices: Vec<String> = changes
+            .iter()
+            .filter_map(|c| c.old.as_ref())
+            .flat_map(|ledger| ledger.rows.iter().map(|r| r.device.clone()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let states = self.store.device_states(&old_devices).await?;
+        let erased: HashSet<&str> = old_devices
+            .iter()
+            .zip(&states)
+            .filter(|(_, state)| state.is_none())
+            .map(|(device, _)| device.as_str())
+            .collect();
         let mut messages = Vec::new();
         for change in changes {
             if let Some(old) = &change.old {
-                messages.extend(self.credit_events(old, Sign::Correction)?);
+                let corrections = self.credit_events(old, Sign::Correction)?;
+                messages.extend(corrections.into_iter().filter(|m| {
+                    !m.anonymous_id().is_some_and(|device| erased.contains(device))
+                }));
             }
             messages.extend(self.credit_events(&change.new, Sign::Credit)?);
         }

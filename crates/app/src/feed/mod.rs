@@ -142,7 +142,7 @@ impl<S: Store> App<S> {
         linked: &BTreeSet<String>,
         credited: &[CreditChange],
     ) -> Result<SendReport, FeedError> {
-        let mut messages = self.credit_change_messages(credited)?;
+        let mut messages = self.credit_change_messages(credited).await?;
         // Users whose traits changed without a new touch: linked ones, and
         // the owners of conversions credited anew.
         let mut changed = linked.clone();
