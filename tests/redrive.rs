@@ -158,7 +158,7 @@ impl Deployment {
             "https://www.google.com/",
         );
         self.app
-            .ingest(visit.to_string().as_bytes(), None)
+            .intake(visit.to_string().as_bytes(), None)
             .await
             .unwrap();
         let items = self

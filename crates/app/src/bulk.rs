@@ -8,9 +8,9 @@
 use sma_spec::{Deletion, Item, Message};
 use sma_store::{Erased, Owner, Store, StoreError};
 
-use crate::ingest::split;
+use crate::intake::split;
 use crate::pipeline::{Dirty, Scope};
-use crate::{App, IngestError, IngestSummary};
+use crate::{App, IntakeError, IntakeSummary};
 
 /// A bulk load in progress.
 pub struct Bulk<'a, S> {
@@ -46,7 +46,7 @@ impl<S: Store> App<S> {
 impl<S: Store> Bulk<'_, S> {
     /// Stores a batch of an import, records its links and derives its
     /// devices' touches.
-    pub async fn add(&mut self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
+    pub async fn add(&mut self, items: Vec<Item>) -> Result<IntakeSummary, IntakeError> {
         let (mut summary, mut taken) = split(items);
         self.deletions.append(&mut taken.deletions);
         let intake = self.app.store_messages(&taken.messages).await?;

@@ -7,7 +7,7 @@ mod bulk;
 mod config;
 mod feed;
 mod http;
-mod ingest;
+mod intake;
 mod intake_log;
 mod journey;
 mod pipeline;
@@ -28,7 +28,7 @@ pub use config::{
 };
 pub use feed::{FeedError, FeedParts};
 pub use http::{Deadline, MAX_HEADER_BYTES, MAX_URL_BYTES, router};
-pub use ingest::{IngestError, IngestSummary};
+pub use intake::{IntakeError, IntakeSummary};
 pub use journey::Subject;
 pub use pipeline::{CreditChange, Processed};
 pub use query::{Attribution, ConversionView, DeviceView, EventView, TouchView, UserView, iso};

@@ -21,7 +21,7 @@ async fn deliver<S: Store>(app: &App<S>, history: &History, order: &[usize], cut
         let n = (*cuts.next().unwrap()).clamp(1, rest.len());
         let (body, after) = rest.split_at(n);
         let items = history.items(body);
-        app.ingest_items(items).await.expect("a body is taken in");
+        app.intake_items(items).await.expect("a body is taken in");
         rest = after;
     }
 }

@@ -56,7 +56,7 @@ mod tests {
         assert!(!targets.would_enable("sma_app", &Level::DEBUG));
 
         let (targets, _) = filter(Some("sma_app=debug,warn"));
-        assert!(targets.would_enable("sma_app::ingest", &Level::DEBUG));
+        assert!(targets.would_enable("sma_app::intake", &Level::DEBUG));
         assert!(!targets.would_enable("aws_smithy_runtime", &Level::INFO));
         assert!(targets.would_enable("aws_smithy_runtime", &Level::WARN));
 

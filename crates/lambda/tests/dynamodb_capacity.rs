@@ -56,7 +56,7 @@ fn identify(id: &str, device: &str, user: &str, at: &str) -> Value {
 async fn units_of(app: &LambdaApp, message: Value) -> f64 {
     let before = app.store.write_units();
     let body = message.to_string();
-    let summary = app.ingest(body.as_bytes(), None).await.unwrap();
+    let summary = app.intake(body.as_bytes(), None).await.unwrap();
     assert_eq!(summary.accepted, 1, "{summary:?}");
     // What the stream hands the consumers: the stored event.
     let (device, id) = (

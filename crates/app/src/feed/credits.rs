@@ -78,7 +78,8 @@ impl<S: Store> App<S> {
             if let Some(old) = &change.old {
                 let corrections = self.credit_events(old, Sign::Correction)?;
                 messages.extend(corrections.into_iter().filter(|m| {
-                    !m.anonymous_id().is_some_and(|device| erased.contains(device))
+                    !m.anonymous_id()
+                        .is_some_and(|device| erased.contains(device))
                 }));
             }
             messages.extend(self.credit_events(&change.new, Sign::Credit)?);

@@ -4,7 +4,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use sma_store::StoreError;
 
-use crate::IngestError;
+use crate::IntakeError;
 
 /// An error answer: a status and a JSON body `{"error": "..."}` that names the
 /// problem without leaking internals.
@@ -46,7 +46,7 @@ impl ApiError {
         self
     }
 
-    /// Adds fields (e.g. an ingest summary) beside `error`.
+    /// Adds fields (e.g. an intake summary) beside `error`.
     pub fn with(mut self, extra: serde_json::Value) -> ApiError {
         self.extra = Some(extra);
         self
@@ -79,14 +79,14 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<IngestError> for ApiError {
-    fn from(e: IngestError) -> ApiError {
+impl From<IntakeError> for ApiError {
+    fn from(e: IntakeError) -> ApiError {
         match e {
-            IngestError::Body(body) => ApiError::new(StatusCode::BAD_REQUEST, body.to_string()),
-            too_many @ IngestError::TooManyMessages(..) => {
+            IntakeError::Body(body) => ApiError::new(StatusCode::BAD_REQUEST, body.to_string()),
+            too_many @ IntakeError::TooManyMessages(..) => {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, too_many.to_string())
             }
-            IngestError::Store(store) => store.into(),
+            IntakeError::Store(store) => store.into(),
         }
     }
 }

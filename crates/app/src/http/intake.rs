@@ -11,18 +11,18 @@ use sma_store::Store;
 use super::auth::{Caller, TrackingAccess};
 use super::extract::ApiPath;
 use super::{ApiError, auth, body};
-use crate::{App, IngestSummary};
+use crate::{App, IntakeSummary};
 
 pub async fn webhook<S: Store>(
     State(app): State<App<S>>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<IngestSummary>, ApiError> {
+) -> Result<Json<IntakeSummary>, ApiError> {
     let caller = auth::webhook_headers(&app.settings.auth, &headers)?;
     let read = body::read(body, &headers, &app.settings.http, app.budget_for(caller)).await?;
     auth::webhook(&app.settings.auth, caller, &headers, &read.bytes)?;
     drop(read.held);
-    ingest(&app, &read.bytes, None).await
+    take_in(&app, &read.bytes, None).await
 }
 
 pub async fn tracking_api<S: Store>(
@@ -31,7 +31,7 @@ pub async fn tracking_api<S: Store>(
     ApiPath(kind): ApiPath<String>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<IngestSummary>, ApiError> {
+) -> Result<Json<IntakeSummary>, ApiError> {
     let implied = match kind.as_str() {
         "batch" | "b" | "import" => None,
         other => Some(
@@ -42,15 +42,15 @@ pub async fn tracking_api<S: Store>(
     };
     let read = body::read(body, &headers, &app.settings.http, app.budget_for(caller)).await?;
     drop(read.held);
-    ingest(&app, &read.bytes, implied).await
+    take_in(&app, &read.bytes, implied).await
 }
 
-async fn ingest<S: Store>(
+async fn take_in<S: Store>(
     app: &App<S>,
     body: &[u8],
     implied: Option<MessageType>,
-) -> Result<Json<IngestSummary>, ApiError> {
-    let summary = app.ingest(body, implied).await?;
+) -> Result<Json<IntakeSummary>, ApiError> {
+    let summary = app.intake(body, implied).await?;
     if summary.nothing_usable() {
         let first = &summary.rejected[0].error;
         let extra = serde_json::to_value(&summary).expect("summary serialises");

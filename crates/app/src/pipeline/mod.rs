@@ -191,7 +191,7 @@ impl<S: Store> App<S> {
         dirty: &mut Dirty,
     ) -> Result<Vec<(Claim, LinkOutcome)>, StoreError> {
         self.join_accounts(messages, dirty).await?;
-        let claims = crate::ingest::claims_of(messages);
+        let claims = crate::intake::claims_of(messages);
         if claims.is_empty() {
             return Ok(Vec::new());
         }

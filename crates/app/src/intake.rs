@@ -15,7 +15,7 @@ use crate::App;
 
 /// What happened to each message of one body.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct IngestSummary {
+pub struct IntakeSummary {
     /// Messages taken in now (stored, or in the intake log to be stored).
     pub accepted: usize,
     /// Messages taken in before under the same messageId (retried
@@ -29,7 +29,7 @@ pub struct IngestSummary {
     pub rejected: Vec<Rejection>,
 }
 
-impl IngestSummary {
+impl IntakeSummary {
     /// True when the body held messages and every one was rejected: the sender
     /// should not retry it as it is.
     pub fn nothing_usable(&self) -> bool {
@@ -38,7 +38,7 @@ impl IngestSummary {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum IngestError {
+pub enum IntakeError {
     #[error(transparent)]
     Body(#[from] BodyError),
     #[error("body holds {0} messages; the limit is {1} (MAX_BATCH_MESSAGES)")]
@@ -53,11 +53,11 @@ impl<S: Store> App<S> {
     /// The pipeline also runs for duplicates: its steps are idempotent, and a
     /// delivery that failed half-way (stored, not yet linked) is completed by the
     /// retry.
-    pub async fn ingest(
+    pub async fn intake(
         &self,
         body: &[u8],
         implied_type: Option<MessageType>,
-    ) -> Result<IngestSummary, IngestError> {
+    ) -> Result<IntakeSummary, IntakeError> {
         let opts = ParseOptions {
             implied_type,
             received_at: Utc::now(),
@@ -65,9 +65,9 @@ impl<S: Store> App<S> {
         let items = parse_body(body, opts)?;
         let limit = self.settings.http.max_batch_messages;
         if items.len() > limit {
-            return Err(IngestError::TooManyMessages(items.len(), limit));
+            return Err(IntakeError::TooManyMessages(items.len(), limit));
         }
-        self.ingest_items(items).await
+        self.intake_items(items).await
     }
 
     /// Stores already-parsed items and, in the inline shape, runs the pipeline
@@ -81,7 +81,7 @@ impl<S: Store> App<S> {
     ///
     /// Deletions run last: a body that holds a user's events and their
     /// deletion leaves nothing of them.
-    pub async fn ingest_items(&self, items: Vec<Item>) -> Result<IngestSummary, IngestError> {
+    pub async fn intake_items(&self, items: Vec<Item>) -> Result<IntakeSummary, IntakeError> {
         let (mut summary, mut taken) = split(items);
         let deletions = std::mem::take(&mut taken.deletions);
         if let Some(logged) = self.log(&taken.messages).await {
@@ -242,8 +242,8 @@ pub(crate) struct Taken {
 /// The messages of `items`, each messageId once, and the summary of the rest:
 /// a later copy of an id in the body is a duplicate when it is the same
 /// message, and rejected when it is another.
-pub(crate) fn split(items: Vec<Item>) -> (IngestSummary, Taken) {
-    let mut summary = IngestSummary::default();
+pub(crate) fn split(items: Vec<Item>) -> (IntakeSummary, Taken) {
+    let mut summary = IntakeSummary::default();
     let mut taken = Taken {
         messages: Vec::with_capacity(items.len()),
         positions: Vec::with_capacity(items.len()),
@@ -273,7 +273,7 @@ pub(crate) fn split(items: Vec<Item>) -> (IngestSummary, Taken) {
     (summary, taken)
 }
 
-impl IngestSummary {
+impl IntakeSummary {
     /// Counts what each message taken came to; answers those the pipeline
     /// runs on: all but the refused, whose ids were taken by other messages.
     pub(crate) fn count(&mut self, taken: Taken, intake: &[Intake]) -> Vec<Message> {
