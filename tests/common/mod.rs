@@ -1,5 +1,7 @@
-//! The real `sma serve` binary on an ephemeral port and a temporary SQLite file,
-//! and an HTTP client to talk to it.
+//! The app under test, on an ephemeral port: in-process on the in-memory
+//! store ([`spawn_app`], what most HTTP API tests need), or the real `sma
+//! serve` binary on a temporary SQLite file ([`Server`], where the process,
+//! the file or the intake log matter); and an HTTP client to talk to it.
 
 #![allow(dead_code)] // each test file uses its own part of this
 
@@ -16,6 +18,46 @@ use serde_json::Value;
 pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
+}
+
+/// The app's router served in-process on the in-memory store, with the
+/// settings `env` gives (over the defaults); it stops with the value.
+pub struct TestApp {
+    pub url: String,
+    serving: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.serving.abort();
+    }
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.url.clone(),
+            http: http_client(),
+            headers: Vec::new(),
+        }
+    }
+}
+
+pub async fn spawn_app(env: &[(&str, &str)]) -> TestApp {
+    let env: std::collections::HashMap<String, String> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let settings = sma_app::Settings::from_lookup(|name| env.get(name).cloned())
+        .expect("the test's settings are valid");
+    let store = sma_store::memory::MemoryStore::new();
+    let app = sma_app::App::new(settings, store).expect("the app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let serving = tokio::spawn(async move {
+        axum::serve(listener, sma_app::router(app)).await.unwrap();
+    });
+    TestApp { url, serving }
 }
 
 pub struct Server {

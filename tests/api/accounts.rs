@@ -3,9 +3,7 @@
 //! of every member, and whose deal (an account conversion sent by another
 //! member) is credited over all of them.
 
-mod common;
-
-use common::{Server, identify, page, track};
+use crate::common::{self, identify, page, spawn_app, track};
 use serde_json::{Value, json};
 
 fn group(id: &str, user: &str, account: &str, at: &str) -> Value {
@@ -80,7 +78,7 @@ fn channels(touches: &Value) -> Vec<&str> {
 
 #[tokio::test]
 async fn an_accounts_deal_is_credited_over_every_members_touches() {
-    let server = Server::start(&[("ACCOUNT_CONVERSION_EVENTS", "Deal Won")]);
+    let server = spawn_app(&[("ACCOUNT_CONVERSION_EVENTS", "Deal Won")]).await;
     let api = server.client();
     let stored = api.post_json("/events", &history()).await;
     assert_eq!(stored.body["accepted"], 14, "{}", stored.body);
@@ -190,7 +188,7 @@ async fn an_accounts_deal_is_credited_over_every_members_touches() {
 
 #[tokio::test]
 async fn an_account_conversion_names_its_account_or_its_senders_only_one() {
-    let server = Server::start(&[("ACCOUNT_CONVERSION_EVENTS", "Deal Won")]);
+    let server = spawn_app(&[("ACCOUNT_CONVERSION_EVENTS", "Deal Won")]).await;
     let api = server.client();
     let body = json!([
         page(
@@ -233,12 +231,13 @@ async fn an_account_conversion_names_its_account_or_its_senders_only_one() {
 /// Cy's deal is won.
 #[tokio::test]
 async fn milestones_from_different_members_anchor_the_accounts_models() {
-    let server = Server::start(&[
+    let server = spawn_app(&[
         ("ACCOUNT_CONVERSION_EVENTS", "Deal Won"),
         ("LEAD_EVENT", "Demo Booked"),
         ("OPPORTUNITY_EVENT", "Proposal Requested"),
         ("WON_EVENT", "Deal Won"),
-    ]);
+    ])
+    .await;
     let api = server.client();
     let mut body = history();
     let extra = json!([
@@ -346,12 +345,13 @@ async fn milestones_from_different_members_anchor_the_accounts_models() {
 #[tokio::test]
 async fn the_accounts_traits_go_to_segment_as_a_group_call() {
     let segment = segment_client::recorder::Recorder::start().await.unwrap();
-    let server = Server::start(&[
+    let server = spawn_app(&[
         ("ACCOUNT_CONVERSION_EVENTS", "Deal Won"),
         ("SEGMENT_ENDPOINT", &segment.url()),
         ("ANALYTICS_WRITE_KEY", "wk"),
         ("REALTIME_FEED", "true"),
-    ]);
+    ])
+    .await;
     let api = server.client();
     api.post_json("/events", &history()).await;
     let groups =

@@ -1,0 +1,7 @@
+//! The HTTP API against the app in-process on the in-memory store
+//! ([`common::spawn_app`]), one test binary for all of them.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod accounts;
