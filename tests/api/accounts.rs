@@ -1,4 +1,4 @@
-//! Accounts end to end through `sma serve`: colleagues' `group` calls make
+//! Accounts end to end through the HTTP API: colleagues' `group` calls make
 //! them members of one account, whose journey is every touch of every device
 //! of every member, and whose deal (an account conversion sent by another
 //! member) is credited over all of them.

@@ -5,3 +5,10 @@
 mod common;
 
 mod accounts;
+mod attribution;
+mod auth;
+mod claims;
+mod credit_events;
+mod feed;
+mod identity;
+mod rejections;

@@ -34,6 +34,11 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// `host:port`.
+    pub fn address(&self) -> String {
+        self.url.trim_start_matches("http://").to_owned()
+    }
+
     pub fn client(&self) -> Client {
         Client {
             base: self.url.clone(),

@@ -2,13 +2,11 @@
 //! than a day ahead, or worth more than any sum can hold, is rejected on its own
 //! with the reason, and a client's clock is corrected as Segment corrects it.
 
-mod common;
-
+use crate::common::{identify, page, spawn_app, track};
 use chrono::{DateTime, Utc};
-use common::{Server, identify, page, track};
 use serde_json::json;
 
-fn rejected_for(reply: &common::Reply, message_id: &str) -> String {
+fn rejected_for(reply: &crate::common::Reply, message_id: &str) -> String {
     let rejected = reply.body["rejected"].as_array().expect("a summary");
     let rejection = rejected
         .iter()
@@ -21,7 +19,7 @@ fn rejected_for(reply: &common::Reply, message_id: &str) -> String {
 /// an empty report printed `-0.0`.
 #[tokio::test]
 async fn implausible_values_are_rejected_and_sums_stay_finite() {
-    let server = Server::start(&[]);
+    let server = spawn_app(&[]).await;
     let api = server.client();
     let empty = api.get("/api/report?model=linear").await;
     assert_eq!(empty.status, 200);
@@ -83,7 +81,7 @@ async fn implausible_values_are_rejected_and_sums_stay_finite() {
 /// any device from its user.
 #[tokio::test]
 async fn implausible_times_are_rejected_and_cannot_take_a_device() {
-    let server = Server::start(&[]);
+    let server = spawn_app(&[]).await;
     let api = server.client();
     api.post_json(
         "/events",
@@ -110,7 +108,7 @@ async fn implausible_times_are_rejected_and_cannot_take_a_device() {
 /// between the two, and a backdated claim becomes a claim of now.
 #[tokio::test]
 async fn a_wrong_client_clock_is_corrected_by_sent_at() {
-    let server = Server::start(&[]);
+    let server = spawn_app(&[]).await;
     let api = server.client();
     let mut message = identify("i-skewed", "device-2", "user-2", "2001-01-01T00:00:00Z");
     message["sentAt"] = json!("2001-01-01T00:00:05Z");
@@ -133,7 +131,7 @@ async fn a_wrong_client_clock_is_corrected_by_sent_at() {
 /// earlier in the body or before it.
 #[tokio::test]
 async fn another_message_under_a_taken_message_id_is_rejected() {
-    let server = Server::start(&[]);
+    let server = spawn_app(&[]).await;
     let api = server.client();
     let original = identify("i1", "laptop", "user-1", "2024-06-01T10:00:00Z");
     let first = api.post_json("/events", &json!([original])).await;

@@ -1,9 +1,7 @@
 //! Path and query parameters axum cannot decode are answered like every other
 //! error: a JSON 400 `{"error": ...}` that names the problem, after auth.
 
-mod common;
-
-use common::{Reply, Server};
+use crate::common::{Reply, spawn_app};
 
 const TOKEN: &str = "rejections-token";
 
@@ -29,7 +27,7 @@ fn assert_json_400(reply: &Reply, what: &str, mentions: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_query_field_given_twice_is_a_json_400() {
-    let server = Server::start(&[("API_TOKEN", TOKEN)]);
+    let server = spawn_app(&[("API_TOKEN", TOKEN)]).await;
     let client = server
         .client()
         .with_header("authorization", &format!("Bearer {TOKEN}"));
@@ -51,10 +49,11 @@ async fn a_query_field_given_twice_is_a_json_400() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_path_id_that_is_not_utf8_is_a_json_400_on_every_route() {
-    let server = Server::start(&[
+    let server = spawn_app(&[
         ("API_TOKEN", TOKEN),
         ("INGEST_WRITE_KEYS", "rejections-write-key"),
-    ]);
+    ])
+    .await;
     let client = server
         .client()
         .with_header("authorization", &format!("Bearer {TOKEN}"));
@@ -86,10 +85,11 @@ async fn a_path_id_that_is_not_utf8_is_a_json_400_on_every_route() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_are_checked_before_parameters() {
-    let server = Server::start(&[
+    let server = spawn_app(&[
         ("API_TOKEN", TOKEN),
         ("INGEST_WRITE_KEYS", "rejections-write-key"),
-    ]);
+    ])
+    .await;
     let anonymous = server.client();
     for path in ["/api/user/%FF", "/api/report?model=a&model=b"] {
         let reply = anonymous.get(path).await;

@@ -1,12 +1,10 @@
-//! Touches, conversions and every model, end to end through `sma serve`: two
+//! Touches, conversions and every model, end to end through the HTTP API: two
 //! devices of one user, a Google ad click, an organic search visit, an email visit
 //! and a conversion with revenue.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::{Server, identify, page, track};
+use crate::common::{identify, page, spawn_app, track};
 use serde_json::{Value, json};
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -76,7 +74,7 @@ fn assert_close(actual: &[f64], expected: &[f64], model: &str) {
 
 #[tokio::test]
 async fn two_devices_three_channels_one_conversion_under_every_model() {
-    let server = Server::start(&[("INTERNAL_DOMAINS", "acme.io")]);
+    let server = spawn_app(&[("INTERNAL_DOMAINS", "acme.io")]).await;
     let api = server.client();
     assert_eq!(
         api.post_json("/events", &journey()).await.body["accepted"],
@@ -182,7 +180,7 @@ async fn two_devices_three_channels_one_conversion_under_every_model() {
 
 #[tokio::test]
 async fn reports_credit_channels_under_any_model() {
-    let server = Server::start(&[("INTERNAL_DOMAINS", "acme.io")]);
+    let server = spawn_app(&[("INTERNAL_DOMAINS", "acme.io")]).await;
     let api = server.client();
     api.post_json("/events", &journey()).await;
     api.post_json(

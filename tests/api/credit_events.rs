@@ -1,14 +1,12 @@
-//! Credit events in real-time mode, end to end: what `sma serve` sends to a
+//! Credit events in real-time mode, end to end: what the app sends to a
 //! recorder playing Segment, summed per model and channel as a downstream
 //! tool would (each messageId once, corrections included), equals
 //! `/api/report` for every rule model, before and after a device is linked
 //! late and a page arrives late.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{Client, Server, identify, page, recorded_until, track};
+use crate::common::{Client, identify, page, recorded_until, spawn_app, track};
 use segment_client::recorder::{Recorder, Sums, sum_by, sums_agree};
 use serde_json::{Value, json};
 use sma_attribution::Model;
@@ -89,11 +87,12 @@ fn conversions_credited(messages: &[Value]) -> BTreeSet<String> {
 async fn credit_events_sum_to_the_reports_through_a_late_link_and_a_late_page() {
     let recorder = Recorder::start().await.unwrap();
     let url = recorder.url();
-    let server = Server::start(&[
+    let server = spawn_app(&[
         ("SEGMENT_ENDPOINT", url.as_str()),
         ("ANALYTICS_WRITE_KEY", "wk-test"),
         ("REALTIME_FEED", "true"),
-    ]);
+    ])
+    .await;
     let api = server.client();
     api.post_json("/events", &json!([
         page("ad", "laptop", "2024-06-01T09:00:00Z", "https://acme.io/pricing?gclid=Cj0KCQ", "https://www.google.com/"),
@@ -214,10 +213,11 @@ async fn credit_events_sum_to_the_reports_through_a_late_link_and_a_late_page() 
 async fn the_conversions_endpoint_sends_the_users_credit_events() {
     let recorder = Recorder::start().await.unwrap();
     let url = recorder.url();
-    let server = Server::start(&[
+    let server = spawn_app(&[
         ("SEGMENT_ENDPOINT", url.as_str()),
         ("ANALYTICS_WRITE_KEY", "wk-test"),
-    ]);
+    ])
+    .await;
     let api = server.client();
     api.post_json(
         "/events",

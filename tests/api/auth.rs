@@ -1,21 +1,20 @@
 //! Who may call what: API_TOKEN on the query API, FEED_TOKEN on the feed, the
 //! webhook signature on /events, write keys on the Tracking API paths.
 
-mod common;
-
+use crate::common::{TestApp, page, spawn_app};
 use base64::Engine;
-use common::{Server, page};
 use serde_json::json;
 
 const TOKEN: &str = "t0ken-for-tests-only";
 const SECRET: &str = "abc123";
 
-fn secured() -> Server {
-    Server::start(&[
+async fn secured() -> TestApp {
+    spawn_app(&[
         ("API_TOKEN", TOKEN),
         ("SEGMENT_SHARED_SECRET", SECRET),
         ("INGEST_WRITE_KEYS", "wk-1,wk-2"),
     ])
+    .await
 }
 
 fn basic(key: &str) -> String {
@@ -31,7 +30,7 @@ fn body(id: &str) -> String {
 
 #[tokio::test]
 async fn the_query_api_needs_the_bearer_token() {
-    let server = secured();
+    let server = secured().await;
     let anonymous = server.client().get("/api/user/u1").await;
     assert_eq!(anonymous.status, 401);
     assert_eq!(anonymous.headers["www-authenticate"], "Bearer");
@@ -73,14 +72,14 @@ async fn the_query_api_needs_the_bearer_token() {
 #[tokio::test]
 async fn the_feed_needs_its_own_token_once_one_is_set() {
     const FEED: &str = "feed-t0ken-for-tests";
-    let get = |server: &Server, path: &'static str, token: &'static str| {
+    let get = |server: &TestApp, path: &'static str, token: &'static str| {
         let client = server
             .client()
             .with_header("authorization", &format!("Bearer {token}"));
         async move { client.get(path).await.status }
     };
     let feed = "/segment/identify/user/u1";
-    let split = Server::start(&[("API_TOKEN", TOKEN), ("FEED_TOKEN", FEED)]);
+    let split = spawn_app(&[("API_TOKEN", TOKEN), ("FEED_TOKEN", FEED)]).await;
     assert_eq!(
         get(&split, feed, TOKEN).await,
         401,
@@ -95,14 +94,14 @@ async fn the_feed_needs_its_own_token_once_one_is_set() {
     assert_eq!(get(&split, "/api/user/u1", TOKEN).await, 404);
 
     // Without FEED_TOKEN the read token still guards the feed.
-    let one = Server::start(&[("API_TOKEN", TOKEN)]);
+    let one = spawn_app(&[("API_TOKEN", TOKEN)]).await;
     assert_ne!(get(&one, feed, TOKEN).await, 401);
     assert_eq!(get(&one, feed, FEED).await, 401);
 }
 
 #[tokio::test]
 async fn the_webhook_needs_segments_signature() {
-    let server = secured();
+    let server = secured().await;
     let reader = server
         .client()
         .with_header("authorization", &format!("Bearer {TOKEN}"));
@@ -191,7 +190,7 @@ async fn the_webhook_needs_segments_signature() {
 
 #[tokio::test]
 async fn the_tracking_api_needs_a_write_key() {
-    let server = secured();
+    let server = secured().await;
     let batch =
         json!({"batch": [serde_json::from_str::<serde_json::Value>(&body("m-1")).unwrap()]})
             .to_string();
@@ -217,7 +216,7 @@ async fn the_tracking_api_needs_a_write_key() {
 #[tokio::test]
 async fn gzip_bodies_are_inflated_within_the_limit() {
     use std::io::Write;
-    let server = Server::start(&[("MAX_BODY_BYTES", "100000")]);
+    let server = spawn_app(&[("MAX_BODY_BYTES", "100000")]).await;
     let gzip = |text: &[u8]| {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(text).unwrap();
@@ -247,7 +246,7 @@ async fn gzip_bodies_are_inflated_within_the_limit() {
 /// host name: a page that rebinds its own name to 127.0.0.1 cannot read it.
 #[tokio::test]
 async fn without_a_token_only_loopback_host_names_are_served() {
-    let server = Server::start(&[]);
+    let server = spawn_app(&[]).await;
     let port = server.address().rsplit_once(':').unwrap().1.to_owned();
     for host in [
         "localhost".to_owned(),
@@ -288,7 +287,7 @@ async fn without_a_token_only_loopback_host_names_are_served() {
 /// Answers are never cached and never sniffed, errors included.
 #[tokio::test]
 async fn answers_are_not_cached_or_sniffed() {
-    let server = secured();
+    let server = secured().await;
     let denied = server.client().get("/api/user/u1").await;
     let allowed = server
         .client()

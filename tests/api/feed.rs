@@ -1,11 +1,9 @@
-//! Feeding attribution back to Segment, end to end: `sma serve` sends to a local
+//! Feeding attribution back to Segment, end to end: the app sends to a local
 //! recorder that plays Segment's Tracking API.
-
-mod common;
 
 use std::time::Duration;
 
-use common::{Server, identify, page, recorded_until, track};
+use crate::common::{TestApp, identify, page, recorded_until, spawn_app, track};
 use segment_client::recorder::{Recorder, Response};
 use serde_json::{Value, json};
 
@@ -20,14 +18,14 @@ fn history() -> Value {
     ])
 }
 
-fn server(recorder: &Recorder, extra: &[(&str, &str)]) -> Server {
+async fn server(recorder: &Recorder, extra: &[(&str, &str)]) -> TestApp {
     let url = recorder.url();
     let mut env = vec![
         ("SEGMENT_ENDPOINT", url.as_str()),
         ("ANALYTICS_WRITE_KEY", "wk-test"),
     ];
     env.extend_from_slice(extra);
-    Server::start(&env)
+    spawn_app(&env).await
 }
 
 fn ids(messages: &[Value]) -> Vec<String> {
@@ -47,7 +45,8 @@ async fn identify_traits_and_source_identified_events_reach_segment() {
     let server = server(
         &recorder,
         &[("ANALYTICS_TRAIT_MODELS", "first,linear,time_decay")],
-    );
+    )
+    .await;
     let api = server.client();
     api.post_json("/events", &history()).await;
 
@@ -194,7 +193,7 @@ async fn identify_traits_and_source_identified_events_reach_segment() {
 async fn without_a_write_key_the_feed_runs_dry() {
     let recorder = Recorder::start().await.unwrap();
     let url = recorder.url();
-    let server = Server::start(&[("SEGMENT_ENDPOINT", url.as_str())]);
+    let server = spawn_app(&[("SEGMENT_ENDPOINT", url.as_str())]).await;
     let api = server.client();
     api.post_json("/events", &history()).await;
     let reply = api.get("/segment/track/user/user-1").await;
@@ -215,7 +214,7 @@ async fn a_failing_segment_is_reported_and_the_data_kept() {
     for _ in 0..10 {
         recorder.push_response(Response::status(400).body("{\"error\": \"bad\"}"));
     }
-    let server = server(&recorder, &[]);
+    let server = server(&recorder, &[]).await;
     let api = server.client();
     api.post_json("/events", &history()).await;
     let reply = api.get("/segment/track/user/user-1").await;
@@ -234,7 +233,7 @@ async fn a_failing_segment_is_reported_and_the_data_kept() {
 #[tokio::test(flavor = "multi_thread")]
 async fn real_time_mode_sends_a_new_touch_without_any_call() {
     let recorder = Recorder::start().await.unwrap();
-    let server = server(&recorder, &[("REALTIME_FEED", "true")]);
+    let server = server(&recorder, &[("REALTIME_FEED", "true")]).await;
     let api = server.client();
     api.post_json("/events", &history()).await;
     let messages = recorded_until(&recorder, 0, |m| {
@@ -279,7 +278,7 @@ async fn real_time_mode_sends_a_new_touch_without_any_call() {
 #[tokio::test(flavor = "multi_thread")]
 async fn linking_a_device_resends_the_touches_already_sent_under_the_same_ids() {
     let recorder = Recorder::start().await.unwrap();
-    let server = server(&recorder, &[]);
+    let server = server(&recorder, &[]).await;
     let api = server.client();
     let first = json!([
         page(
@@ -340,7 +339,7 @@ async fn linking_a_device_resends_the_touches_already_sent_under_the_same_ids() 
 #[tokio::test(flavor = "multi_thread")]
 async fn real_time_mode_sends_the_identify_of_a_user_who_gains_a_device() {
     let recorder = Recorder::start().await.unwrap();
-    let server = server(&recorder, &[("REALTIME_FEED", "true")]);
+    let server = server(&recorder, &[("REALTIME_FEED", "true")]).await;
     let api = server.client();
     let visit = page(
         "rt-1",

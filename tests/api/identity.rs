@@ -1,14 +1,12 @@
 //! Identity stitching end to end: devices linked to users by identify, alias and
 //! events carrying both ids; blocked ids; conflicts visible in the API.
 
-mod common;
-
-use common::{Server, identify, page, track};
+use crate::common::{identify, page, spawn_app, track};
 use serde_json::json;
 
 #[tokio::test]
 async fn a_user_with_two_devices_and_an_alias() {
-    let server = Server::start(&[]);
+    let server = spawn_app(&[]).await;
     let api = server.client();
     let body = json!([
         page("p-laptop", "laptop", "2024-06-01T09:00:00Z", "https://acme.io/?gclid=abc", "https://www.google.com/"),
@@ -56,7 +54,7 @@ async fn a_user_with_two_devices_and_an_alias() {
 
 #[tokio::test]
 async fn blocked_ids_never_link_and_conflicts_are_recorded() {
-    let server = Server::start(&[]);
+    let server = spawn_app(&[]).await;
     let api = server.client();
     let body = json!([
         identify("i-null", "null", "user-1", "2024-06-01T09:00:00Z"),
@@ -96,7 +94,7 @@ async fn blocked_ids_never_link_and_conflicts_are_recorded() {
 /// spelling; and an id is trimmed on lookup as it is on intake.
 #[tokio::test]
 async fn placeholder_ids_never_link_and_lookups_trim_ids() {
-    let server = Server::start(&[]);
+    let server = spawn_app(&[]).await;
     let api = server.client();
     let placeholders = ["false", "guest", "[object Object]", "0.0", "-0.0"];
     let body: Vec<_> = placeholders
