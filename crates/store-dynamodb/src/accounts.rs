@@ -8,11 +8,8 @@
 //! partition of its own, apart from `user#<userId>` (devices and claims), so
 //! identity reads never meet a membership.
 
-use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
-
 use super::DynamoStore;
 use super::keys::{self, Item, ItemBuilder, get_s};
-use super::request::sdk_error;
 use sma_store::{AccountStore, Membership, StoreError};
 
 pub(super) const ACCOUNT_PREFIX: &str = "acct#";
@@ -63,32 +60,11 @@ fn membership(item: &Item) -> Result<Membership, StoreError> {
 
 impl AccountStore for DynamoStore {
     async fn join(&self, memberships: &[Membership]) -> Result<(), StoreError> {
-        let table = &self.tables().user_map;
         for m in memberships {
+            let at = keys::ts(m.at);
             for item in items(m) {
-                let result = self
-                    .client()
-                    .put_item()
-                    .table_name(table)
-                    .set_item(Some(item))
-                    .condition_expression(
-                        "attribute_not_exists(pk) OR #at > :at OR (#at = :at AND #m > :m)",
-                    )
-                    .expression_attribute_names("#at", "joined_at")
-                    .expression_attribute_names("#m", "message_id")
-                    .expression_attribute_values(":at", keys::s(keys::ts(m.at)))
-                    .expression_attribute_values(":m", keys::s(&m.message_id))
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
-                    .await;
-                match result {
-                    Ok(out) => self.charge(out.consumed_capacity()),
-                    // An earlier evidence is stored: it stays.
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
-                    Err(e) => return Err(sdk_error("PutItem", e)),
-                }
+                self.put_earliest(item, "joined_at", &at, &m.message_id)
+                    .await?;
             }
         }
         Ok(())

@@ -262,28 +262,9 @@ impl DynamoStore {
     /// notes the device under the user.
     async fn put_claim(&self, device: &str, claim: &Claim) -> Result<(), StoreError> {
         let table = &self.tables().user_map;
-        let result = self
-            .client()
-            .put_item()
-            .table_name(table)
-            .set_item(Some(claim_item(device, claim)))
-            .condition_expression(
-                "attribute_not_exists(pk) OR #at > :at OR (#at = :at AND #m > :m)",
-            )
-            .expression_attribute_names("#at", "claimed_at")
-            .expression_attribute_names("#m", "message_id")
-            .expression_attribute_values(":at", keys::s(&claim.at))
-            .expression_attribute_values(":m", keys::s(&claim.message_id))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await;
-        match result {
-            Ok(out) => self.charge(out.consumed_capacity()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
-            Err(e) => return Err(sdk_error("PutItem", e)),
-        }
+        let item = claim_item(device, claim);
+        self.put_earliest(item, "claimed_at", &claim.at, &claim.message_id)
+            .await?;
         let out = self
             .client()
             .put_item()
@@ -294,6 +275,40 @@ impl DynamoStore {
             .await
             .map_err(|e| sdk_error("PutItem", e))?;
         self.charge(out.consumed_capacity());
+        Ok(())
+    }
+
+    /// Puts a USER_MAP item that carries evidence (`at_name`, `message_id`),
+    /// unless the stored one's is as early: evidence only moves earlier.
+    pub(super) async fn put_earliest(
+        &self,
+        item: Item,
+        at_name: &str,
+        at: &str,
+        message_id: &str,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client()
+            .put_item()
+            .table_name(&self.tables().user_map)
+            .set_item(Some(item))
+            .condition_expression(
+                "attribute_not_exists(pk) OR #at > :at OR (#at = :at AND #m > :m)",
+            )
+            .expression_attribute_names("#at", at_name)
+            .expression_attribute_names("#m", "message_id")
+            .expression_attribute_values(":at", keys::s(at))
+            .expression_attribute_values(":m", keys::s(message_id))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(out) => self.charge(out.consumed_capacity()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+            Err(e) => return Err(sdk_error("PutItem", e)),
+        }
         Ok(())
     }
 
