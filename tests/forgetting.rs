@@ -147,10 +147,7 @@ async fn a_deleted_user_is_erased_everywhere_and_stays_erased() {
 
     assert_eq!(api.get("/api/user/user-gone-5e21").await.status, 404);
     for device in ["anon-gone-laptop-7f3a", "anon-gone-phone-91bc"] {
-        assert_eq!(
-            api.get(&format!("/api/anonymous/{device}")).await.status,
-            404
-        );
+        assert_eq!(api.get(&format!("/api/device/{device}")).await.status, 404);
     }
     assert_eq!(api.get("/api/user/user-stay-8c40").await.status, 200);
     let after = totals(&api).await;
@@ -176,7 +173,7 @@ async fn a_deleted_user_is_erased_everywhere_and_stays_erased() {
     assert_eq!(retry.body["accepted"], 0, "{}", retry.body);
     assert_eq!(retry.body["duplicates"], 1, "{}", retry.body);
     assert_eq!(
-        api.get("/api/anonymous/anon-gone-laptop-7f3a").await.status,
+        api.get("/api/device/anon-gone-laptop-7f3a").await.status,
         404,
         "a retry of an erased message is not stored again"
     );
@@ -191,7 +188,7 @@ fn ago(hours: i64) -> String {
 
 /// The messageIds of a device's stored events.
 async fn stored_events(api: &Client, device: &str) -> Vec<String> {
-    let reply = api.get(&format!("/api/anonymous/{device}")).await;
+    let reply = api.get(&format!("/api/device/{device}")).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let events = reply.body["events"].as_array().unwrap();
     events

@@ -111,7 +111,7 @@ fn archive_lines(dir: &Path) -> Vec<String> {
     let found = sma_archive::collect(&[dir]);
     assert!(found.problems.is_empty());
     found
-        .sources
+        .inputs
         .iter()
         .flat_map(|s| s.open(DEFAULT_MAX_RECORD_BYTES).unwrap())
         .map(|r| String::from_utf8(r.unwrap().bytes).unwrap())
@@ -192,7 +192,7 @@ fn a_generated_archive_is_imported_once_and_reimporting_adds_nothing() {
     let archive = s.generate("archive", 400, 20, 7);
     let lines = archive_lines(&archive);
     let unique = distinct_ids(&lines);
-    let files = sma_archive::collect(&[&archive]).sources.len() as u64;
+    let files = sma_archive::collect(&[&archive]).inputs.len() as u64;
     assert!(files > 1, "a day per directory, several files");
 
     let db = s.path("sma.db");

@@ -38,7 +38,7 @@ async fn a_classic_webhook_message_is_stored_once_however_often_it_is_retried() 
         assert_eq!(retry.body["accepted"], 0);
         assert_eq!(retry.body["duplicates"], 1);
     }
-    let device = api.get("/api/anonymous/anon-1").await;
+    let device = api.get("/api/device/anon-1").await;
     assert_eq!(device.status, 200);
     let events = device.body["events"].as_array().unwrap();
     assert_eq!(events.len(), 1, "stored once");
@@ -75,7 +75,7 @@ async fn all_three_body_forms_are_accepted() {
         ),
         (Some(1), Some(2), Some(1))
     );
-    let events = api.get("/api/anonymous/anon-1").await.body["events"]
+    let events = api.get("/api/device/anon-1").await.body["events"]
         .as_array()
         .unwrap()
         .len();
@@ -125,7 +125,7 @@ async fn a_partly_bad_batch_stores_the_good_messages_and_names_the_bad() {
     assert!(summary[1].2.contains("unknown type `pageview`"));
     assert_eq!((summary[2].0, &summary[2].1), (3, &json!("too-big")));
     assert!(summary[2].2.contains("32768"));
-    let events = api.get("/api/anonymous/anon-1").await.body["events"].clone();
+    let events = api.get("/api/device/anon-1").await.body["events"].clone();
     let ids: Vec<_> = events
         .as_array()
         .unwrap()
@@ -167,7 +167,7 @@ async fn unusable_bodies_are_4xx_with_a_json_error_and_store_nothing() {
         assert!(error.contains(needle), "{error:?} should name {needle:?}");
     }
     assert_eq!(
-        api.get("/api/anonymous/anon-1").await.status,
+        api.get("/api/device/anon-1").await.status,
         404,
         "nothing was stored"
     );
@@ -219,7 +219,7 @@ async fn unknown_routes_and_methods_answer_json() {
     let wrong = api.get("/events").await;
     assert_eq!(wrong.status, 405);
     assert_eq!(api.get("/api/user/nobody").await.status, 404);
-    let none = api.get("/api/anonymous/nobody").await;
+    let none = api.get("/api/device/nobody").await;
     assert_eq!(none.status, 404);
     assert!(none.body["error"].as_str().unwrap().contains("nobody"));
 }
@@ -316,7 +316,7 @@ async fn bots_and_spam_referrers_start_no_touch() {
         ("spam", 0),
         ("person", 1),
     ] {
-        let answer = api.get(&format!("/api/anonymous/{device}")).await;
+        let answer = api.get(&format!("/api/device/{device}")).await;
         assert_eq!(answer.status, 200, "{device}: stored all the same");
         assert_eq!(touches(&answer.body), expected, "{device}: {}", answer.body);
     }
@@ -336,7 +336,7 @@ async fn bots_and_spam_referrers_start_no_touch() {
     let api = unfiltered.client();
     api.post_json("/events", &views(&agents)).await;
     for device in ["googlebot", "headless", "spam", "person"] {
-        let answer = api.get(&format!("/api/anonymous/{device}")).await;
+        let answer = api.get(&format!("/api/device/{device}")).await;
         assert_eq!(touches(&answer.body), 1, "{device}: {}", answer.body);
     }
 }

@@ -47,7 +47,7 @@ async fn url_header_batch_and_nesting_limits() {
             .contains("MAX_BATCH_MESSAGES")
     );
     assert_eq!(
-        api.get("/api/anonymous/a").await.status,
+        api.get("/api/device/a").await.status,
         404,
         "nothing of it stored"
     );

@@ -104,7 +104,7 @@ pub fn import<S: Store>(
     for problem in &found.problems {
         tracing::error!("{problem}");
     }
-    if found.sources.is_empty() {
+    if found.inputs.is_empty() {
         match found.problems.first() {
             Some(problem) => bail!("nothing to import: {problem}"),
             None => bail!(
@@ -112,9 +112,9 @@ pub fn import<S: Store>(
             ),
         }
     }
-    tracing::info!(files = found.sources.len(), batch = args.batch, "importing");
+    tracing::info!(files = found.inputs.len(), batch = args.batch, "importing");
     let plan = ReadPlan {
-        sources: found.sources,
+        inputs: found.inputs,
         batch: args.batch as usize,
         max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         received_at: Utc::now(),

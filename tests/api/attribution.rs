@@ -173,7 +173,7 @@ async fn two_devices_three_channels_one_conversion_under_every_model() {
         "time_decay",
     );
 
-    let phone = api.get("/api/anonymous/phone").await.body;
+    let phone = api.get("/api/device/phone").await.body;
     assert_eq!(phone["userId"], "user-1");
     assert_eq!(phone["touches"].as_array().unwrap().len(), 1);
 }

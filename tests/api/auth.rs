@@ -114,7 +114,7 @@ async fn the_webhook_needs_segments_signature() {
         .await;
     assert_eq!(forged.status, 401);
     assert_eq!(
-        reader.get("/api/anonymous/anon-a").await.status,
+        reader.get("/api/device/anon-a").await.status,
         404,
         "nothing stored"
     );
@@ -180,7 +180,7 @@ async fn the_webhook_needs_segments_signature() {
     let bearer = reader.post("/events", body("m-4")).await;
     assert_eq!(bearer.status, 200, "the API token is accepted too");
     assert_eq!(
-        reader.get("/api/anonymous/anon-a").await.body["events"]
+        reader.get("/api/device/anon-a").await.body["events"]
             .as_array()
             .unwrap()
             .len(),

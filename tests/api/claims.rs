@@ -99,7 +99,7 @@ async fn implausible_times_are_rejected_and_cannot_take_a_device() {
         let reason = rejected_for(&reply, id);
         assert!(reason.contains("implausible"), "{reason}");
     }
-    let device = api.get("/api/anonymous/device-1").await;
+    let device = api.get("/api/device/device-1").await;
     assert_eq!(device.body["userId"], "owner");
 }
 
@@ -183,8 +183,8 @@ async fn another_message_under_a_taken_message_id_is_rejected() {
     assert_eq!(indices, [&json!(1), &json!(3)], "{}", reply.body);
     assert!(rejected_for(&reply, "i1").contains("taken by another message"));
 
-    let device = api.get("/api/anonymous/laptop").await;
+    let device = api.get("/api/device/laptop").await;
     assert_eq!(device.body["userId"], "user-1", "{}", device.body);
-    assert_eq!(api.get("/api/anonymous/elsewhere").await.status, 404);
+    assert_eq!(api.get("/api/device/elsewhere").await.status, 404);
     assert_eq!(api.get("/api/user/attacker").await.status, 404);
 }

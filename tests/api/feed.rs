@@ -176,14 +176,18 @@ async fn identify_traits_and_source_identified_events_reach_segment() {
     let all = recorder.messages();
     assert_eq!(ids(&all[4..8]), ids(&all[0..4]));
     // One device's touches are the same messages as within the user's.
-    let reply = api.get("/segment/track/anonymous/phone").await;
+    let reply = api.get("/segment/track/device/phone").await;
     assert_eq!(reply.body["sent"], 1);
     assert_eq!(ids(&recorder.messages()[8..]), ids(&tracks[1..2]));
+    // The earlier path of the same route sends the same.
+    let reply = api.get("/segment/track/anonymous/phone").await;
+    assert_eq!(reply.body["sent"], 1);
+    assert_eq!(ids(&recorder.messages()[9..]), ids(&tracks[1..2]));
 
     for path in [
         "/segment/identify/user/nobody",
         "/segment/track/user/nobody",
-        "/segment/track/anonymous/nobody",
+        "/segment/track/device/nobody",
     ] {
         assert_eq!(api.get(path).await.status, 404, "{path}");
     }

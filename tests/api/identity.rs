@@ -40,15 +40,21 @@ async fn a_user_with_two_devices_and_an_alias() {
         (Some("track"), Some("Signed Up"))
     );
 
-    let phone = api.get("/api/anonymous/phone").await;
+    let phone = api.get("/api/device/phone").await;
     assert_eq!(
         phone.body["userId"], "user-42",
         "linking is retroactive for earlier events"
     );
     assert_eq!(phone.body["events"][0]["referrer"], "https://t.co/xyz");
     assert_eq!(
-        api.get("/api/anonymous/stranger").await.body["userId"],
+        api.get("/api/device/stranger").await.body["userId"],
         json!(null)
+    );
+    let alias = api.get("/api/anonymous/phone").await;
+    assert_eq!(
+        (alias.status, alias.body),
+        (200, phone.body),
+        "the earlier path answers the same"
     );
 }
 
@@ -85,7 +91,7 @@ async fn blocked_ids_never_link_and_conflicts_are_recorded() {
         "its own events are stored, only never linked"
     );
     assert_eq!(
-        api.get("/api/anonymous/device-1").await.body["userId"],
+        api.get("/api/device/device-1").await.body["userId"],
         "user-1"
     );
 }
@@ -110,11 +116,11 @@ async fn placeholder_ids_never_link_and_lookups_trim_ids() {
         .collect();
     let reply = api.post_json("/events", &json!(body)).await;
     assert_eq!(reply.body["accepted"], 6, "{}", reply.body);
-    let device = api.get("/api/anonymous/device-p").await;
+    let device = api.get("/api/device/device-p").await;
     assert_eq!(device.status, 200);
     assert_eq!(device.body["userId"], json!(null), "{}", device.body);
     let user = api.get("/api/user/%20user-t%20").await;
     assert_eq!(user.status, 200, "{}", user.body);
     assert_eq!(user.body["devices"], json!(["device-t"]));
-    assert_eq!(api.get("/api/anonymous/%09device-t").await.status, 200);
+    assert_eq!(api.get("/api/device/%09device-t").await.status, 200);
 }

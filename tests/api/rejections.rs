@@ -59,10 +59,10 @@ async fn a_path_id_that_is_not_utf8_is_a_json_400_on_every_route() {
         .with_header("authorization", &format!("Bearer {TOKEN}"));
     for path in [
         "/api/user/%FF",
-        "/api/anonymous/%FF",
+        "/api/device/%FF",
         "/segment/identify/user/%FF",
         "/segment/track/user/%FF",
-        "/segment/track/anonymous/a%C3%28b",
+        "/segment/track/device/a%C3%28b",
     ] {
         let reply = client.get(path).await;
         assert_json_400(&reply, path, "UTF-8");

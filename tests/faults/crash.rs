@@ -84,7 +84,7 @@ async fn every_acknowledged_message_survives_a_kill_9_under_load() {
     let api = restarted.client();
     let mut stored = BTreeSet::new();
     for w in 0..WRITERS {
-        let reply = api.get(&format!("/api/anonymous/crash-{w}")).await;
+        let reply = api.get(&format!("/api/device/crash-{w}")).await;
         if reply.status == 404 {
             continue;
         }

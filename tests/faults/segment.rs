@@ -44,7 +44,7 @@ async fn snapshot(api: &Client) -> Vec<Value> {
     let mut views = Vec::new();
     for path in [
         "/api/user/seg-user",
-        "/api/anonymous/seg-laptop",
+        "/api/device/seg-laptop",
         "/api/report?model=linear",
     ] {
         let reply = api.get(path).await;

@@ -37,7 +37,7 @@ fn lock(db: &std::path::Path) -> rusqlite::Connection {
 }
 
 async fn stored_ids(api: &Client, device: &str) -> Vec<String> {
-    let reply = api.get(&format!("/api/anonymous/{device}")).await;
+    let reply = api.get(&format!("/api/device/{device}")).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let mut ids: Vec<String> = reply.body["events"]
         .as_array()
@@ -87,7 +87,7 @@ async fn a_lock_held_past_the_busy_timeout_delays_only_the_applying() {
 
     // A read waits for those bodies as long as SQLite waits for a lock.
     let started = Instant::now();
-    let read = api.get("/api/anonymous/locked").await;
+    let read = api.get("/api/device/locked").await;
     assert_eq!(read.status, 503, "{}", read.body);
     assert_eq!(
         read.body,

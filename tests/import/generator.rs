@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use rusqlite::Connection;
-use sma_archive::Source;
+use sma_archive::Input;
 
 use super::{Scratch, archive_lines};
 
@@ -17,14 +17,14 @@ fn gen_is_deterministic_and_realistic() {
     let other = s.generate("other", 600, 30, 22);
     let files = |dir: &Path| -> Vec<(String, Vec<u8>)> {
         sma_archive::collect(&[dir])
-            .sources
+            .inputs
             .iter()
             .map(|src| match src {
-                Source::File { path, .. } => (
+                Input::File { path, .. } => (
                     path.strip_prefix(dir).unwrap().display().to_string(),
                     std::fs::read(path).unwrap(),
                 ),
-                Source::Stdin => unreachable!(),
+                Input::Stdin => unreachable!(),
             })
             .collect()
     };

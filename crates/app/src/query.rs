@@ -111,7 +111,7 @@ pub struct Attribution {
     pub last_non_direct_touch: Option<TouchView>,
 }
 
-/// `GET /api/anonymous/{id}`.
+/// `GET /api/device/{id}`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceView {

@@ -3,7 +3,7 @@
 //! Segment writes its S3 archive as `segment-logs/<source-id>/<day>/*.gz`: gzip'd
 //! newline-delimited JSON, each file several gzip members. This crate turns PATHs
 //! (files, directory trees of them, `-` for stdin) into a deterministic sequence of
-//! [`Source`]s ([`collect`]), and each source into [`Records`]: one JSON value per
+//! [`Input`]s ([`collect`]), and each input into [`Records`]: one JSON value per
 //! line (or the elements of one array in a `.json` file), with bounded memory (a
 //! record over the cap is reported and skipped, never loaded) and per-record
 //! errors that say where (a truncated gzip member keeps the lines before it).
@@ -18,5 +18,5 @@ mod walk;
 mod writer;
 
 pub use records::{DEFAULT_MAX_RECORD_BYTES, ReadError, Record, RecordError, Records};
-pub use walk::{PathProblem, Source, Sources, collect, is_archive_name, natural_cmp};
+pub use walk::{Input, Inputs, PathProblem, collect, is_archive_name, natural_cmp};
 pub use writer::GzipLines;

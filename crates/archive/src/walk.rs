@@ -8,34 +8,34 @@ use crate::records::Records;
 
 /// One input: a file, or standard input (`-`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub enum Input {
     Stdin,
     File { path: PathBuf, len: u64 },
 }
 
-impl Source {
+impl Input {
     /// Opens the input's records, each capped at `max` bytes.
     pub fn open(&self, max: usize) -> io::Result<Records> {
         match self {
-            Source::Stdin => Records::from_reader(io::stdin(), false, max),
-            Source::File { path, .. } => Records::open_file(path, max),
+            Input::Stdin => Records::from_reader(io::stdin(), false, max),
+            Input::File { path, .. } => Records::open_file(path, max),
         }
     }
 
     /// The size on disk, when known: the denominator of progress.
     pub fn size(&self) -> Option<u64> {
         match self {
-            Source::Stdin => None,
-            Source::File { len, .. } => Some(*len),
+            Input::Stdin => None,
+            Input::File { len, .. } => Some(*len),
         }
     }
 }
 
-impl std::fmt::Display for Source {
+impl std::fmt::Display for Input {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Source::Stdin => f.write_str("-"),
-            Source::File { path, .. } => write!(f, "{}", path.display()),
+            Input::Stdin => f.write_str("-"),
+            Input::File { path, .. } => write!(f, "{}", path.display()),
         }
     }
 }
@@ -50,8 +50,8 @@ pub struct PathProblem {
 
 /// The inputs found under some PATHs, and what could not be looked at.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Sources {
-    pub sources: Vec<Source>,
+pub struct Inputs {
+    pub inputs: Vec<Input>,
     pub problems: Vec<PathProblem>,
 }
 
@@ -69,8 +69,8 @@ pub fn is_archive_name(name: &str) -> bool {
 /// Expands PATHs: `-` is stdin, a file is itself, a directory is every archive
 /// file under it. Files come in natural path order (`2.gz` before `10.gz`), each
 /// once, then stdin: the same PATHs always give the same sequence.
-pub fn collect(paths: &[impl AsRef<Path>]) -> Sources {
-    let mut found = Sources::default();
+pub fn collect(paths: &[impl AsRef<Path>]) -> Inputs {
+    let mut found = Inputs::default();
     let mut files = Vec::new();
     let mut stdin = false;
     for path in paths {
@@ -87,12 +87,12 @@ pub fn collect(paths: &[impl AsRef<Path>]) -> Sources {
     }
     files.sort_by(|a, b| natural_cmp(&a.0, &b.0));
     files.dedup_by(|a, b| a.0 == b.0);
-    found.sources = files
+    found.inputs = files
         .into_iter()
-        .map(|(path, len)| Source::File { path, len })
+        .map(|(path, len)| Input::File { path, len })
         .collect();
     if stdin {
-        found.sources.push(Source::Stdin);
+        found.inputs.push(Input::Stdin);
     }
     found
 }

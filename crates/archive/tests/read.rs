@@ -6,7 +6,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use sma_archive::{
-    DEFAULT_MAX_RECORD_BYTES, GzipLines, ReadError, Record, RecordError, Records, Source, collect,
+    DEFAULT_MAX_RECORD_BYTES, GzipLines, Input, ReadError, Record, RecordError, Records, collect,
 };
 
 fn gzip(lines: &[&str], per_member: usize) -> Vec<u8> {
@@ -202,7 +202,7 @@ fn directory_trees_are_walked_in_natural_order_and_missing_paths_named() {
         root.clone(),
         "-".into(),
     ]);
-    let names: Vec<String> = found.sources.iter().map(ToString::to_string).collect();
+    let names: Vec<String> = found.inputs.iter().map(ToString::to_string).collect();
     let rel = |p: &str| root.join(p).display().to_string();
     assert_eq!(
         names,
@@ -215,8 +215,8 @@ fn directory_trees_are_walked_in_natural_order_and_missing_paths_named() {
             "-".to_owned(),
         ]
     );
-    assert_eq!(found.sources[0].size(), Some(3));
-    assert_eq!(found.sources.last(), Some(&Source::Stdin));
+    assert_eq!(found.inputs[0].size(), Some(3));
+    assert_eq!(found.inputs.last(), Some(&Input::Stdin));
     assert_eq!(found.problems.len(), 1);
     assert_eq!(
         found.problems[0].to_string(),

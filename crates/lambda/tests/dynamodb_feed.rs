@@ -310,7 +310,7 @@ async fn dynamodb_a_deleted_user_is_erased_and_nothing_more_is_sent_about_them()
 
     let router = sma_lambda::function_router(pipeline.app.clone());
     let bearer = format!("Bearer {API_TOKEN}");
-    for path in ["/api/user/u-ada", "/api/anonymous/a-laptop"] {
+    for path in ["/api/user/u-ada", "/api/device/a-laptop"] {
         let request = apigw::request("GET", path, &[("authorization", &bearer)], None);
         assert_eq!(apigw::invoke(&router, request).await.0, 404, "{path}");
     }
@@ -349,7 +349,7 @@ async fn dynamodb_a_deleted_user_is_erased_and_nothing_more_is_sent_about_them()
     pipeline.run(&[], Order::IdentityMapFirst).await;
     let request = apigw::request(
         "GET",
-        "/api/anonymous/a-laptop",
+        "/api/device/a-laptop",
         &[("authorization", &bearer)],
         None,
     );

@@ -73,12 +73,8 @@ fn activity_pk(day: &str, owner_key: &str) -> String {
     format!("act#{day}#{}", shard(owner_key))
 }
 
-/// A stable hash of the owner (FNV-1a: the same in every process and release).
 fn shard(owner_key: &str) -> u64 {
-    let hash = owner_key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    hash % SHARDS
+    keys::spread(owner_key) % SHARDS
 }
 
 /// The owners a message counts as active: its device and its user.

@@ -20,6 +20,14 @@ pub(super) fn ts(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A stable hash of a key (FNV-1a: the same in every process and release), to
+/// spread items over shards and buckets.
+pub(super) fn spread(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// A day as a key component: `YYYY-MM-DD`, so string order is day order.
 pub(super) fn day(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()

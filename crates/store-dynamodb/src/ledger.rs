@@ -28,7 +28,11 @@ const CONVERSION_SK: &str = "ledger";
 pub(super) const JOURNEY_SK: &str = "journey";
 
 pub(super) fn conversion_key(message_id: &str) -> Item {
-    keys::key(format!("conv#{message_id}"), CONVERSION_SK)
+    keys::key(conversion_pk(message_id), CONVERSION_SK)
+}
+
+fn conversion_pk(message_id: &str) -> String {
+    format!("conv#{message_id}")
 }
 
 fn journey_key(owner: &Owner) -> Item {
@@ -36,9 +40,18 @@ fn journey_key(owner: &Owner) -> Item {
 }
 
 fn entry_key(key: &LedgerKey) -> Item {
+    let sk = match key {
+        LedgerKey::Conversion(_) => CONVERSION_SK,
+        LedgerKey::Journey(_) => JOURNEY_SK,
+    };
+    keys::key(entry_pk(key), sk)
+}
+
+/// The entry's partition key, which also picks the shard of its totals.
+fn entry_pk(key: &LedgerKey) -> String {
     match key {
-        LedgerKey::Conversion(id) => conversion_key(id),
-        LedgerKey::Journey(owner) => journey_key(owner),
+        LedgerKey::Conversion(id) => conversion_pk(id),
+        LedgerKey::Journey(owner) => keys::owner_pk(owner),
     }
 }
 
@@ -168,7 +181,11 @@ impl DynamoStore {
             None => write::delete(table, entry_key(&change.entry.key()), Some(&condition))?,
         };
         let mut items = vec![entry];
-        items.extend(totals::writes(table, change)?);
+        items.extend(totals::writes(
+            table,
+            change,
+            &entry_pk(&change.entry.key()),
+        )?);
         if items.len() > TRANSACTION_LIMIT {
             return Err(StoreError::Backend(format!(
                 "ledger change of {:?} moves {} totals items; a transaction holds {}",

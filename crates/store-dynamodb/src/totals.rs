@@ -17,23 +17,52 @@
 //! JSON keys cannot be confused whatever the names contain. DynamoDB adds
 //! numbers as decimals, so deltas that cancel leave exactly 0; such totals
 //! are left out of reports.
+//!
+//! Each of these partition keys is spread over [`SHARDS`] keys `<pk>#<shard>`,
+//! the shard a hash of the ledger entry whose change moves the total: DynamoDB
+//! serves one partition key from one partition (1,000 write units a second),
+//! so an unsharded day item would take a fixed share of every deployment's
+//! writes. A report sums a day's shards (one Query per shard, side by side).
+//! An entry always moves the same shard, so its deltas that cancel still meet
+//! in one item. Items under `<pk>` alone were written before totals were
+//! sharded and are read as one more shard: a total is the sum of the deltas
+//! added to it, wherever each was added, so such a store needs no migration.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{Days, NaiveDate};
 use sma_store::{CreditTotal, FunnelTotal, LedgerChange, PathTotal, ScreenedTotal, StoreError};
 
-use super::DynamoStore;
+use futures_util::{StreamExt, TryStreamExt, stream};
+
 use super::keys::{self, Item, get_n, get_s};
 use super::write::{self, number};
+use super::{CONCURRENT_REQUESTS, DynamoStore};
 
 const CREDIT_PREFIX: &str = "tot#credit#";
 const PATH_PK: &str = "tot#path";
 const FUNNEL_PK: &str = "tot#funnel";
 const SCREENED_PK: &str = "tot#screened";
-/// Items a day's path totals are spread over.
+/// Items a day's path totals are spread over, within a shard.
 const PATH_BUCKETS: u64 = 16;
+/// Partition keys each kind of total is spread over.
+pub(super) const SHARDS: u64 = 8;
+
+/// The partition key of `pk`'s totals in `shard` (taken modulo [`SHARDS`]).
+fn shard_pk(pk: &str, shard: u64) -> String {
+    format!("{pk}#{}", shard % SHARDS)
+}
+
+/// Screened views move no ledger entry: each batch takes the next shard.
+static NEXT_SCREENED_SHARD: AtomicU64 = AtomicU64::new(0);
+
+/// Every partition key `pk`'s totals may be under: the unsharded one of
+/// earlier versions, then the shards.
+fn all_shards(pk: &str) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(pk.to_owned()).chain((0..SHARDS).map(move |s| format!("{pk}#{s}")))
+}
 
 /// A number added to a total: counts are added as integers.
 #[derive(Debug, Clone, Copy)]
@@ -109,15 +138,18 @@ impl Sums {
 }
 
 /// The `ADD` updates that apply a change's deltas: one per totals item, each
-/// attribute once.
+/// attribute once, in the shard of `spread_by` (the partition key of the
+/// change's entry).
 pub(super) fn writes(
     table: &str,
     change: &LedgerChange,
+    spread_by: &str,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let mut sums = Sums::default();
+    let pk = |pk: &str| shard_pk(pk, keys::spread(spread_by));
     for d in &change.credits {
         sums.add(
-            (format!("{CREDIT_PREFIX}{}", d.model), keys::day(d.day)),
+            (pk(&format!("{CREDIT_PREFIX}{}", d.model)), keys::day(d.day)),
             json(&(&d.channel, &d.campaign)),
             &[
                 ('c', Number::Amount(d.conversions)),
@@ -128,7 +160,7 @@ pub(super) fn writes(
     for d in &change.paths {
         let path = json(&d.path);
         sums.add(
-            (PATH_PK.to_owned(), path_sk(d.day, &path)),
+            (pk(PATH_PK), path_sk(d.day, &path)),
             path,
             &[
                 ('c', Number::Count(d.conversions)),
@@ -140,7 +172,7 @@ pub(super) fn writes(
     }
     for d in &change.funnel {
         sums.add(
-            (FUNNEL_PK.to_owned(), keys::day(d.day)),
+            (pk(FUNNEL_PK), keys::day(d.day)),
             json(&(&d.first, &d.last)),
             &[
                 ('s', Number::Count(d.visits)),
@@ -160,12 +192,9 @@ fn json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).expect("strings serialise")
 }
 
-/// `<day>#<bucket>`: a stable hash of the path (FNV-1a) picks the bucket.
+/// `<day>#<bucket>`: a stable hash of the path picks the bucket.
 fn path_sk(day: NaiveDate, path: &str) -> String {
-    let hash = path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{}#{:x}", keys::day(day), hash % PATH_BUCKETS)
+    format!("{}#{:x}", keys::day(day), keys::spread(path) % PATH_BUCKETS)
 }
 
 /// A key's numbers in a totals item, by letter (0 when absent).
@@ -183,19 +212,28 @@ impl Numbers {
     }
 }
 
-/// Each key of a totals item with its numbers, the all-zero ones left out.
-fn numbers_of(item: &Item) -> Result<BTreeMap<&str, Numbers>, StoreError> {
-    let mut found: BTreeMap<&str, Numbers> = BTreeMap::new();
-    for name in item.keys() {
-        let Some((letter, key)) = name.split_once('|') else {
-            continue;
-        };
-        let mut letters = letter.chars();
-        let (Some(letter), None) = (letters.next(), letters.next()) else {
-            continue;
-        };
-        let n: f64 = get_n(item, name)?;
-        found.entry(key).or_default().0.insert(letter, n);
+/// Each (day, key) of totals items with its numbers summed over the items
+/// (the shards of a day), the all-zero ones left out.
+fn summed(items: &[Item]) -> Result<BTreeMap<(NaiveDate, &str), Numbers>, StoreError> {
+    let mut found: BTreeMap<(NaiveDate, &str), Numbers> = BTreeMap::new();
+    for item in items {
+        let day = day_of(item)?;
+        for name in item.keys() {
+            let Some((letter, key)) = name.split_once('|') else {
+                continue;
+            };
+            let mut letters = letter.chars();
+            let (Some(letter), None) = (letters.next(), letters.next()) else {
+                continue;
+            };
+            let n: f64 = get_n(item, name)?;
+            *found
+                .entry((day, key))
+                .or_default()
+                .0
+                .entry(letter)
+                .or_default() += n;
+        }
     }
     found.retain(|_, n| n.0.values().any(|v| *v != 0.0));
     Ok(found)
@@ -218,22 +256,19 @@ impl DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<CreditTotal>, StoreError> {
-        let mut rows = Vec::new();
-        for item in self
+        let items = self
             .days(&format!("{CREDIT_PREFIX}{model}"), from, to)
-            .await?
-        {
-            let day = day_of(&item)?;
-            for (key, n) in numbers_of(&item)? {
-                let (channel, campaign) = parse_key(key)?;
-                rows.push(CreditTotal {
-                    day,
-                    channel,
-                    campaign,
-                    conversions: n.get('c'),
-                    value: n.get('v'),
-                });
-            }
+            .await?;
+        let mut rows = Vec::new();
+        for ((day, key), n) in summed(&items)? {
+            let (channel, campaign) = parse_key(key)?;
+            rows.push(CreditTotal {
+                day,
+                channel,
+                campaign,
+                conversions: n.get('c'),
+                value: n.get('v'),
+            });
         }
         rows.sort_by(|a, b| {
             (a.day, &a.channel, &a.campaign).cmp(&(b.day, &b.channel, &b.campaign))
@@ -246,19 +281,17 @@ impl DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<PathTotal>, StoreError> {
+        let items = self.days(PATH_PK, from, to).await?;
         let mut rows = Vec::new();
-        for item in self.days(PATH_PK, from, to).await? {
-            let day = day_of(&item)?;
-            for (key, n) in numbers_of(&item)? {
-                rows.push(PathTotal {
-                    day,
-                    path: parse_key(key)?,
-                    conversions: n.count('c'),
-                    non_conversions: n.count('x'),
-                    value: n.get('v'),
-                    days: n.get('d'),
-                });
-            }
+        for ((day, key), n) in summed(&items)? {
+            rows.push(PathTotal {
+                day,
+                path: parse_key(key)?,
+                conversions: n.count('c'),
+                non_conversions: n.count('x'),
+                value: n.get('v'),
+                days: n.get('d'),
+            });
         }
         rows.sort_by(|a, b| (a.day, &a.path).cmp(&(b.day, &b.path)));
         Ok(rows)
@@ -269,21 +302,19 @@ impl DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<FunnelTotal>, StoreError> {
+        let items = self.days(FUNNEL_PK, from, to).await?;
         let mut rows = Vec::new();
-        for item in self.days(FUNNEL_PK, from, to).await? {
-            let day = day_of(&item)?;
-            for (key, n) in numbers_of(&item)? {
-                let (first, last) = parse_key(key)?;
-                rows.push(FunnelTotal {
-                    day,
-                    first,
-                    last,
-                    visits: n.count('s'),
-                    leads: n.count('l'),
-                    opportunities: n.count('o'),
-                    conversions: n.count('c'),
-                });
-            }
+        for ((day, key), n) in summed(&items)? {
+            let (first, last) = parse_key(key)?;
+            rows.push(FunnelTotal {
+                day,
+                first,
+                last,
+                visits: n.count('s'),
+                leads: n.count('l'),
+                opportunities: n.count('o'),
+                conversions: n.count('c'),
+            });
         }
         rows.sort_by(|a, b| (a.day, &a.first, &a.last).cmp(&(b.day, &b.first, &b.last)));
         Ok(rows)
@@ -294,10 +325,11 @@ impl DynamoStore {
         &self,
         counts: &[ScreenedTotal],
     ) -> Result<(), StoreError> {
+        let shard = NEXT_SCREENED_SHARD.fetch_add(1, Ordering::Relaxed);
         let mut sums = Sums::default();
         for c in counts {
             sums.add(
-                (SCREENED_PK.to_owned(), keys::day(c.day)),
+                (shard_pk(SCREENED_PK, shard), keys::day(c.day)),
                 json(&c.reason),
                 &[('n', Number::Count(c.views))],
             );
@@ -327,22 +359,21 @@ impl DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<ScreenedTotal>, StoreError> {
+        let items = self.days(SCREENED_PK, from, to).await?;
         let mut rows = Vec::new();
-        for item in self.days(SCREENED_PK, from, to).await? {
-            let day = day_of(&item)?;
-            for (key, n) in numbers_of(&item)? {
-                rows.push(ScreenedTotal {
-                    day,
-                    reason: parse_key(key)?,
-                    views: n.count('n'),
-                });
-            }
+        for ((day, key), n) in summed(&items)? {
+            rows.push(ScreenedTotal {
+                day,
+                reason: parse_key(key)?,
+                views: n.count('n'),
+            });
         }
         rows.sort_by(|a, b| (a.day, &a.reason).cmp(&(b.day, &b.reason)));
         Ok(rows)
     }
 
-    /// The totals items of `pk` for the days of `[from, to)`: one Query.
+    /// The totals items of `pk` for the days of `[from, to)`, over every
+    /// shard: one Query each, side by side.
     async fn days(
         &self,
         pk: &str,
@@ -353,21 +384,41 @@ impl DynamoStore {
             return Ok(Vec::new());
         };
         // `~` sorts after `#<bucket>`: the last day's buckets are in range.
-        let query = self
-            .client()
-            .query()
-            .table_name(&self.tables().attribution)
-            .key_condition_expression("pk = :pk AND sk BETWEEN :lo AND :hi")
-            .expression_attribute_values(":pk", keys::s(pk))
-            .expression_attribute_values(":lo", keys::s(keys::day(from)))
-            .expression_attribute_values(":hi", keys::s(format!("{}~", keys::day(last))));
-        self.query_all(query).await
+        let queries = all_shards(pk).map(|pk| {
+            let query = self
+                .client()
+                .query()
+                .table_name(&self.tables().attribution)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :lo AND :hi")
+                .expression_attribute_values(":pk", keys::s(pk))
+                .expression_attribute_values(":lo", keys::s(keys::day(from)))
+                .expression_attribute_values(":hi", keys::s(format!("{}~", keys::day(last))));
+            self.query_all(query)
+        });
+        let shards: Vec<Vec<Item>> = stream::iter(queries)
+            .buffer_unordered(CONCURRENT_REQUESTS)
+            .try_collect()
+            .await?;
+        Ok(shards.concat())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_moves_one_shard_and_reads_cover_every_shard_and_the_unsharded_key() {
+        let pk = shard_pk(FUNNEL_PK, keys::spread("usr#u1"));
+        assert_eq!(pk, shard_pk(FUNNEL_PK, keys::spread("usr#u1")));
+        let read: Vec<String> = all_shards(FUNNEL_PK).collect();
+        assert_eq!(read.len() as u64, SHARDS + 1);
+        assert!(read.contains(&pk) && read.contains(&FUNNEL_PK.to_owned()));
+        let used: std::collections::HashSet<String> = (0..100)
+            .map(|n| shard_pk(FUNNEL_PK, keys::spread(&format!("usr#{n}"))))
+            .collect();
+        assert_eq!(used.len() as u64, SHARDS);
+    }
 
     #[test]
     fn path_buckets_are_stable_and_sort_within_their_day() {
@@ -379,16 +430,21 @@ mod tests {
     }
 
     #[test]
-    fn totals_items_read_back_without_zeros() {
-        let mut item = keys::key(PATH_PK, "2024-03-01#0");
+    fn totals_items_read_back_summed_over_shards_without_zeros() {
+        let day = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+        let mut item = keys::key(format!("{PATH_PK}#3"), "2024-03-01#0");
         item.insert("c|[\"A\"]".into(), keys::n(2));
         item.insert("x|[\"A\"]".into(), keys::n(0));
         item.insert("v|[\"A\"]".into(), AttributeValue::N("20.5".into()));
         item.insert("c|[\"B\"]".into(), keys::n(0));
-        let found = numbers_of(&item).unwrap();
+        let mut other = keys::key(format!("{PATH_PK}#5"), "2024-03-01#0");
+        other.insert("c|[\"A\"]".into(), keys::n(1));
+        other.insert("x|[\"A\"]".into(), keys::n(4));
+        let items = [item, other];
+        let found = summed(&items).unwrap();
         assert_eq!(found.len(), 1);
-        assert_eq!(found["[\"A\"]"].get('v'), 20.5);
-        assert_eq!(found["[\"A\"]"].count('c'), 2);
+        let a = &found[&(day, "[\"A\"]")];
+        assert_eq!((a.get('v'), a.count('c'), a.count('x')), (20.5, 3, 4));
         let path: Vec<String> = parse_key("[\"A\",\"B > C\"]").unwrap();
         assert_eq!(path, ["A", "B > C"]);
     }

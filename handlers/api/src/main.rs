@@ -1,5 +1,5 @@
 //! `api` (ApiFunction in template.yaml): `GET /api/user/{id}`,
-//! `GET /api/anonymous/{id}`, `GET /api/report` and its views (`/compare`,
+//! `GET /api/device/{id}`, `GET /api/report` and its views (`/compare`,
 //! `/paths`, `/funnel`, `/series`) and `GET /health`: the query API over the three
 //! tables; and the dashboard (`GET /` and its two files).
 

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use foldhash::HashSet;
-use sma_archive::{ReadError, Record, Source};
+use sma_archive::{Input, ReadError, Record};
 use sma_spec::{Item, ParseOptions, parse_body};
 use tokio::sync::mpsc::Sender;
 
@@ -13,7 +13,7 @@ use super::summary::ReadTally;
 
 /// How to read.
 pub struct ReadPlan {
-    pub sources: Vec<Source>,
+    pub inputs: Vec<Input>,
     pub batch: usize,
     pub max_record_bytes: usize,
     /// The arrival time of last resort for messages that carry no time at all;
@@ -24,7 +24,7 @@ pub struct ReadPlan {
 /// Reads everything, sending full batches of messages to `out`. Answers what it
 /// read; stops early (without error) when the receiving side has gone away.
 pub fn read_all(plan: ReadPlan, out: Sender<Vec<Item>>) -> ReadTally {
-    let total: Option<u64> = plan.sources.iter().map(Source::size).sum();
+    let total: Option<u64> = plan.inputs.iter().map(Input::size).sum();
     let mut reader = Reader {
         tally: ReadTally::default(),
         users: HashSet::default(),
@@ -38,8 +38,8 @@ pub fn read_all(plan: ReadPlan, out: Sender<Vec<Item>>) -> ReadTally {
         progress: Progress::new("import", "events", total, Unit::Bytes),
         done_bytes: 0,
     };
-    for source in &plan.sources {
-        if !reader.read_source(source, plan.max_record_bytes) {
+    for input in &plan.inputs {
+        if !reader.read_input(input, plan.max_record_bytes) {
             break;
         }
     }
@@ -63,9 +63,9 @@ struct Reader {
 
 impl Reader {
     /// Reads one input; false when the store side has stopped.
-    fn read_source(&mut self, source: &Source, max: usize) -> bool {
-        let name = source.to_string();
-        let mut records = match source.open(max) {
+    fn read_input(&mut self, input: &Input, max: usize) -> bool {
+        let name = input.to_string();
+        let mut records = match input.open(max) {
             Ok(records) => records,
             Err(e) => {
                 tracing::warn!(file = %name, error = %e, "cannot open");
@@ -88,7 +88,7 @@ impl Reader {
                     .update(self.done_bytes + records.bytes_read(), self.tally.events);
             }
         }
-        self.done_bytes += source.size().unwrap_or_else(|| records.bytes_read());
+        self.done_bytes += input.size().unwrap_or_else(|| records.bytes_read());
         self.progress.update(self.done_bytes, self.tally.events);
         alive
     }

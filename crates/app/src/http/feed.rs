@@ -1,5 +1,5 @@
 //! `GET /segment/identify/user/{id}`, `GET /segment/track/user/{id}`,
-//! `GET /segment/track/anonymous/{id}`, `GET /segment/conversions/user/{id}`
+//! `GET /segment/track/device/{id}`, `GET /segment/conversions/user/{id}`
 //! and `GET /segment/group/account/{id}`: send to Segment, answer with what
 //! happened.
 

@@ -33,6 +33,8 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/events", post(intake::webhook::<S>))
         .route("/v1/{kind}", post(intake::tracking_api::<S>))
         .route("/api/user/{id}", get(query::user::<S>))
+        .route("/api/device/{id}", get(query::device::<S>))
+        // The earlier paths of the device routes, for clients that use them.
         .route("/api/anonymous/{id}", get(query::device::<S>))
         .route("/api/account/{id}", get(query::account::<S>))
         .route("/api/report", get(report::report::<S>))
@@ -43,6 +45,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/api/spend", post(spend::import::<S>))
         .route("/segment/identify/user/{id}", get(feed::identify_user::<S>))
         .route("/segment/track/user/{id}", get(feed::track_user::<S>))
+        .route("/segment/track/device/{id}", get(feed::track_device::<S>))
         .route(
             "/segment/track/anonymous/{id}",
             get(feed::track_device::<S>),

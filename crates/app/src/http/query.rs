@@ -1,4 +1,4 @@
-//! `GET /api/anonymous/{id}`, `GET /api/user/{id}` and `GET /api/account/{id}`.
+//! `GET /api/device/{id}`, `GET /api/user/{id}` and `GET /api/account/{id}`.
 
 use axum::Json;
 use axum::extract::State;
