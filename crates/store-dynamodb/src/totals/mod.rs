@@ -32,14 +32,14 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
-use chrono::{Days, NaiveDate};
-use sma_store::{CreditTotal, FunnelTotal, LedgerChange, PathTotal, ScreenedTotal, StoreError};
+use chrono::NaiveDate;
+use sma_store::{LedgerChange, ScreenedTotal, StoreError};
 
-use futures_util::{StreamExt, TryStreamExt, stream};
-
-use super::keys::{self, Item, get_n, get_s};
+use super::DynamoStore;
+use super::keys;
 use super::write::{self, number};
-use super::{CONCURRENT_REQUESTS, DynamoStore};
+
+mod read;
 
 const CREDIT_PREFIX: &str = "tot#credit#";
 const PATH_PK: &str = "tot#path";
@@ -197,129 +197,7 @@ fn path_sk(day: NaiveDate, path: &str) -> String {
     format!("{}#{:x}", keys::day(day), keys::spread(path) % PATH_BUCKETS)
 }
 
-/// A key's numbers in a totals item, by letter (0 when absent).
-#[derive(Debug, Default)]
-struct Numbers(BTreeMap<char, f64>);
-
-impl Numbers {
-    fn get(&self, letter: char) -> f64 {
-        self.0.get(&letter).copied().unwrap_or(0.0)
-    }
-
-    /// A count, which totals hold as an integer.
-    fn count(&self, letter: char) -> i64 {
-        self.get(letter) as i64
-    }
-}
-
-/// Each (day, key) of totals items with its numbers summed over the items
-/// (the shards of a day), the all-zero ones left out.
-fn summed(items: &[Item]) -> Result<BTreeMap<(NaiveDate, &str), Numbers>, StoreError> {
-    let mut found: BTreeMap<(NaiveDate, &str), Numbers> = BTreeMap::new();
-    for item in items {
-        let day = day_of(item)?;
-        for name in item.keys() {
-            let Some((letter, key)) = name.split_once('|') else {
-                continue;
-            };
-            let mut letters = letter.chars();
-            let (Some(letter), None) = (letters.next(), letters.next()) else {
-                continue;
-            };
-            let n: f64 = get_n(item, name)?;
-            *found
-                .entry((day, key))
-                .or_default()
-                .0
-                .entry(letter)
-                .or_default() += n;
-        }
-    }
-    found.retain(|_, n| n.0.values().any(|v| *v != 0.0));
-    Ok(found)
-}
-
-fn parse_key<T: serde::de::DeserializeOwned>(key: &str) -> Result<T, StoreError> {
-    serde_json::from_str(key).map_err(|e| StoreError::Corrupt(format!("totals key {key:?}: {e}")))
-}
-
-/// The day of a totals item, its sort key up to any bucket.
-fn day_of(item: &Item) -> Result<NaiveDate, StoreError> {
-    let sk = get_s(item, "sk")?;
-    keys::parse_day(sk.split_once('#').map_or(sk, |(day, _)| day))
-}
-
 impl DynamoStore {
-    pub(super) async fn credit_rows(
-        &self,
-        model: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<CreditTotal>, StoreError> {
-        let items = self
-            .days(&format!("{CREDIT_PREFIX}{model}"), from, to)
-            .await?;
-        let mut rows = Vec::new();
-        for ((day, key), n) in summed(&items)? {
-            let (channel, campaign) = parse_key(key)?;
-            rows.push(CreditTotal {
-                day,
-                channel,
-                campaign,
-                conversions: n.get('c'),
-                value: n.get('v'),
-            });
-        }
-        rows.sort_by(|a, b| {
-            (a.day, &a.channel, &a.campaign).cmp(&(b.day, &b.channel, &b.campaign))
-        });
-        Ok(rows)
-    }
-
-    pub(super) async fn path_rows(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<PathTotal>, StoreError> {
-        let items = self.days(PATH_PK, from, to).await?;
-        let mut rows = Vec::new();
-        for ((day, key), n) in summed(&items)? {
-            rows.push(PathTotal {
-                day,
-                path: parse_key(key)?,
-                conversions: n.count('c'),
-                non_conversions: n.count('x'),
-                value: n.get('v'),
-                days: n.get('d'),
-            });
-        }
-        rows.sort_by(|a, b| (a.day, &a.path).cmp(&(b.day, &b.path)));
-        Ok(rows)
-    }
-
-    pub(super) async fn funnel_rows(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<FunnelTotal>, StoreError> {
-        let items = self.days(FUNNEL_PK, from, to).await?;
-        let mut rows = Vec::new();
-        for ((day, key), n) in summed(&items)? {
-            let (first, last) = parse_key(key)?;
-            rows.push(FunnelTotal {
-                day,
-                first,
-                last,
-                visits: n.count('s'),
-                leads: n.count('l'),
-                opportunities: n.count('o'),
-                conversions: n.count('c'),
-            });
-        }
-        rows.sort_by(|a, b| (a.day, &a.first, &a.last).cmp(&(b.day, &b.first, &b.last)));
-        Ok(rows)
-    }
-
     /// Adds screened page views: one UpdateItem per day.
     pub(super) async fn add_screened_rows(
         &self,
@@ -353,54 +231,6 @@ impl DynamoStore {
         }
         Ok(())
     }
-
-    pub(super) async fn screened_rows(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<ScreenedTotal>, StoreError> {
-        let items = self.days(SCREENED_PK, from, to).await?;
-        let mut rows = Vec::new();
-        for ((day, key), n) in summed(&items)? {
-            rows.push(ScreenedTotal {
-                day,
-                reason: parse_key(key)?,
-                views: n.count('n'),
-            });
-        }
-        rows.sort_by(|a, b| (a.day, &a.reason).cmp(&(b.day, &b.reason)));
-        Ok(rows)
-    }
-
-    /// The totals items of `pk` for the days of `[from, to)`, over every
-    /// shard: one Query each, side by side.
-    async fn days(
-        &self,
-        pk: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<Item>, StoreError> {
-        let Some(last) = to.checked_sub_days(Days::new(1)).filter(|l| *l >= from) else {
-            return Ok(Vec::new());
-        };
-        // `~` sorts after `#<bucket>`: the last day's buckets are in range.
-        let queries = all_shards(pk).map(|pk| {
-            let query = self
-                .client()
-                .query()
-                .table_name(&self.tables().attribution)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :lo AND :hi")
-                .expression_attribute_values(":pk", keys::s(pk))
-                .expression_attribute_values(":lo", keys::s(keys::day(from)))
-                .expression_attribute_values(":hi", keys::s(format!("{}~", keys::day(last))));
-            self.query_all(query)
-        });
-        let shards: Vec<Vec<Item>> = stream::iter(queries)
-            .buffer_unordered(CONCURRENT_REQUESTS)
-            .try_collect()
-            .await?;
-        Ok(shards.concat())
-    }
 }
 
 #[cfg(test)]
@@ -427,25 +257,5 @@ mod tests {
         assert_eq!(sk, path_sk(day, "[\"Email\"]"));
         assert!(sk.starts_with("2024-03-01#") && sk.len() == 12, "{sk}");
         assert!(sk.as_str() < "2024-03-01~");
-    }
-
-    #[test]
-    fn totals_items_read_back_summed_over_shards_without_zeros() {
-        let day = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
-        let mut item = keys::key(format!("{PATH_PK}#3"), "2024-03-01#0");
-        item.insert("c|[\"A\"]".into(), keys::n(2));
-        item.insert("x|[\"A\"]".into(), keys::n(0));
-        item.insert("v|[\"A\"]".into(), AttributeValue::N("20.5".into()));
-        item.insert("c|[\"B\"]".into(), keys::n(0));
-        let mut other = keys::key(format!("{PATH_PK}#5"), "2024-03-01#0");
-        other.insert("c|[\"A\"]".into(), keys::n(1));
-        other.insert("x|[\"A\"]".into(), keys::n(4));
-        let items = [item, other];
-        let found = summed(&items).unwrap();
-        assert_eq!(found.len(), 1);
-        let a = &found[&(day, "[\"A\"]")];
-        assert_eq!((a.get('v'), a.count('c'), a.count('x')), (20.5, 3, 4));
-        let path: Vec<String> = parse_key("[\"A\",\"B > C\"]").unwrap();
-        assert_eq!(path, ["A", "B > C"]);
     }
 }
