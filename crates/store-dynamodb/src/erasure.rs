@@ -14,7 +14,7 @@
 //! - USER_MAP: `user#<user>` and `anon#<device>`; each claim found names its
 //!   counterpart on the other side.
 //! - ATTRIBUTION: everything under `usr#<user>` and `dev#<device>` (state,
-//!   touches and their locators, markers, journey), and the conversions'
+//!   touches and the locators earlier versions wrote, markers, journey), and the conversions'
 //!   `conv#<messageId>` entries, their credits inside. Totals stay: the
 //!   application has taken the entries off them.
 //!

@@ -3,10 +3,11 @@
 //!
 //! Items under `dev#<device>`:
 //! - state: `state`, with `version` (number) and `state` (the JSON text).
-//! - touch locator: `tref#<messageId>`, with `touch_sk`, the sort key of the
-//!   touch of that page: a change names the touches it removes by messageId,
-//!   and touches are keyed by time, so the locators find them without reading
-//!   the device's touches.
+//!
+//! A change names the touches it removes as read, with their time, so their
+//! keys are known without a read. (Earlier versions also wrote a locator
+//! `tref#<messageId>` per touch; nothing reads those any more, and erasing the
+//! device removes them with the rest of its partition.)
 //!
 //! A change is one TransactWriteItems: the state put on condition that it is
 //! still at the version read, with the touch puts and deletes. A change with no
@@ -24,19 +25,11 @@ use super::touches::touch_item;
 use super::write::{self, Condition, VERSION};
 
 const STATE_SK: &str = "state";
-const LOCATOR_PREFIX: &str = "tref#";
 /// Items one TransactWriteItems may hold.
 pub(super) const TRANSACTION_LIMIT: usize = 100;
 
 fn state_key(device: &str) -> Item {
     keys::key(keys::device_pk(device), STATE_SK)
-}
-
-fn locator_key(device: &str, message_id: &str) -> Item {
-    keys::key(
-        keys::device_pk(device),
-        format!("{LOCATOR_PREFIX}{message_id}"),
-    )
 }
 
 fn state_from_item(item: &Item) -> Result<Versioned<Json>, StoreError> {
@@ -83,7 +76,7 @@ impl DynamoStore {
             .n(VERSION, change.expected.unwrap_or(0) + 1)
             .s("state", change.state.as_str())
             .build();
-        let mut writes = self.touch_writes(change).await?;
+        let mut writes = touch_writes(table, change)?;
         if writes.is_empty() {
             return self.put_if(table, state, &condition).await;
         }
@@ -108,60 +101,33 @@ impl DynamoStore {
         }
         Ok(true)
     }
+}
 
-    /// The writes that move a device's touches: each touch put with its
-    /// locator, each stored touch removed deleted with its locator. A page put
-    /// and removed in one change is put (one transaction writes an item once).
-    async fn touch_writes(
-        &self,
-        change: &DeviceChange,
-    ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let table = &self.tables().attribution;
-        let device = &change.device;
-        let puts: BTreeMap<&str, &TouchRecord> = change
-            .put
-            .iter()
-            .map(|t| (t.message_id.as_str(), t))
-            .collect();
-        let mut removed: Vec<&str> = change
-            .remove
-            .iter()
-            .map(String::as_str)
-            .filter(|id| !puts.contains_key(id))
-            .collect();
-        removed.sort_unstable();
-        removed.dedup();
-        let locators = if removed.is_empty() {
-            Default::default()
-        } else {
-            let keys = removed.iter().map(|id| locator_key(device, id));
-            self.batch_get(table, keys, true).await?
-        };
-        let mut writes = Vec::with_capacity(2 * (puts.len() + removed.len()));
-        for touch in puts.values() {
-            let item = touch_item(device, touch);
-            let (pk, sk) = key_of(&item)?;
-            let (_, locator_sk) = key_of(&locator_key(device, &touch.message_id))?;
-            writes.push(write::put(table, item, None)?);
-            let locator = ItemBuilder::new(pk, locator_sk).s("touch_sk", sk).build();
-            writes.push(write::put(table, locator, None)?);
-        }
-        for id in removed {
-            let key = locator_key(device, id);
-            // No locator: no touch of that page is stored.
-            let Some(locator) = locators.get(&key_of(&key)?) else {
-                continue;
-            };
-            let touch_sk = get_s(locator, "touch_sk")?;
-            writes.push(write::delete(
-                table,
-                keys::key(keys::device_pk(device), touch_sk),
-                None,
-            )?);
-            writes.push(write::delete(table, key, None)?);
-        }
-        Ok(writes)
+/// The writes that move a device's touches: each touch put, each stored touch
+/// removed deleted. A page put and removed in one change is put (one
+/// transaction writes an item once).
+fn touch_writes(table: &str, change: &DeviceChange) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let device = &change.device;
+    let puts: BTreeMap<&str, &TouchRecord> = change
+        .put
+        .iter()
+        .map(|t| (t.message_id.as_str(), t))
+        .collect();
+    let removed: BTreeMap<&str, &TouchRecord> = change
+        .remove
+        .iter()
+        .map(|t| (t.message_id.as_str(), t))
+        .filter(|(id, _)| !puts.contains_key(id))
+        .collect();
+    let mut writes = Vec::with_capacity(puts.len() + removed.len());
+    for touch in removed.values() {
+        let (pk, sk) = key_of(&touch_item(device, touch))?;
+        writes.push(write::delete(table, keys::key(pk, sk), None)?);
     }
+    for touch in puts.values() {
+        writes.push(write::put(table, touch_item(device, touch), None)?);
+    }
+    Ok(writes)
 }
 
 #[cfg(test)]
@@ -178,11 +144,5 @@ mod tests {
         assert_eq!(state.version, 7);
         assert_eq!(state.value.as_str(), "{\"last\":1}");
         assert!(state_from_item(&state_key("a1")).is_err());
-    }
-
-    #[test]
-    fn locators_sort_apart_from_touches() {
-        let (_, sk) = key_of(&locator_key("a1", "p1")).unwrap();
-        assert!(!sk.starts_with("touch#"), "the segment-feed stream filter");
     }
 }

@@ -24,6 +24,7 @@ pub struct DeviceChange {
     pub state: Json,
     /// Touches new or derived anew (replacing the stored touch of the same page).
     pub put: Vec<TouchRecord>,
-    /// messageIds of the device's touches that are no longer derived.
-    pub remove: Vec<String>,
+    /// The device's stored touches that are no longer derived, as read: an
+    /// adapter finds each by its page and time.
+    pub remove: Vec<TouchRecord>,
 }

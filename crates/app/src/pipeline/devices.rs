@@ -336,7 +336,7 @@ fn change(
     expected: Option<u64>,
     state: &SessionState,
     put: Vec<TouchRecord>,
-    remove: Vec<String>,
+    remove: Vec<TouchRecord>,
 ) -> DeviceChange {
     DeviceChange {
         device: device.to_owned(),
@@ -352,7 +352,7 @@ fn change(
 fn difference(
     stored: &[TouchRecord],
     derived: Vec<TouchRecord>,
-) -> (Vec<TouchRecord>, Vec<String>, Vec<TouchRecord>) {
+) -> (Vec<TouchRecord>, Vec<TouchRecord>, Vec<TouchRecord>) {
     let mut before: HashMap<&str, &TouchRecord> =
         stored.iter().map(|t| (t.message_id.as_str(), t)).collect();
     let mut put = Vec::new();
@@ -367,7 +367,7 @@ fn difference(
             }
         }
     }
-    let remove = before.into_keys().map(str::to_owned).collect();
+    let remove = before.into_values().cloned().collect();
     (put, remove, new)
 }
 

@@ -166,8 +166,8 @@ fn commit(tx: &Connection, change: &DeviceChange, rows: &[Row]) -> rusqlite::Res
     .execute(params![change.device, version, change.state.as_str()])?;
     let mut delete =
         tx.prepare_cached("DELETE FROM touches WHERE device = ?1 AND message_id = ?2")?;
-    for message_id in &change.remove {
-        delete.execute([&change.device, message_id])?;
+    for touch in &change.remove {
+        delete.execute([&change.device, &touch.message_id])?;
     }
     // A value packed already is stored as it is: `sma_pack` would only copy it.
     let mut pack = tx.prepare_cached(

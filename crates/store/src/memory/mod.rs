@@ -271,8 +271,8 @@ impl TouchStore for MemoryStore {
                     },
                 );
                 let touches = data.touches.entry(change.device.clone()).or_default();
-                for id in &change.remove {
-                    touches.remove(id);
+                for touch in &change.remove {
+                    touches.remove(&touch.message_id);
                 }
                 for touch in &change.put {
                     touches.insert(touch.message_id.clone(), touch.clone());

@@ -57,7 +57,7 @@ pub async fn writes_device_states_only_over_the_version_read(store: impl Store) 
     assert_eq!(store.commit_devices(&stale).await.unwrap(), [false, true]);
     let mut second = change("a1", Some(1), 3);
     second.put = vec![touch("a1", "p3", 3)];
-    second.remove = vec!["p1".into()];
+    second.remove = vec![touch("a1", "p1", 1)];
     assert_eq!(store.commit_devices(&[second]).await.unwrap(), [true]);
     assert_eq!(
         store
@@ -88,7 +88,7 @@ pub async fn a_touch_put_again_replaces_the_stored_one(store: impl Store) {
     anew.touch = json!({"channel": "Paid Search", "message_id": "p1"}).into();
     let mut second = change("a1", Some(1), 2);
     second.put = vec![anew.clone()];
-    second.remove = vec!["nothing-stored".into()];
+    second.remove = vec![touch("a1", "nothing-stored", 5)];
     assert_eq!(store.commit_devices(&[second]).await.unwrap(), [true]);
     assert_eq!(
         store.device_touches("a1").await.unwrap(),
