@@ -69,24 +69,21 @@ impl DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<CreditTotal>, StoreError> {
-        let items = self
-            .days(&format!("{CREDIT_PREFIX}{model}"), from, to)
-            .await?;
-        let mut rows = Vec::new();
-        for ((day, key), n) in summed(&items)? {
+        let pk = format!("{CREDIT_PREFIX}{model}");
+        let row = |day, key: &str, n: &Numbers| {
             let (channel, campaign) = parse_key(key)?;
-            rows.push(CreditTotal {
+            Ok(CreditTotal {
                 day,
                 channel,
                 campaign,
                 conversions: n.get('c'),
                 value: n.get('v'),
-            });
-        }
-        rows.sort_by(|a, b| {
+            })
+        };
+        let order = |a: &CreditTotal, b: &CreditTotal| {
             (a.day, &a.channel, &a.campaign).cmp(&(b.day, &b.channel, &b.campaign))
-        });
-        Ok(rows)
+        };
+        self.rows(&pk, from, to, row, order).await
     }
 
     pub(crate) async fn path_rows(
@@ -94,20 +91,18 @@ impl DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<PathTotal>, StoreError> {
-        let items = self.days(PATH_PK, from, to).await?;
-        let mut rows = Vec::new();
-        for ((day, key), n) in summed(&items)? {
-            rows.push(PathTotal {
+        let row = |day, key: &str, n: &Numbers| {
+            Ok(PathTotal {
                 day,
                 path: parse_key(key)?,
                 conversions: n.count('c'),
                 non_conversions: n.count('x'),
                 value: n.get('v'),
                 days: n.get('d'),
-            });
-        }
-        rows.sort_by(|a, b| (a.day, &a.path).cmp(&(b.day, &b.path)));
-        Ok(rows)
+            })
+        };
+        let order = |a: &PathTotal, b: &PathTotal| (a.day, &a.path).cmp(&(b.day, &b.path));
+        self.rows(PATH_PK, from, to, row, order).await
     }
 
     pub(crate) async fn funnel_rows(
@@ -115,11 +110,9 @@ impl DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<FunnelTotal>, StoreError> {
-        let items = self.days(FUNNEL_PK, from, to).await?;
-        let mut rows = Vec::new();
-        for ((day, key), n) in summed(&items)? {
+        let row = |day, key: &str, n: &Numbers| {
             let (first, last) = parse_key(key)?;
-            rows.push(FunnelTotal {
+            Ok(FunnelTotal {
                 day,
                 first,
                 last,
@@ -127,10 +120,12 @@ impl DynamoStore {
                 leads: n.count('l'),
                 opportunities: n.count('o'),
                 conversions: n.count('c'),
-            });
-        }
-        rows.sort_by(|a, b| (a.day, &a.first, &a.last).cmp(&(b.day, &b.first, &b.last)));
-        Ok(rows)
+            })
+        };
+        let order = |a: &FunnelTotal, b: &FunnelTotal| {
+            (a.day, &a.first, &a.last).cmp(&(b.day, &b.first, &b.last))
+        };
+        self.rows(FUNNEL_PK, from, to, row, order).await
     }
 
     pub(crate) async fn screened_rows(
@@ -138,16 +133,34 @@ impl DynamoStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<ScreenedTotal>, StoreError> {
-        let items = self.days(SCREENED_PK, from, to).await?;
-        let mut rows = Vec::new();
-        for ((day, key), n) in summed(&items)? {
-            rows.push(ScreenedTotal {
+        let row = |day, key: &str, n: &Numbers| {
+            Ok(ScreenedTotal {
                 day,
                 reason: parse_key(key)?,
                 views: n.count('n'),
-            });
-        }
-        rows.sort_by(|a, b| (a.day, &a.reason).cmp(&(b.day, &b.reason)));
+            })
+        };
+        let order =
+            |a: &ScreenedTotal, b: &ScreenedTotal| (a.day, &a.reason).cmp(&(b.day, &b.reason));
+        self.rows(SCREENED_PK, from, to, row, order).await
+    }
+
+    /// The rows of `pk`'s totals for the days of `[from, to)`: each (day, key)
+    /// summed over the shards, made a row, in the order the port states.
+    async fn rows<R>(
+        &self,
+        pk: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        row: impl Fn(NaiveDate, &str, &Numbers) -> Result<R, StoreError>,
+        order: impl Fn(&R, &R) -> std::cmp::Ordering,
+    ) -> Result<Vec<R>, StoreError> {
+        let items = self.days(pk, from, to).await?;
+        let mut rows = summed(&items)?
+            .into_iter()
+            .map(|((day, key), n)| row(day, key, &n))
+            .collect::<Result<Vec<R>, StoreError>>()?;
+        rows.sort_by(order);
         Ok(rows)
     }
 
