@@ -1,7 +1,8 @@
 //! ATTRIBUTION: the per-day totals reports read, moved only by the deltas of
 //! ledger changes (`ADD`, which starts missing attributes at 0), so that a
-//! report is one Query whatever the number of users. Each number is an
-//! attribute `<letter>|<key>`, where `<key>` is JSON:
+//! report is a few Queries whatever the number of users. Each number is an
+//! attribute `<letter>|<key>`, where `<key>` is JSON (partition keys before
+//! their shard, below):
 //! - credits: `tot#credit#<model>` / `<YYYY-MM-DD>`, per `[channel, campaign]`
 //!   (campaign `null` when none): `c` conversions, `v` value;
 //! - paths: `tot#path` / `<YYYY-MM-DD>#<bucket>`, per channel path (the JSON
@@ -48,7 +49,7 @@ const SCREENED_PK: &str = "tot#screened";
 /// Items a day's path totals are spread over, within a shard.
 const PATH_BUCKETS: u64 = 16;
 /// Partition keys each kind of total is spread over.
-pub(super) const SHARDS: u64 = 8;
+const SHARDS: u64 = 8;
 
 /// The partition key of `pk`'s totals in `shard` (taken modulo [`SHARDS`]).
 fn shard_pk(pk: &str, shard: u64) -> String {
@@ -61,7 +62,7 @@ static NEXT_SCREENED_SHARD: AtomicU64 = AtomicU64::new(0);
 /// Every partition key `pk`'s totals may be under: the unsharded one of
 /// earlier versions, then the shards.
 fn all_shards(pk: &str) -> impl Iterator<Item = String> + '_ {
-    std::iter::once(pk.to_owned()).chain((0..SHARDS).map(move |s| format!("{pk}#{s}")))
+    std::iter::once(pk.to_owned()).chain((0..SHARDS).map(move |s| shard_pk(pk, s)))
 }
 
 /// A number added to a total: counts are added as integers.
