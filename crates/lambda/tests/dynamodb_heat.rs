@@ -5,12 +5,12 @@
 //! units a second), so a key that takes a fixed share of all writes, as an
 //! unsharded daily or monthly total would, caps the whole deployment.
 //!
-//! A key's share does not shrink with the traffic: keys of one device, user or
-//! conversion take a share that falls with the number of users, and a shared
-//! key (a total, the activity of a day) takes the same share at any size.
-//! So the 1% bound checked here on 3,000 events holds for 100,000 events of
-//! 10,000 users too, which DynamoDB Local (about 100 events a second through
-//! the consumers on one core) would take most of an hour to run.
+//! The keys of one device, user or conversion take a share that falls as the
+//! users grow; a shared key (a total, a day's activity) keeps its share at any
+//! size. So the 1% bound checked here on 3,000 events, which the shared keys
+//! decide, holds for 100,000 events of 10,000 users too, which DynamoDB Local
+//! (about 100 events a second through the consumers on one core) would take
+//! most of an hour to run.
 
 mod support;
 
