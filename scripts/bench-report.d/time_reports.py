@@ -16,7 +16,7 @@ url, token, repeat, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(
 ranges = sys.argv[5:] or ["all"]
 models = os.environ.get(
     "MODELS",
-    "first_touch,last_touch,last_non_direct,linear,time_decay,position,markov",
+    "first,last,last_non_direct,linear,time_decay,position,markov",
 ).split(",")
 
 
@@ -39,6 +39,11 @@ for period in ranges:
         for _ in range(repeat):
             try:
                 ms, body = get(f"/api/report?model={model}{query}")
+            except urllib.error.HTTPError as e:
+                if e.code != 503:
+                    sys.exit(f"{model} {period}: HTTP {e.code}: {e.read().decode(errors='replace')}")
+                print(f"  {model:>16} {period:>23}: 503, past the server's request deadline")
+                break
             except (TimeoutError, urllib.error.URLError) as e:
                 print(f"  {model:>16} {period:>23}: no answer within {timeout:.0f} s ({e})")
                 break
