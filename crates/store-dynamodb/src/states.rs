@@ -20,8 +20,8 @@ use sma_store::{DeviceChange, Json, StoreError, TouchRecord, Versioned};
 
 use super::DynamoStore;
 use super::keys::{self, Item, ItemBuilder, get_n, get_s};
-use super::request::{TransactError, key_of};
-use super::touches::touch_item;
+use super::request::TransactError;
+use super::touches::{touch_item, touch_key};
 use super::write::{self, Condition, VERSION};
 
 const STATE_SK: &str = "state";
@@ -121,8 +121,7 @@ fn touch_writes(table: &str, change: &DeviceChange) -> Result<Vec<TransactWriteI
         .collect();
     let mut writes = Vec::with_capacity(puts.len() + removed.len());
     for touch in removed.values() {
-        let (pk, sk) = key_of(&touch_item(device, touch))?;
-        writes.push(write::delete(table, keys::key(pk, sk), None)?);
+        writes.push(write::delete(table, touch_key(device, touch), None)?);
     }
     for touch in puts.values() {
         writes.push(write::put(table, touch_item(device, touch), None)?);

@@ -107,13 +107,22 @@ impl DynamoStore {
     }
 }
 
-/// The item of a touch of `device`.
-pub(super) fn touch_item(device: &str, touch: &TouchRecord) -> Item {
-    let sk = format!(
+/// A touch's sort key: its page's time and messageId.
+fn touch_sk(touch: &TouchRecord) -> String {
+    format!(
         "{TOUCH_PREFIX}{}",
         keys::at_id(touch.timestamp, &touch.message_id)
-    );
-    ItemBuilder::new(keys::device_pk(device), sk)
+    )
+}
+
+/// The key of a touch of `device`.
+pub(super) fn touch_key(device: &str, touch: &TouchRecord) -> Item {
+    keys::key(keys::device_pk(device), touch_sk(touch))
+}
+
+/// The item of a touch of `device`.
+pub(super) fn touch_item(device: &str, touch: &TouchRecord) -> Item {
+    ItemBuilder::new(keys::device_pk(device), touch_sk(touch))
         .s("device", device)
         .s("message_id", &touch.message_id)
         .s("timestamp", keys::ts(touch.timestamp))
