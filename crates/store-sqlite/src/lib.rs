@@ -130,8 +130,22 @@ impl SqliteStore {
     }
 
     /// Runs the read `f` with the reading connection on the blocking pool;
-    /// during a bulk load, once what the writer holds open is committed.
+    /// during a bulk load, on the writer's connection after the writes
+    /// answered before it ([`writer::Writer::read_in_bulk`]).
     async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        match self.writer.read_in_bulk(f).await {
+            Ok(read) => read,
+            Err(f) => self.run_committed(move |conn| f(conn)).await,
+        }
+    }
+
+    /// Runs `f` with the reading connection on the blocking pool; during a
+    /// bulk load, once what the writer holds open is committed.
+    async fn run_committed<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,

@@ -54,10 +54,13 @@ impl std::ops::AddAssign for Erased {
 /// in hex. Segment's ids are random UUIDs, so the digest cannot be turned
 /// back into one, and a retry of the message has the same digest.
 pub fn erased_digest(message_id: &str) -> String {
-    Sha256::digest(message_id.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in Sha256::digest(message_id.as_bytes()) {
+        hex.push(HEX[usize::from(b >> 4)].into());
+        hex.push(HEX[usize::from(b & 0xf)].into());
+    }
+    hex
 }
 
 #[cfg(test)]

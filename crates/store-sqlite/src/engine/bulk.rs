@@ -313,6 +313,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(store.device_events("a").await.unwrap().len(), 2);
+        // Built in the load's open transaction, which commits it.
+        store.writer.commit_for_read().await.unwrap();
         assert_eq!(indexes(&path), ["events_by_device"]);
         // Events stored after it go into it.
         store.put_events(&[message("m3")]).await.unwrap();

@@ -3,7 +3,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
 use sma_spec::{Message, MessageType};
 
-use crate::{SqliteStore, sql};
+use crate::SqliteStore;
 use sma_store::{EventStore, Owner, StoreError};
 
 /// A stored row before it is rebuilt into a [`Message`].
@@ -20,12 +20,11 @@ pub(crate) const DEVICE_ROWS: &str = "SELECT type, ts, sma_unpack(raw), message_
 
 impl EventStore for SqliteStore {
     async fn put_events(&self, messages: &[Message]) -> Result<Vec<bool>, StoreError> {
-        // Packed here, on the caller's thread, not on the writer's; only the
+        // Packed here, on the caller's threads, not on the writer's; only the
         // columns are copied, not the whole message.
-        let rows = messages
-            .iter()
-            .map(|m| Ok(NewRow::of(m, self.dictionaries.pack(&m.raw).map_err(sql)?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let rows = self
+            .dictionaries
+            .pack_all(messages, |m| &m.raw, NewRow::of)?;
         self.write(move |tx| insert_columns(tx, rows.iter().map(NewRow::columns)))
             .await
     }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{SqliteStore, sql};
+use crate::SqliteStore;
 use sma_store::{DeviceChange, Json, StoreError, TouchRecord, TouchStore, Versioned};
 
 impl TouchStore for SqliteStore {
@@ -127,17 +127,16 @@ impl SqliteStore {
     }
 
     fn rows(&self, touches: &[TouchRecord]) -> Result<Vec<Row>, StoreError> {
-        touches
-            .iter()
-            .map(|t| {
-                Ok(Row {
-                    message_id: t.message_id.clone(),
-                    ts: t.timestamp.timestamp_millis(),
-                    packed: self.dictionaries.pack(t.touch.as_str()).map_err(sql)?,
-                    json: t.touch.as_str().to_owned(),
-                })
-            })
-            .collect()
+        self.dictionaries.pack_all(
+            touches,
+            |t| t.touch.as_str(),
+            |t, packed| Row {
+                message_id: t.message_id.clone(),
+                ts: t.timestamp.timestamp_millis(),
+                packed,
+                json: t.touch.as_str().to_owned(),
+            },
+        )
     }
 }
 

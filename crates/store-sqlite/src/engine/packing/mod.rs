@@ -21,11 +21,12 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
+use sma_store::StoreError;
 use zstd::zstd_safe::{CCtx, CDict, DCtx, DDict};
 
 /// Events stored before a dictionary is trained, and samples it is trained on.
@@ -39,6 +40,9 @@ const LEVEL: i32 = 1;
 /// The first byte of a packed value (the format, should it ever change).
 const MARK: u8 = b'z';
 const HEADER: usize = 5;
+/// Items from which [`Dictionaries::pack_all`] packs on several threads: a
+/// thread costs tens of microseconds, a message's packing one or two.
+const PARALLEL_FROM: usize = 1_000;
 /// No message unpacks to more (a corrupt size must not allocate gigabytes).
 const MAX_UNPACKED: u64 = 64 << 20;
 
@@ -221,6 +225,41 @@ impl Dictionaries {
             packed.extend_from_slice(&id.to_le_bytes());
             packed.extend_from_slice(frame);
             Ok(Some(packed))
+        })
+    }
+
+    /// `row(item, packed)` for each item, its text packed: a large batch
+    /// (an import's) on as many threads as there are cores, as the writer
+    /// waits for it meanwhile.
+    pub(crate) fn pack_all<I: Sync, R: Send>(
+        &self,
+        items: &[I],
+        text: impl Fn(&I) -> &str + Sync,
+        row: impl Fn(&I, Option<Vec<u8>>) -> R + Sync,
+    ) -> Result<Vec<R>, StoreError> {
+        let rows = |items: &[I]| -> Result<Vec<R>, StoreError> {
+            items
+                .iter()
+                .map(|i| Ok(row(i, self.pack(text(i)).map_err(crate::sql)?)))
+                .collect()
+        };
+        if items.len() < PARALLEL_FROM {
+            return rows(items);
+        }
+        // Asking costs a few reads of cgroup files.
+        static THREADS: OnceLock<usize> = OnceLock::new();
+        let threads =
+            *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let chunk = items.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let mut parts = items.chunks(chunk);
+            let first = parts.next().unwrap_or_default();
+            let others: Vec<_> = parts.map(|part| scope.spawn(move || rows(part))).collect();
+            let mut all = rows(first)?;
+            for other in others {
+                all.extend(other.join().expect("packing does not panic")?);
+            }
+            Ok(all)
         })
     }
 

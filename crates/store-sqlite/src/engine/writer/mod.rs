@@ -43,6 +43,9 @@ enum Order {
     Bulk(Option<Duration>, Answer),
     /// Commits what bulk mode holds open.
     Commit(Answer),
+    /// A read in bulk mode, on the writer's connection: it sees the open
+    /// transaction, so nothing is committed for it.
+    Read(Box<dyn FnOnce(&Connection) + Send>),
 }
 
 pub(crate) struct Writer {
@@ -141,8 +144,32 @@ impl Writer {
         result
     }
 
-    /// Before a read: in bulk mode, commits what the writer holds open, so
-    /// that the read sees every write answered before it.
+    /// In bulk mode, runs the read `f` on the writer's connection, after
+    /// every write answered before it, inside the transaction bulk mode holds
+    /// open; answers `Err(f)` back outside bulk mode, for the reading
+    /// connection. Committing for every read instead wrote each batch's index
+    /// pages through the WAL again, and the reading connection then missed
+    /// its cache on every page that commit changed.
+    pub(crate) async fn read_in_bulk<T, F>(&self, f: F) -> Result<Result<T, StoreError>, F>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        if !self.bulk.load(Ordering::SeqCst) {
+            return Err(f);
+        }
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let read = Box::new(move |conn: &Connection| drop(done.send(f(conn).map_err(sql))));
+        if let Err(e) = self.send(Order::Read(read)) {
+            return Ok(Err(e));
+        }
+        Ok(answer
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Backend("the writer thread has stopped".into()))))
+    }
+
+    /// Before a read that must see the file as committed (a checkpoint): in
+    /// bulk mode, commits what the writer holds open.
     pub(crate) async fn commit_for_read(&self) -> Result<(), StoreError> {
         if !self.bulk.load(Ordering::SeqCst) {
             return Ok(());
@@ -221,6 +248,7 @@ impl Thread<'_> {
                 Order::Commit(answer) => {
                     answer(bulk.as_mut().map_or(Ok(()), |load| load.commit(self)));
                 }
+                Order::Read(read) => read(self.conn),
             }
         }
         if let Some(mut load) = bulk
