@@ -311,7 +311,7 @@ async fn documented_security_is_enforced() {
     let server = Server::start(&[
         ("API_TOKEN", TOKEN),
         ("SEGMENT_SHARED_SECRET", "openapi-secret"),
-        ("INGEST_WRITE_KEYS", "openapi-write-key"),
+        ("INTAKE_WRITE_KEYS", "openapi-write-key"),
     ]);
     let http = common::http_client();
     let mut problems = Vec::new();

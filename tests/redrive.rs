@@ -231,7 +231,7 @@ async fn dynamodb_a_given_up_record_waits_on_the_failure_queue_until_sma_redrive
     // The consumer cannot read it back: it gives the device up and goes on.
     let response = sma_lambda::handle_batch(
         &deployment.app,
-        &sma_lambda::SourceDetection,
+        &sma_lambda::Touches,
         Some(&deployment.queue),
         insert_of(&damaged),
     )
@@ -245,7 +245,7 @@ async fn dynamodb_a_given_up_record_waits_on_the_failure_queue_until_sma_redrive
     assert_eq!(left.len(), 1);
     let given_up: Value = serde_json::from_str(&left[0].1).unwrap();
     assert_eq!(given_up["owners"], json!([{"Device": "a-1"}]), "{given_up}");
-    assert_eq!(given_up["consumer"], json!("source-detection"));
+    assert_eq!(given_up["consumer"], json!("touches"));
     assert!(deployment.touches("a-1").await.is_empty());
 
     // The cause is fixed (the item restored), then the queue is redriven.

@@ -54,11 +54,11 @@ EMPTY_BATCH = {"Records": []}
 
 # The event each function gets, and what its answer must contain.
 EVENTS = {
-    "store-event": (HEALTH, '"statusCode":200'),
+    "intake": (HEALTH, '"statusCode":200'),
     "api": (HEALTH, '"statusCode":200'),
     "segment-feed": (HEALTH, '"statusCode":200'),
     "identity-map": (EMPTY_BATCH, '"batchItemFailures":[]'),
-    "source-detection": (EMPTY_BATCH, '"batchItemFailures":[]'),
+    "touches": (EMPTY_BATCH, '"batchItemFailures":[]'),
 }
 
 

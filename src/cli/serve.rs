@@ -56,8 +56,8 @@ fn warn_if_open(auth: &AuthSettings) {
     if auth.segment_shared_secret.is_none() {
         tracing::warn!("SEGMENT_SHARED_SECRET is not set: /events accepts unsigned bodies");
     }
-    if auth.ingest_write_keys.is_empty() {
-        tracing::warn!("INGEST_WRITE_KEYS is not set: /v1/* accepts any caller");
+    if auth.intake_write_keys.is_empty() {
+        tracing::warn!("INTAKE_WRITE_KEYS is not set: /v1/* accepts any caller");
     }
 }
 

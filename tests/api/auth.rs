@@ -12,7 +12,7 @@ async fn secured() -> TestApp {
     spawn_app(&[
         ("API_TOKEN", TOKEN),
         ("SEGMENT_SHARED_SECRET", SECRET),
-        ("INGEST_WRITE_KEYS", "wk-1,wk-2"),
+        ("INTAKE_WRITE_KEYS", "wk-1,wk-2"),
     ])
     .await
 }

@@ -51,7 +51,7 @@ async fn a_query_field_given_twice_is_a_json_400() {
 async fn a_path_id_that_is_not_utf8_is_a_json_400_on_every_route() {
     let server = spawn_app(&[
         ("API_TOKEN", TOKEN),
-        ("INGEST_WRITE_KEYS", "rejections-write-key"),
+        ("INTAKE_WRITE_KEYS", "rejections-write-key"),
     ])
     .await;
     let client = server
@@ -87,7 +87,7 @@ async fn a_path_id_that_is_not_utf8_is_a_json_400_on_every_route() {
 async fn credentials_are_checked_before_parameters() {
     let server = spawn_app(&[
         ("API_TOKEN", TOKEN),
-        ("INGEST_WRITE_KEYS", "rejections-write-key"),
+        ("INTAKE_WRITE_KEYS", "rejections-write-key"),
     ])
     .await;
     let anonymous = server.client();

@@ -69,10 +69,10 @@ def no_failed_records(answer):
 # Function (logical id in template.yaml) -> (invocation, check of the answer).
 CASES = {
     "ApiFunction": (http_event("GET", "/health"), status_is(200)),
-    "StoreEventFunction": (http_event("POST", "/events"), status_is(401)),
+    "IntakeFunction": (http_event("POST", "/events"), status_is(401)),
     "SegmentFeedFunction": (http_event("GET", "/segment/identify/user/someone"), status_is(401)),
     "IdentityMapFunction": ({"Records": []}, no_failed_records),
-    "SourceDetectionFunction": ({"Records": []}, no_failed_records),
+    "TouchesFunction": ({"Records": []}, no_failed_records),
 }
 
 # The template's environment holds CloudFormation references; these stand in

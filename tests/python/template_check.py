@@ -18,18 +18,18 @@ import sys
 
 from cfnlint.decode import cfn_yaml
 
-SECRETS = {"SEGMENT_SHARED_SECRET", "API_TOKEN", "FEED_TOKEN", "ANALYTICS_WRITE_KEY", "INGEST_WRITE_KEYS"}
+SECRETS = {"SEGMENT_SHARED_SECRET", "API_TOKEN", "FEED_TOKEN", "ANALYTICS_WRITE_KEY", "INTAKE_WRITE_KEYS"}
 TABLES = {
-    "StoreEventFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
+    "IntakeFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
     "IdentityMapFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
-    "SourceDetectionFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
+    "TouchesFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
     "SegmentFeedFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
     "ApiFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
 }
 WRITES = {
-    "StoreEventFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
+    "IntakeFunction": {"EventsTable", "UserMapTable", "AttributionTable"},
     "IdentityMapFunction": {"UserMapTable", "AttributionTable"},
-    "SourceDetectionFunction": {"AttributionTable"},
+    "TouchesFunction": {"AttributionTable"},
     "SegmentFeedFunction": set(),
     # POST /api/spend.
     "ApiFunction": {"AttributionTable"},
@@ -38,9 +38,9 @@ WRITES = {
 # (USER_MAP), touches no longer derived and ledger entries of an erased user
 # (ATTRIBUTION). Batched deletes need only BatchWriteItem.
 DELETES = {
-    "StoreEventFunction": {"UserMapTable", "AttributionTable"},
+    "IntakeFunction": {"UserMapTable", "AttributionTable"},
     "IdentityMapFunction": {"UserMapTable"},
-    "SourceDetectionFunction": {"AttributionTable"},
+    "TouchesFunction": {"AttributionTable"},
     "SegmentFeedFunction": set(),
     "ApiFunction": set(),
 }

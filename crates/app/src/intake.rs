@@ -132,7 +132,7 @@ impl<S: Store> App<S> {
     async fn store_new(&self, messages: &[Message]) -> Result<Vec<Intake>, StoreError> {
         let new = self.store.put_events(messages).await?;
         // Where the pipeline runs here, views are counted as they are stored;
-        // in the streamed shape the source-detection step counts them.
+        // in the streamed shape the touches step counts them.
         if self.inline_pipeline {
             let stored = messages.iter().zip(&new).filter(|&(_, &new)| new);
             self.count_screened(stored.map(|(m, _)| m)).await?;

@@ -21,7 +21,7 @@ const RECEIVE_BATCH: i32 = 10;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GivenUp {
-    /// The consumer that gave up (`source-detection`, `identity-map`).
+    /// The consumer that gave up (`touches`, `identity-map`).
     pub consumer: String,
     /// The stream record's sequence number.
     pub sequence_number: String,
@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn a_given_up_record_reads_back_as_it_was_written() {
         let given_up = GivenUp {
-            consumer: "source-detection".into(),
+            consumer: "touches".into(),
             sequence_number: "4200".into(),
             owners: vec![Owner::Device("a-1".into()), Owner::User("u-1".into())],
             reason: "damaged item".into(),

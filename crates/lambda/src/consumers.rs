@@ -1,5 +1,5 @@
 //! The three stream steps of the AWS pipeline, as `template.yaml` wires them:
-//! `identity-map` and `source-detection` on the EVENTS stream, `segment-feed`
+//! `identity-map` and `touches` on the EVENTS stream, `segment-feed`
 //! (real-time mode) on the ATTRIBUTION and USER_MAP streams.
 
 use std::collections::BTreeSet;
@@ -65,17 +65,17 @@ impl Consumer for IdentityMap {
     }
 }
 
-/// source-detection: folds each device's new events into its session state,
+/// touches: folds each device's new events into its session state,
 /// stores the touches they start and the conversions and milestones they are,
 /// and settles the ledgers of the journeys they changed.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct SourceDetection;
+pub struct Touches;
 
-impl Consumer for SourceDetection {
+impl Consumer for Touches {
     type Item = Message;
 
     fn name(&self) -> &'static str {
-        "source-detection"
+        "touches"
     }
 
     fn wants(&self, change: &Change) -> bool {
@@ -123,7 +123,7 @@ pub enum FeedChange {
 /// track, each conversion's corrections and credit events when it is credited
 /// anew, and the identify of every user they concern or whose devices
 /// changed. The link reaches Segment from the USER_MAP stream whatever order
-/// identity-map and source-detection ran in: the identify is built from the
+/// identity-map and touches ran in: the identify is built from the
 /// tables when it is sent, and a later touch or credit change sends it again.
 /// With `REALTIME_FEED` off the stream mappings are disabled; a batch that
 /// still arrives (while the setting changes) is acknowledged without sending.

@@ -21,7 +21,7 @@ const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
 
 /// Serves every route of sma until the runtime stops the process. API Gateway
 /// sends each function only its own routes (`template.yaml`), so the same Router
-/// serves `store-event` and `api`.
+/// serves `intake` and `api`.
 pub async fn serve_http(app: LambdaApp) -> Result<(), Error> {
     lambda_http::run(function_router(app)).await
 }

@@ -2,7 +2,7 @@
 //! wiring: JSON logs ([`init_tracing`]), the [`App`] on DynamoDB built once per
 //! process with its secrets from SSM ([`app`], [`secrets`]), serving the one axum Router through `lambda_http`
 //! ([`serve_http`]), and the DynamoDB stream consumers with partial batch failures
-//! ([`run_stream`], [`IdentityMap`], [`SourceDetection`], [`RealtimeFeed`]).
+//! ([`run_stream`], [`IdentityMap`], [`Touches`], [`RealtimeFeed`]).
 //! `segment-feed` answers HTTP requests and stream batches from one binary
 //! ([`serve_http_and_stream`]).
 //!
@@ -23,7 +23,7 @@ mod stream;
 pub use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord as StreamRecord};
 pub use aws_lambda_events::event::streams::DynamoDbEventResponse;
 pub use bootstrap::{app, app_with, failure_queue};
-pub use consumers::{IdentityMap, RealtimeFeed, SourceDetection};
+pub use consumers::{IdentityMap, RealtimeFeed, Touches};
 pub use dual::{dispatch, serve_http_and_stream};
 pub use http::{answer_http, function_router, serve_http};
 pub use image::{Image, sdk_image};

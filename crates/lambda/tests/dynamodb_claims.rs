@@ -1,4 +1,4 @@
-//! The store-event function holds the intake rules `sma serve` holds: a
+//! The intake function holds the intake rules `sma serve` holds: a
 //! signature must cover every message of a body, a client's clock is
 //! corrected by `sentAt`, and times and values that cannot be true are
 //! rejected per message with the reason, the rest stored.

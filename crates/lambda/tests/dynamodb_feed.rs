@@ -1,6 +1,6 @@
 //! Real-time mode on AWS, on DynamoDB Local's real streams: a link is an event
 //! (segment-feed sends the user's identify from the USER_MAP stream, whatever
-//! order identity-map and source-detection ran in), and the credit events it
+//! order identity-map and touches ran in), and the credit events it
 //! sends from the ATTRIBUTION stream, corrections included, add up to the
 //! reports through a device linked late.
 
@@ -9,7 +9,7 @@ mod support;
 use segment_client::recorder::{Recorder, Sums, sum_by, sums_agree};
 use serde_json::{Value, json};
 use sma_attribution::Model;
-use sma_lambda::{IdentityMap, LambdaApp, RealtimeFeed, SourceDetection};
+use sma_lambda::{IdentityMap, LambdaApp, RealtimeFeed, Touches};
 use support::{API_TOKEN, apigw, consume, deliver, identify, page, realtime_app_with, streams};
 
 const EVENT: &str = "Conversion Attributed";
@@ -17,7 +17,7 @@ const EVENT: &str = "Conversion Attributed";
 #[derive(Debug, Clone, Copy)]
 enum Order {
     IdentityMapFirst,
-    SourceDetectionFirst,
+    TouchesFirst,
 }
 
 /// The three tables' streams, consumed as Lambda would: each record once.
@@ -62,14 +62,14 @@ impl Pipeline {
         let events = self.new_records(0).await;
         let only = |filter: fn(&Value) -> bool| events.iter().filter(move |r| filter(r));
         let identity: Vec<&Value> = only(streams::identity_map_filter).collect();
-        let sources: Vec<&Value> = only(streams::source_detection_filter).collect();
+        let sources: Vec<&Value> = only(streams::touches_filter).collect();
         let failed = match order {
             Order::IdentityMapFirst => [
                 consume(&self.app, &IdentityMap, &identity).await,
-                consume(&self.app, &SourceDetection, &sources).await,
+                consume(&self.app, &Touches, &sources).await,
             ],
-            Order::SourceDetectionFirst => [
-                consume(&self.app, &SourceDetection, &sources).await,
+            Order::TouchesFirst => [
+                consume(&self.app, &Touches, &sources).await,
                 consume(&self.app, &IdentityMap, &identity).await,
             ],
         };
@@ -224,8 +224,8 @@ async fn dynamodb_identity_map_first_a_link_and_credit_changes_reach_segment() {
 }
 
 #[tokio::test]
-async fn dynamodb_source_detection_first_a_link_and_credit_changes_reach_segment() {
-    a_link_and_credit_changes_reach_segment(Order::SourceDetectionFirst).await;
+async fn dynamodb_touches_first_a_link_and_credit_changes_reach_segment() {
+    a_link_and_credit_changes_reach_segment(Order::TouchesFirst).await;
 }
 
 /// A conversion delivered before the pages that led to it: credited over no
@@ -257,7 +257,7 @@ async fn dynamodb_a_conversion_before_its_touches_is_corrected_when_they_arrive(
             "2024-05-02T08:00:00.000Z",
         ),
     ];
-    pipeline.run(&pages, Order::SourceDetectionFirst).await;
+    pipeline.run(&pages, Order::TouchesFirst).await;
     pipeline
         .assert_sent_matches_reports("after the pages")
         .await;
@@ -387,7 +387,7 @@ async fn dynamodb_a_group_call_makes_a_member_of_the_account() {
         group("g1", "u-ada"),
         group("g2", "u-bob"),
     ];
-    pipeline.run(&history, Order::SourceDetectionFirst).await;
+    pipeline.run(&history, Order::TouchesFirst).await;
     let router = sma_lambda::function_router(pipeline.app.clone());
     let bearer = format!("Bearer {API_TOKEN}");
     let request = apigw::request(

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use sma_attribution::Rng;
-use sma_lambda::{IdentityMap, LambdaApp, SourceDetection};
+use sma_lambda::{IdentityMap, LambdaApp, Touches};
 use support::{consume, fresh_app, identify, page, streams};
 
 const USERS: u64 = 300;
@@ -188,9 +188,9 @@ async fn dynamodb_no_partition_key_takes_more_than_one_percent_of_a_months_write
     run_consumer(&app, IdentityMap, identity).await;
     let sources = events
         .iter()
-        .filter(|r| streams::source_detection_filter(r))
+        .filter(|r| streams::touches_filter(r))
         .collect();
-    run_consumer(&app, SourceDetection, sources).await;
+    run_consumer(&app, Touches, sources).await;
 
     let mut writes: HashMap<String, u64> = HashMap::new();
     for table in [&tables.events, &tables.user_map, &tables.attribution] {

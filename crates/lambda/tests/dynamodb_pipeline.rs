@@ -1,7 +1,7 @@
-//! The whole AWS pipeline, locally against DynamoDB Local: the store-event
+//! The whole AWS pipeline, locally against DynamoDB Local: the intake
 //! function takes a Segment webhook delivery as an API Gateway HTTP API request;
 //! the EVENTS stream's real records, read back through the Streams API, drive
-//! identity-map and source-detection in the event shape Lambda delivers; the
+//! identity-map and touches in the event shape Lambda delivers; the
 //! ATTRIBUTION stream drives segment-feed's real-time mode; and the api function
 //! answers with the user's devices and touches. Plus what a poison record does
 //! to a batch.
@@ -10,7 +10,7 @@ mod support;
 
 use segment_client::recorder::{Recorder, Response};
 use serde_json::{Value, json};
-use sma_lambda::{IdentityMap, LambdaApp, RealtimeFeed, SourceDetection};
+use sma_lambda::{IdentityMap, LambdaApp, RealtimeFeed, Touches};
 use support::{
     API_TOKEN, SHARED_SECRET, apigw, consume, deliver, fresh_app, identify, page, realtime_app,
     streams,
@@ -63,18 +63,14 @@ async fn dynamodb_the_aws_pipeline_runs_from_webhook_intake_through_the_streams_
 
     let for_sources: Vec<&Value> = events
         .iter()
-        .filter(|r| streams::source_detection_filter(r))
+        .filter(|r| streams::touches_filter(r))
         .collect();
     assert_eq!(
         for_sources.len(),
         3,
         "every event: the identify keeps the laptop's session alive"
     );
-    assert!(
-        consume(&app, &SourceDetection, &for_sources)
-            .await
-            .is_empty()
-    );
+    assert!(consume(&app, &Touches, &for_sources).await.is_empty());
 
     // Real-time mode: the new touches, from the ATTRIBUTION stream, through
     // segment-feed's one handler, reach Segment with no call. While Segment
@@ -269,11 +265,11 @@ async fn user_of(app: &LambdaApp, anonymous_id: &str) -> Option<String> {
     app.store.user_of(anonymous_id).await.expect("user_of")
 }
 
-/// The store-event function applies the messageId rule where DynamoDB keys a
+/// The intake function applies the messageId rule where DynamoDB keys a
 /// message (its owner, time and messageId): a retry is a duplicate, another
 /// message under the key is rejected with the reason and not stored.
 #[tokio::test]
-async fn dynamodb_another_message_under_a_taken_key_is_rejected_by_store_event() {
+async fn dynamodb_another_message_under_a_taken_key_is_rejected_by_intake() {
     use sma_store::EventStore;
     let app = fresh_app(&[("SEGMENT_SHARED_SECRET", SHARED_SECRET)]).await;
     let original = identify("i1", "a-1", "u-1", "2024-05-01T10:00:00.000Z");

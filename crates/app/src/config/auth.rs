@@ -1,7 +1,7 @@
 //! Who may call sma: the credentials the routes ask for (`crate::http::auth`
 //! checks them).
 
-use super::env::Env;
+use super::env::{Env, split_list};
 
 /// The credentials of sma's routes. With none set sma answers anyone (fine on
 /// a laptop), and `sma serve` says so at start.
@@ -16,7 +16,7 @@ pub struct AuthSettings {
     /// signature of the body made with it.
     pub segment_shared_secret: Option<String>,
     /// Write keys accepted as Basic auth on the Tracking API paths `/v1/*`.
-    pub ingest_write_keys: Vec<String>,
+    pub intake_write_keys: Vec<String>,
 }
 
 impl AuthSettings {
@@ -25,7 +25,10 @@ impl AuthSettings {
             api_token: env.optional("API_TOKEN"),
             feed_token: env.optional("FEED_TOKEN"),
             segment_shared_secret: env.optional("SEGMENT_SHARED_SECRET"),
-            ingest_write_keys: env.list("INGEST_WRITE_KEYS", ""),
+            intake_write_keys: split_list(
+                &env.renamed("INTAKE_WRITE_KEYS", "INGEST_WRITE_KEYS")
+                    .unwrap_or_default(),
+            ),
         }
     }
 }

@@ -14,17 +14,22 @@ impl Env<'_> {
             .filter(|v| !v.is_empty())
     }
 
+    /// `name`, or while that is unset its earlier name: a renamed setting
+    /// keeps working where it was set under the old one, with a warning.
+    pub(super) fn renamed(&self, name: &str, earlier: &str) -> Option<String> {
+        self.optional(name).or_else(|| {
+            let value = self.optional(earlier)?;
+            tracing::warn!("{earlier} is the earlier name of {name}: rename it");
+            Some(value)
+        })
+    }
+
     pub(super) fn text(&self, name: &str, default: &str) -> String {
         self.optional(name).unwrap_or_else(|| default.to_owned())
     }
 
     pub(super) fn list(&self, name: &str, default: &str) -> Vec<String> {
-        self.text(name, default)
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
+        split_list(&self.text(name, default))
     }
 
     pub(super) fn parsed<T: std::str::FromStr>(
@@ -120,4 +125,13 @@ impl Env<'_> {
             }),
         }
     }
+}
+
+/// A comma-separated list, without blanks.
+pub(super) fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }

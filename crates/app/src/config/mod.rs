@@ -84,6 +84,17 @@ mod tests {
     }
 
     #[test]
+    fn intake_write_keys_are_read_under_their_earlier_name_while_unset() {
+        let keys = |pairs: &[(&str, &str)]| with(pairs).unwrap().auth.intake_write_keys;
+        assert_eq!(keys(&[("INGEST_WRITE_KEYS", "a, b")]), ["a", "b"]);
+        assert_eq!(
+            keys(&[("INTAKE_WRITE_KEYS", "c"), ("INGEST_WRITE_KEYS", "a")]),
+            ["c"]
+        );
+        assert!(keys(&[]).is_empty());
+    }
+
+    #[test]
     fn defaults_are_the_documented_ones() {
         let s = Settings::defaults();
         assert_eq!(s.http.port, 3000);

@@ -226,18 +226,18 @@ pub fn webhook(
 fn is_write_key(settings: &AuthSettings, key: &str) -> bool {
     // Every key is compared, so timing does not tell which position matched.
     settings
-        .ingest_write_keys
+        .intake_write_keys
         .iter()
         .fold(false, |found, k| found | same(k, key))
 }
 
-/// `/v1/*` (Tracking API): a write key from `INGEST_WRITE_KEYS` as Basic auth when
+/// `/v1/*` (Tracking API): a write key from `INTAKE_WRITE_KEYS` as Basic auth when
 /// any is set, or the bearer `API_TOKEN`.
 pub fn tracking_api(settings: &AuthSettings, headers: &HeaderMap) -> Result<Caller, ApiError> {
     if has_api_token(settings, headers) {
         return Ok(Caller::Authenticated);
     }
-    if settings.ingest_write_keys.is_empty() {
+    if settings.intake_write_keys.is_empty() {
         return Ok(Caller::Unverified);
     }
     match basic_user(headers) {

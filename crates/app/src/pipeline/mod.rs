@@ -3,7 +3,7 @@
 //! conversions and milestones they mark, and the ledger of every journey that
 //! changed. `sma serve` runs it after intake, the Lambda stream consumers run
 //! its steps ([`App::link_messages`] on identity-map, [`App::derive_messages`]
-//! on source-detection), and `sma import` and `sma rebuild` run it on batches.
+//! on the touches function), and `sma import` and `sma rebuild` run it on batches.
 //!
 //! Every step is idempotent (a message seen twice changes nothing the second
 //! time), so a delivery retried after a failure half-way completes it, and
@@ -157,7 +157,7 @@ impl<S: Store> App<S> {
         })
     }
 
-    /// The source-detection step: derives the touches of the messages'
+    /// The touches step: derives the touches of the messages'
     /// devices, stores their conversions and milestones, and brings the ledger
     /// of every journey they changed up to date.
     pub async fn derive_messages(&self, messages: &[Message]) -> Result<Processed, StoreError> {

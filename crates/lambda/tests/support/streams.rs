@@ -137,8 +137,8 @@ pub fn identity_map_filter(record: &Value) -> bool {
         ) || record["dynamodb"]["NewImage"]["has_both_ids"]["BOOL"] == json!(true))
 }
 
-/// SourceDetectionFunction: INSERTs of event items (every message type).
-pub fn source_detection_filter(record: &Value) -> bool {
+/// TouchesFunction: INSERTs of event items (every message type).
+pub fn touches_filter(record: &Value) -> bool {
     inserted(record)
         && matches!(
             new_image_s(record, "type"),
