@@ -11,4 +11,5 @@ mod claims;
 mod credit_events;
 mod feed;
 mod identity;
+mod intake;
 mod rejections;
