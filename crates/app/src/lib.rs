@@ -23,8 +23,8 @@ use std::sync::Arc;
 pub use account::{AccountView, MemberView};
 pub use bulk::{Bulk, Finished};
 pub use config::{
-    AuthSettings, FeedSettings, HttpSettings, ReportSettings, RuleSettings, SettingError, Settings,
-    StoreKind, StoreSettings,
+    AuthSettings, FeedSettings, HttpSettings, RENAMED, ReportSettings, RuleSettings, SettingError,
+    Settings, StoreKind, StoreSettings,
 };
 pub use feed::{FeedError, FeedParts};
 pub use http::{Deadline, MAX_HEADER_BYTES, MAX_URL_BYTES, router};

@@ -25,10 +25,7 @@ impl AuthSettings {
             api_token: env.optional("API_TOKEN"),
             feed_token: env.optional("FEED_TOKEN"),
             segment_shared_secret: env.optional("SEGMENT_SHARED_SECRET"),
-            intake_write_keys: split_list(
-                &env.renamed("INTAKE_WRITE_KEYS", "INGEST_WRITE_KEYS")
-                    .unwrap_or_default(),
-            ),
+            intake_write_keys: split_list(&env.renamed("INTAKE_WRITE_KEYS").unwrap_or_default()),
         }
     }
 }

@@ -14,10 +14,10 @@ impl Env<'_> {
             .filter(|v| !v.is_empty())
     }
 
-    /// `name`, or while that is unset its earlier name: a renamed setting
-    /// keeps working where it was set under the old one, with a warning.
-    pub(super) fn renamed(&self, name: &str, earlier: &str) -> Option<String> {
+    /// `name`, or while that is unset its earlier name ([`super::RENAMED`]).
+    pub(super) fn renamed(&self, name: &str) -> Option<String> {
         self.optional(name).or_else(|| {
+            let (_, earlier) = super::RENAMED.iter().find(|(n, _)| *n == name)?;
             let value = self.optional(earlier)?;
             tracing::warn!("{earlier} is the earlier name of {name}: rename it");
             Some(value)

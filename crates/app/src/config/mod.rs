@@ -22,6 +22,11 @@ pub use store::{StoreKind, StoreSettings};
 
 use env::Env;
 
+/// Settings that were renamed: (name, earlier name). The earlier name is still
+/// read while the setting is unset, with a warning, so a deployment keeps
+/// working until it is renamed there too.
+pub const RENAMED: &[(&str, &str)] = &[("INTAKE_WRITE_KEYS", "INGEST_WRITE_KEYS")];
+
 /// The settings of sma, from the environment (and `.env` locally); see
 /// `.env.example` for each one's meaning.
 #[derive(Debug, Clone, PartialEq)]
