@@ -1,7 +1,7 @@
 //! Who may call sma: the credentials the routes ask for (`crate::http::auth`
 //! checks them).
 
-use super::env::{Env, split_list};
+use super::env::Env;
 
 /// The credentials of sma's routes. With none set sma answers anyone (fine on
 /// a laptop), and `sma serve` says so at start.
@@ -25,7 +25,7 @@ impl AuthSettings {
             api_token: env.optional("API_TOKEN"),
             feed_token: env.optional("FEED_TOKEN"),
             segment_shared_secret: env.optional("SEGMENT_SHARED_SECRET"),
-            intake_write_keys: split_list(&env.renamed("INTAKE_WRITE_KEYS").unwrap_or_default()),
+            intake_write_keys: env.list("INTAKE_WRITE_KEYS", ""),
         }
     }
 }

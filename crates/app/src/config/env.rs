@@ -8,20 +8,21 @@ use super::SettingError;
 pub(super) struct Env<'a>(pub(super) &'a dyn Fn(&str) -> Option<String>);
 
 impl Env<'_> {
+    /// The setting's value; while it is unset, that of its earlier name if it
+    /// was renamed ([`super::RENAMED`]).
     pub(super) fn optional(&self, name: &str) -> Option<String> {
-        (self.0)(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    }
-
-    /// `name`, or while that is unset its earlier name ([`super::RENAMED`]).
-    pub(super) fn renamed(&self, name: &str) -> Option<String> {
-        self.optional(name).or_else(|| {
+        self.value(name).or_else(|| {
             let (_, earlier) = super::RENAMED.iter().find(|(n, _)| *n == name)?;
-            let value = self.optional(earlier)?;
+            let value = self.value(earlier)?;
             tracing::warn!("{earlier} is the earlier name of {name}: rename it");
             Some(value)
         })
+    }
+
+    fn value(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
     }
 
     pub(super) fn text(&self, name: &str, default: &str) -> String {
@@ -29,7 +30,12 @@ impl Env<'_> {
     }
 
     pub(super) fn list(&self, name: &str, default: &str) -> Vec<String> {
-        split_list(&self.text(name, default))
+        self.text(name, default)
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 
     pub(super) fn parsed<T: std::str::FromStr>(
@@ -125,13 +131,4 @@ impl Env<'_> {
             }),
         }
     }
-}
-
-/// A comma-separated list, without blanks.
-pub(super) fn split_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
