@@ -8,22 +8,11 @@ use serde_json::json;
 
 const T0: &str = "2024-06-01T10:00:00.000Z";
 
-fn landing(id: &str) -> serde_json::Value {
-    page(
-        id,
-        "anon-1",
-        T0,
-        "https://acme.io/?utm_source=newsletter&utm_medium=email",
-        "",
-    )
-}
-
 #[tokio::test]
 async fn data_survives_a_restart_on_the_same_file() {
-    let server = Server::start(&[]);
+    let landing = |id| page(id, "anon-1", T0, "https://acme.io/?utm_source=news", "");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sma.db");
-    drop(server);
     let server = Server::start_on(&db, &[]);
     let api = server.client();
     api.post_json(
