@@ -19,95 +19,18 @@ use aws_sdk_dynamodb::types::{Delete, Put, ReturnConsumedCapacity, TransactWrite
 use chrono::{DateTime, Utc};
 use sma_spec::IdentityLink;
 
+mod items;
+
 use super::DynamoStore;
-use super::keys::{self, Item, ItemBuilder, get_s};
+use super::keys::{self, Item, get_s};
 use super::request::{Backoff, TransactError, sdk_error};
+use items::{
+    CLAIM_PREFIX, Claim, DEVICE_PREFIX, DeviceState, LINK_SK, claim_item, claimed_item, link_item,
+};
 use sma_store::{Conflict, IdentityStore, LinkOutcome, StoreError};
 
-const LINK_SK: &str = "user";
-const CLAIM_PREFIX: &str = "claim#";
-const DEVICE_PREFIX: &str = "anon#";
-
-pub(super) fn device_pk(anonymous_id: &str) -> String {
-    format!("{DEVICE_PREFIX}{anonymous_id}")
-}
-
-pub(super) fn user_pk(user_id: &str) -> String {
-    format!("user#{user_id}")
-}
-
-/// A claim (or link) of a user on a device, as one of its items shows it.
-pub(super) struct Held {
-    pub(super) device: String,
-    pub(super) user: String,
-    /// Seen from a device-of-user item: the user owns the device.
-    pub(super) owned: bool,
-    /// The item and its counterpart on the other side, except for a
-    /// device-of-user item: the link is keyed by the device alone and may
-    /// name another user by now, so it is found under the device.
-    pub(super) keys: Vec<Item>,
-}
-
-pub(super) fn held_by(item: &Item) -> Result<Held, StoreError> {
-    let (pk, sk) = (get_s(item, "pk")?, get_s(item, "sk")?);
-    let device = get_s(item, "anonymous_id")?.to_owned();
-    let user = get_s(item, "user_id")?.to_owned();
-    let on_device = pk.starts_with(DEVICE_PREFIX);
-    let claim = sk.starts_with(CLAIM_PREFIX);
-    let counterpart = match (sk == LINK_SK, claim, on_device) {
-        (true, _, _) => Some((user_pk(&user), format!("{DEVICE_PREFIX}{device}"))),
-        (_, true, true) => Some((user_pk(&user), format!("{CLAIM_PREFIX}{device}"))),
-        (_, true, false) => Some((device_pk(&device), format!("{CLAIM_PREFIX}{user}"))),
-        _ => None,
-    };
-    let mut held = vec![keys::key(pk, sk)];
-    held.extend(counterpart.map(|(pk, sk)| keys::key(pk, sk)));
-    Ok(Held {
-        owned: !on_device && sk.starts_with(DEVICE_PREFIX),
-        device,
-        user,
-        keys: held,
-    })
-}
-
-/// The (userId, anonymousId) of a device-of-a-user item's keys (a USER_MAP
-/// stream record's `Keys`): present exactly while the user owns the device,
-/// so its INSERT is a link and its REMOVE a device taken over.
-pub fn device_of_user_from_keys(keys: &Item) -> Option<(String, String)> {
-    let user = get_s(keys, "pk").ok()?.strip_prefix("user#")?;
-    let device = get_s(keys, "sk").ok()?.strip_prefix(DEVICE_PREFIX)?;
-    Some((user.to_owned(), device.to_owned()))
-}
-
-/// One claim of a device by a user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Claim {
-    user_id: String,
-    /// `<ts>` of the claiming message.
-    at: String,
-    message_id: String,
-}
-
-impl Claim {
-    /// Claims order by event time, then messageId: the earliest wins.
-    fn order(&self) -> (&str, &str) {
-        (&self.at, &self.message_id)
-    }
-
-    fn from_item(item: &Item, at: &str) -> Result<Claim, StoreError> {
-        Ok(Claim {
-            user_id: get_s(item, "user_id")?.to_owned(),
-            at: get_s(item, at)?.to_owned(),
-            message_id: get_s(item, "message_id")?.to_owned(),
-        })
-    }
-}
-
-/// What USER_MAP knows about one device: its owner and every claim on it.
-struct DeviceState {
-    owner: Option<Claim>,
-    claims: Vec<Claim>,
-}
+pub use items::device_of_user_from_keys;
+pub(crate) use items::{device_pk, held_by, user_pk};
 
 impl IdentityStore for DynamoStore {
     async fn link(
@@ -380,34 +303,4 @@ impl DynamoStore {
         }
         self.transact(items).await
     }
-}
-
-/// The link of `device` to `claim`'s user, or (same attributes) the device-of-user
-/// item, under the given key.
-fn link_item(device: &str, claim: &Claim, pk: String, sk: String) -> Item {
-    ItemBuilder::new(pk, sk)
-        .s("anonymous_id", device)
-        .s("user_id", &claim.user_id)
-        .s("linked_at", &claim.at)
-        .s("message_id", &claim.message_id)
-        .build()
-}
-
-fn claim_item(device: &str, claim: &Claim) -> Item {
-    ItemBuilder::new(
-        device_pk(device),
-        format!("{CLAIM_PREFIX}{}", claim.user_id),
-    )
-    .s("anonymous_id", device)
-    .s("user_id", &claim.user_id)
-    .s("claimed_at", &claim.at)
-    .s("message_id", &claim.message_id)
-    .build()
-}
-
-fn claimed_item(device: &str, user_id: &str) -> Item {
-    ItemBuilder::new(user_pk(user_id), format!("{CLAIM_PREFIX}{device}"))
-        .s("anonymous_id", device)
-        .s("user_id", user_id)
-        .build()
 }
