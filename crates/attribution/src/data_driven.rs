@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::bootstrap::{Bootstrap, intervals};
 use crate::markov::{Markov, MarkovOrder, MarkovValue};
-use crate::path::{Alphabet, ChannelCredit, Path};
+use crate::path::{Alphabet, ChannelCredit, Journeys};
 use crate::shapley::Shapley;
 use crate::shapley_simple::ShapleySimple;
 use crate::tally::{Count, Tally};
@@ -89,8 +89,8 @@ impl ShareInterval {
 
 /// Credit per channel under `model`, with the 95% interval of each channel's share
 /// from `cfg.bootstrap`.
-pub fn estimate<C: Ord + Clone + Hash>(
-    paths: &[Path<C>],
+pub fn estimate<C: Ord + Clone + Hash, J: Journeys<Channel = C>>(
+    paths: &[J],
     model: DataDriven,
     cfg: &DataDrivenConfig,
 ) -> BTreeMap<C, Estimate> {
@@ -101,8 +101,8 @@ pub fn estimate<C: Ord + Clone + Hash>(
 
 /// [`estimate`] for several models at once, in the order given: the paths are
 /// tallied once and every model is fitted on the same resamples.
-pub fn estimate_all<C: Ord + Clone + Hash>(
-    paths: &[Path<C>],
+pub fn estimate_all<C: Ord + Clone + Hash, J: Journeys<Channel = C>>(
+    paths: &[J],
     models: &[DataDriven],
     cfg: &DataDrivenConfig,
 ) -> Vec<BTreeMap<C, Estimate>> {

@@ -47,7 +47,7 @@ pub use data_driven::{
 pub use journey::Journey;
 pub use markov::{MarkovOrder, MarkovValue, markov, markov_credit};
 pub use model::{Credit, Model, ModelConfig, UnknownModel};
-pub use path::{ChannelCredit, Path};
+pub use path::{ChannelCredit, Journeys, Path, PathCount};
 pub use report::{ChannelRow, ReportModel, report, rows};
 pub use rng::Rng;
 pub use session::{Activity, SessionState, affected, fold_all, in_key_order};

@@ -17,6 +17,59 @@ pub struct Path<C = Channel> {
     pub value: f64,
 }
 
+/// The journeys of one channel sequence, counted: what a store of path totals holds.
+/// The data-driven models take these as they take [`Path`]s, at a cost that grows
+/// with the distinct sequences rather than with the journeys.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathCount<C = Channel> {
+    pub channels: Vec<C>,
+    pub conversions: u64,
+    /// Journeys of this sequence that did not convert.
+    pub non_conversions: u64,
+    /// Summed value of the conversions.
+    pub value: f64,
+}
+
+/// Journeys as the data-driven models read them: one [`Path`] each, or many at once
+/// in a [`PathCount`].
+pub trait Journeys: sealed::Sealed {
+    type Channel;
+    fn channels(&self) -> &[Self::Channel];
+    /// Conversions, journeys that did not convert, and the conversions' value.
+    fn outcomes(&self) -> (u64, u64, f64);
+}
+
+impl<C> Journeys for Path<C> {
+    type Channel = C;
+    fn channels(&self) -> &[C] {
+        &self.channels
+    }
+    fn outcomes(&self) -> (u64, u64, f64) {
+        match self.converted {
+            true => (1, 0, self.value),
+            false => (0, 1, 0.0),
+        }
+    }
+}
+
+impl<C> Journeys for PathCount<C> {
+    type Channel = C;
+    fn channels(&self) -> &[C] {
+        &self.channels
+    }
+    fn outcomes(&self) -> (u64, u64, f64) {
+        (self.conversions, self.non_conversions, self.value)
+    }
+}
+
+/// The models' input types are this crate's to choose: a new one would have to be
+/// counted the same way.
+mod sealed {
+    pub trait Sealed {}
+    impl<C> Sealed for super::Path<C> {}
+    impl<C> Sealed for super::PathCount<C> {}
+}
+
 /// What a data-driven model credits one channel with, summed over all paths.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct ChannelCredit {
@@ -31,11 +84,11 @@ pub(crate) struct Alphabet<'a, C> {
 }
 
 impl<'a, C: Ord> Alphabet<'a, C> {
-    pub(crate) fn of(paths: &'a [Path<C>]) -> Self {
+    pub(crate) fn of<J: Journeys<Channel = C>>(paths: &'a [J]) -> Self {
         // Inserting into a small sorted vector, rather than collecting into a set (which
         // sorts every occurrence), keeps this one cheap pass over the paths.
         let mut channels: Vec<&C> = Vec::new();
-        for channel in paths.iter().flat_map(|p| &p.channels) {
+        for channel in paths.iter().flat_map(|p| p.channels()) {
             if let Err(at) = channels.binary_search(&channel) {
                 channels.insert(at, channel);
             }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::hash::FastHash;
-use crate::path::{Alphabet, Path};
+use crate::path::{Alphabet, Journeys};
 
 /// How often one distinct sequence was seen, by outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -26,25 +26,26 @@ pub(crate) struct Tally {
 
 impl Tally {
     /// Paths without channels are left out: no channel can be credited for them.
-    pub(crate) fn of<C: Ord + Hash>(paths: &[Path<C>], alphabet: &Alphabet<'_, C>) -> Tally {
+    pub(crate) fn of<C: Ord + Hash, J: Journeys<Channel = C>>(
+        paths: &[J],
+        alphabet: &Alphabet<'_, C>,
+    ) -> Tally {
         // Keyed by the paths' own channel slices: only distinct sequences are
         // translated to indices.
         let mut at: HashMap<&[C], usize, FastHash> = HashMap::default();
         let mut distinct: Vec<&[C]> = Vec::new();
         let mut counts: Vec<Count> = Vec::new();
-        for path in paths.iter().filter(|p| !p.channels.is_empty()) {
-            let i = *at.entry(&path.channels).or_insert_with(|| {
-                distinct.push(&path.channels);
+        for path in paths.iter().filter(|p| !p.channels().is_empty()) {
+            let i = *at.entry(path.channels()).or_insert_with(|| {
+                distinct.push(path.channels());
                 counts.push(Count::default());
                 distinct.len() - 1
             });
             let count = &mut counts[i];
-            if path.converted {
-                count.conversions += 1;
-                count.value += path.value;
-            } else {
-                count.nulls += 1;
-            }
+            let (conversions, nulls, value) = path.outcomes();
+            count.conversions += conversions;
+            count.nulls += nulls;
+            count.value += value;
         }
         let mut sequences: Vec<(Vec<u32>, Count)> = distinct
             .iter()

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use sma_attribution::{
     Bootstrap, ChannelCredit, ChannelRow, DataDrivenConfig, Estimate, MarkovOrder, MarkovValue,
-    Path, ReportModel, estimate, rows,
+    PathCount, ReportModel, estimate, rows,
 };
 use sma_sources::Channel;
 use sma_store::{CreditTotal, Store, StoreError};
@@ -224,34 +224,27 @@ pub(crate) fn shown(figure: f64) -> f64 {
     figure + 0.0
 }
 
-/// The journeys counted per path, one [`Path`] each, as the data-driven
-/// models take them.
-fn paths(totals: Vec<sma_store::PathTotal>) -> Result<Vec<Path>, StoreError> {
-    let mut paths = Vec::new();
+/// The journeys counted per path over all the days of `totals`, as the data-driven
+/// models take them: one entry per distinct path, however many journeys it holds.
+fn paths(totals: Vec<sma_store::PathTotal>) -> Result<Vec<PathCount>, StoreError> {
+    let mut per_path: BTreeMap<Vec<String>, (i64, i64, f64)> = BTreeMap::new();
     for total in totals {
-        let channels = total
-            .path
-            .iter()
-            .map(|c| channel(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        let path = |converted: bool, value: f64| Path {
-            channels: channels.clone(),
-            converted,
-            value,
-        };
-        let each = if total.conversions > 0 {
-            total.value / total.conversions as f64
-        } else {
-            0.0
-        };
-        for _ in 0..total.conversions.max(0) {
-            paths.push(path(true, each));
-        }
-        for _ in 0..total.non_conversions.max(0) {
-            paths.push(path(false, 0.0));
-        }
+        let sum = per_path.entry(total.path).or_default();
+        sum.0 += total.conversions;
+        sum.1 += total.non_conversions;
+        sum.2 += total.value;
     }
-    Ok(paths)
+    per_path
+        .into_iter()
+        .map(|(path, (conversions, non_conversions, value))| {
+            Ok(PathCount {
+                channels: path.iter().map(|c| channel(c)).collect::<Result<_, _>>()?,
+                conversions: conversions.max(0) as u64,
+                non_conversions: non_conversions.max(0) as u64,
+                value: if conversions > 0 { value } else { 0.0 },
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn channel(label: &str) -> Result<Channel, StoreError> {

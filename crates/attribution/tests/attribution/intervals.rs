@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use sma_attribution::{
     Bootstrap, DataDriven, DataDrivenConfig, Estimate, LOW_DATA_WIDTH, MarkovOrder, Path,
-    ShareInterval, estimate,
+    PathCount, ShareInterval, estimate,
 };
 
 fn cfg(resamples: u32, seed: u64) -> DataDrivenConfig {
@@ -139,6 +139,36 @@ proptest! {
                 total(&twice) < total(&once),
                 "{:?}: {} vs {}", model, total(&twice), total(&once)
             );
+        }
+    }
+
+    #[test]
+    fn counted_paths_give_what_their_journeys_give(paths in paths_strategy(20)) {
+        // What a store of path totals hands the models: one count per sequence.
+        let mut counted: BTreeMap<Vec<u8>, PathCount<u8>> = BTreeMap::new();
+        for path in &paths {
+            let count = counted.entry(path.channels.clone()).or_insert(PathCount {
+                channels: path.channels.clone(),
+                conversions: 0,
+                non_conversions: 0,
+                value: 0.0,
+            });
+            match path.converted {
+                true => { count.conversions += 1; count.value += path.value; }
+                false => count.non_conversions += 1,
+            }
+        }
+        let counted: Vec<PathCount<u8>> = counted.into_values().collect();
+        for model in models() {
+            let journeys = run(&paths, model, cfg(50, 3));
+            let counts = estimate(&counted, model.0, &DataDrivenConfig { order: model.1, ..cfg(50, 3) });
+            prop_assert_eq!(journeys.len(), counts.len());
+            for (c, e) in &journeys {
+                let other = &counts[c];
+                prop_assert!((e.credit.conversions - other.credit.conversions).abs() < 1e-9, "{:?}", model);
+                prop_assert!((e.credit.value - other.credit.value).abs() < 1e-6, "{:?}", model);
+                prop_assert_eq!(e.interval, other.interval, "{:?}", model);
+            }
         }
     }
 }
