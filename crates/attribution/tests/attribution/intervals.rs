@@ -153,21 +153,24 @@ proptest! {
                 non_conversions: 0,
                 value: 0.0,
             });
-            match path.converted {
-                true => { count.conversions += 1; count.value += path.value; }
-                false => count.non_conversions += 1,
+            if path.converted {
+                count.conversions += 1;
+                count.value += path.value;
+            } else {
+                count.non_conversions += 1;
             }
         }
         let counted: Vec<PathCount<u8>> = counted.into_values().collect();
         for model in models() {
             let journeys = run(&paths, model, cfg(50, 3));
-            let counts = estimate(&counted, model.0, &DataDrivenConfig { order: model.1, ..cfg(50, 3) });
+            let (kind, order) = model;
+            let counts = estimate(&counted, kind, &DataDrivenConfig { order, ..cfg(50, 3) });
             prop_assert_eq!(journeys.len(), counts.len());
             for (c, e) in &journeys {
-                let other = &counts[c];
-                prop_assert!((e.credit.conversions - other.credit.conversions).abs() < 1e-9, "{:?}", model);
-                prop_assert!((e.credit.value - other.credit.value).abs() < 1e-6, "{:?}", model);
-                prop_assert_eq!(e.interval, other.interval, "{:?}", model);
+                let (a, b) = (e.credit, counts[c].credit);
+                prop_assert!((a.conversions - b.conversions).abs() < 1e-9, "{:?}", model);
+                prop_assert!((a.value - b.value).abs() < 1e-6, "{:?}", model);
+                prop_assert_eq!(e.interval, counts[c].interval, "{:?}", model);
             }
         }
     }
