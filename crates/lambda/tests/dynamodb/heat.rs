@@ -28,6 +28,7 @@ fn users() -> u64 {
         Err(_) => 300,
     }
 }
+
 const EVENTS_PER_USER: u64 = 10;
 /// Stream shards processed side by side, as Lambda does per shard.
 const LANES: u64 = 4;
