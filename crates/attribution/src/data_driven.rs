@@ -9,13 +9,13 @@ use serde::Serialize;
 use crate::bootstrap::{Bootstrap, intervals};
 use crate::markov::{Markov, MarkovOrder, MarkovValue};
 use crate::path::{Alphabet, ChannelCredit, Journeys};
-use crate::shapley::Shapley;
-use crate::shapley_simple::ShapleySimple;
+use crate::shapley::{self, Shapley};
+use crate::shapley_simple::{ShapleySimple, distinct};
 use crate::tally::{Count, Tally};
 
 /// A data-driven model prepared on a tally's sequences: credit per channel index for
 /// any counts of those sequences (the data's, or a resample's).
-pub(crate) trait Fit {
+pub(crate) trait Fit: Sync {
     fn credit(&self, counts: &[Count]) -> Vec<ChannelCredit>;
 }
 
@@ -100,7 +100,7 @@ pub fn estimate<C: Ord + Clone + Hash, J: Journeys<Channel = C>>(
 }
 
 /// [`estimate`] for several models at once, in the order given: the paths are
-/// tallied once and every model is fitted on the same resamples.
+/// tallied once.
 pub fn estimate_all<C: Ord + Clone + Hash, J: Journeys<Channel = C>>(
     paths: &[J],
     models: &[DataDriven],
@@ -108,20 +108,11 @@ pub fn estimate_all<C: Ord + Clone + Hash, J: Journeys<Channel = C>>(
 ) -> Vec<BTreeMap<C, Estimate>> {
     let alphabet = Alphabet::of(paths);
     let tally = Tally::of(paths, &alphabet);
-    let fits: Vec<Box<dyn Fit>> = models
+    models
         .iter()
-        .map(|model| -> Box<dyn Fit> {
-            match model {
-                DataDriven::Markov => Box::new(Markov::new(&tally, cfg.order, cfg.markov_value)),
-                DataDriven::Shapley => Box::new(Shapley::new(&tally)),
-                DataDriven::ShapleySimple => Box::new(ShapleySimple::new(&tally)),
-            }
-        })
-        .collect();
-    let intervals = intervals(&fits, &tally, &cfg.bootstrap);
-    fits.iter()
-        .zip(intervals)
-        .map(|(fit, intervals)| {
+        .map(|&model| {
+            let (tally, fit) = fitted(model, &tally, cfg);
+            let intervals = intervals(fit.as_ref(), &tally, &cfg.bootstrap);
             let estimates = fit
                 .credit(&tally.counts)
                 .into_iter()
@@ -134,4 +125,27 @@ pub fn estimate_all<C: Ord + Clone + Hash, J: Journeys<Channel = C>>(
             alphabet.label(estimates).collect()
         })
         .collect()
+}
+
+/// `model` fitted on `tally` with the sequences it cannot tell apart counted as
+/// one: the same credit, from (and resampled over) far fewer sequences. Shapley
+/// values read a channel set, of which a handful of channels have a few hundred.
+fn fitted(model: DataDriven, tally: &Tally, cfg: &DataDrivenConfig) -> (Tally, Box<dyn Fit>) {
+    match model {
+        DataDriven::Markov => {
+            let tally = tally.merged(|s| Markov::class(s, cfg.order));
+            let fit = Markov::new(&tally, cfg.order, cfg.markov_value);
+            (tally, Box::new(fit))
+        }
+        DataDriven::Shapley => {
+            let tally = tally.merged(shapley::class);
+            let fit = Shapley::new(&tally);
+            (tally, Box::new(fit))
+        }
+        DataDriven::ShapleySimple => {
+            let tally = tally.merged(distinct);
+            let fit = ShapleySimple::new(&tally);
+            (tally, Box::new(fit))
+        }
+    }
 }

@@ -143,6 +143,30 @@ pub(crate) struct Markov {
 }
 
 impl Markov {
+    /// What the chain reads of a sequence: its first state, its last, and its
+    /// transitions as a multiset. Sequences of one class add the same counts to the
+    /// chain, so they can be counted as one ([`Tally::merged`]).
+    pub(crate) fn class(sequence: &[u32], order: MarkovOrder) -> Vec<u32> {
+        let states: Vec<&[u32]> = walk(sequence, usize::from(order.get())).collect();
+        let mut transitions: Vec<(&[u32], &[u32])> =
+            states.windows(2).map(|t| (t[0], t[1])).collect();
+        transitions.sort_unstable();
+        let mut class = Vec::new();
+        let mut put = |state: &[u32]| {
+            class.push(state.len() as u32);
+            class.extend_from_slice(state);
+        };
+        if let (Some(first), Some(last)) = (states.first(), states.last()) {
+            put(first);
+            put(last);
+        }
+        for (from, to) in transitions {
+            put(from);
+            put(to);
+        }
+        class
+    }
+
     pub(crate) fn new(tally: &Tally, order: MarkovOrder, value: MarkovValue) -> Markov {
         let k = usize::from(order.get());
         let mut states: HashMap<&[u32], u32, FastHash> = HashMap::default();
@@ -151,28 +175,22 @@ impl Markov {
         let mut edges: Vec<(u32, u32)> = Vec::new();
         let (mut first, mut last, mut steps, mut walks) = (vec![], vec![], vec![], vec![]);
         for sequence in &tally.sequences {
-            let windows: Vec<&[u32]> = if sequence.len() <= k {
-                vec![sequence.as_slice()]
-            } else {
-                sequence.windows(k).collect()
-            };
             let begin = steps.len();
             let mut previous: Option<u32> = None;
-            for window in windows {
+            for window in walk(sequence, k) {
                 let next = *states.entry(window).or_insert_with(|| {
                     state_channels.push(window.to_vec());
                     state_channels.len() as u32 - 1
                 });
                 match previous {
                     None => first.push(next),
-                    Some(p) if p != next => {
+                    Some(p) => {
                         let id = *edge_ids.entry((p, next)).or_insert_with(|| {
                             edges.push((p, next));
                             edges.len() as u32 - 1
                         });
                         steps.push(id);
                     }
-                    Some(_) => {}
                 }
                 previous = Some(next);
             }
@@ -229,6 +247,20 @@ impl Markov {
         }
         chain
     }
+}
+
+/// The states a sequence visits at order `k`, in order: its runs of `k` channels (the
+/// whole sequence when shorter), a state repeated at once seen once, since a self-loop
+/// does not change absorption.
+fn walk(sequence: &[u32], k: usize) -> impl Iterator<Item = &[u32]> {
+    let mut previous: Option<&[u32]> = None;
+    sequence
+        .windows(k.min(sequence.len()).max(1))
+        .filter(move |&window| {
+            let repeated = previous == Some(window);
+            previous = Some(window);
+            !repeated
+        })
 }
 
 impl Fit for Markov {

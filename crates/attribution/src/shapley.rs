@@ -194,6 +194,13 @@ impl Shapley {
     }
 }
 
+/// What the model reads of a sequence: its channel set (its coalition) and the
+/// channels it credits. Sequences of one class are counted as one
+/// ([`Tally::merged`]).
+pub(crate) fn class(sequence: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    (distinct(sequence), kept(sequence))
+}
+
 /// The channels of a sequence whose Shapley values are computed, sorted: all of them,
 /// or the [`MAX_EXACT`] with the most touches (ties: earlier first touch).
 fn kept(sequence: &[u32]) -> Vec<u32> {

@@ -64,6 +64,31 @@ impl Tally {
         }
     }
 
+    /// The sequences that `class` maps alike counted as one, under the first of
+    /// them. For a model that reads a sequence only through its class this is the
+    /// same fit on fewer sequences, and the bootstrap draws once per class, which
+    /// is exact: the sum of independent Poisson(`n`) draws is Poisson of the summed
+    /// `n`, for conversions and for non-conversions alike.
+    pub(crate) fn merged<K: Hash + Eq>(&self, class: impl Fn(&[u32]) -> K) -> Tally {
+        let mut at: HashMap<K, usize, FastHash> = HashMap::default();
+        let (mut sequences, mut counts): (Vec<Vec<u32>>, Vec<Count>) = (vec![], vec![]);
+        for (sequence, count) in self.sequences.iter().zip(&self.counts) {
+            let i = *at.entry(class(sequence)).or_insert_with(|| {
+                sequences.push(sequence.clone());
+                counts.push(Count::default());
+                sequences.len() - 1
+            });
+            counts[i].conversions += count.conversions;
+            counts[i].nulls += count.nulls;
+            counts[i].value += count.value;
+        }
+        Tally {
+            channels: self.channels,
+            sequences,
+            counts,
+        }
+    }
+
     pub(crate) fn conversions(counts: &[Count]) -> u64 {
         counts.iter().map(|c| c.conversions).sum()
     }

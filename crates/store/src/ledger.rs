@@ -166,16 +166,44 @@ pub struct CreditTotal {
     pub value: f64,
 }
 
-/// The journeys counted on a (day, channel path) in all.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The journeys counted on a channel path over a range of days.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PathTotal {
-    pub day: NaiveDate,
     pub path: Vec<String>,
     pub conversions: i64,
     pub non_conversions: i64,
     pub value: f64,
     /// Days from the first touch to the conversion, summed over conversions.
     pub days: f64,
+}
+
+impl PathTotal {
+    /// Adds the counts of `other` (of the same path).
+    pub fn add(&mut self, other: &PathTotal) {
+        self.conversions += other.conversions;
+        self.non_conversions += other.non_conversions;
+        self.value += other.value;
+        self.days += other.days;
+    }
+
+    /// Totals summed per path, in path order, without the paths whose journeys
+    /// deltas took back to none: what [`crate::LedgerStore::path_totals`] answers
+    /// from per-day totals.
+    pub fn summed(totals: impl IntoIterator<Item = PathTotal>) -> Vec<PathTotal> {
+        let mut per_path: BTreeMap<Vec<String>, PathTotal> = BTreeMap::new();
+        for total in totals {
+            match per_path.get_mut(&total.path) {
+                Some(sum) => sum.add(&total),
+                None => {
+                    per_path.insert(total.path.clone(), total);
+                }
+            }
+        }
+        per_path
+            .into_values()
+            .filter(|t| t.conversions != 0 || t.non_conversions != 0)
+            .collect()
+    }
 }
 
 /// The journeys counted on a (day, first channel, last channel) in all, per

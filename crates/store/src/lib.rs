@@ -282,9 +282,10 @@ pub trait LedgerStore: Send + Sync {
         to: NaiveDate,
     ) -> impl Future<Output = Result<Vec<CreditTotal>, StoreError>> + Send;
 
-    /// The journeys counted on each (day, path) with a day in `[from, to)`, in
-    /// (day, path) order. A total that deltas brought back to zero may be
-    /// listed or left out.
+    /// The journeys counted on each path over the days of `[from, to)`, one
+    /// total per path, in path order ([`PathTotal::summed`]): what the
+    /// data-driven models, the paths report and the funnel read, at a cost in
+    /// the distinct paths rather than the journeys.
     fn path_totals(
         &self,
         from: NaiveDate,

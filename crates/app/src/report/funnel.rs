@@ -184,7 +184,6 @@ mod tests {
     #[test]
     fn a_channel_assists_where_it_is_not_last() {
         let path = |channels: &[&str], conversions: i64, value: f64| PathTotal {
-            day: day(),
             path: channels.iter().map(|c| c.to_string()).collect(),
             conversions,
             non_conversions: 0,

@@ -164,9 +164,9 @@ impl<S: Store> App<S> {
                         ..Bootstrap::default()
                     },
                 };
-                // Expanding the paths and fitting the model take CPU time in
-                // proportion to the journeys: on a blocking thread, the async
-                // workers keep answering (`/health`, intake) meanwhile.
+                // Fitting the model and resampling it take CPU time in
+                // proportion to the distinct paths: on a blocking thread, the
+                // async workers keep answering (`/health`, intake) meanwhile.
                 let rows = tokio::task::spawn_blocking(move || {
                     Ok::<_, StoreError>(rows(estimate(&paths(totals)?, model, &cfg)))
                 })
@@ -224,24 +224,24 @@ pub(crate) fn shown(figure: f64) -> f64 {
     figure + 0.0
 }
 
-/// The journeys counted per path over all the days of `totals`, as the data-driven
-/// models take them: one entry per distinct path, however many journeys it holds.
+/// The journeys counted per path, as the data-driven models take them.
 fn paths(totals: Vec<sma_store::PathTotal>) -> Result<Vec<PathCount>, StoreError> {
-    let mut per_path: BTreeMap<Vec<String>, (i64, i64, f64)> = BTreeMap::new();
-    for total in totals {
-        let sum = per_path.entry(total.path).or_default();
-        sum.0 += total.conversions;
-        sum.1 += total.non_conversions;
-        sum.2 += total.value;
-    }
-    per_path
+    totals
         .into_iter()
-        .map(|(path, (conversions, non_conversions, value))| {
+        .map(|total| {
             Ok(PathCount {
-                channels: path.iter().map(|c| channel(c)).collect::<Result<_, _>>()?,
-                conversions: conversions.max(0) as u64,
-                non_conversions: non_conversions.max(0) as u64,
-                value: if conversions > 0 { value } else { 0.0 },
+                channels: total
+                    .path
+                    .iter()
+                    .map(|c| channel(c))
+                    .collect::<Result<_, _>>()?,
+                conversions: total.conversions.max(0) as u64,
+                non_conversions: total.non_conversions.max(0) as u64,
+                value: if total.conversions > 0 {
+                    total.value
+                } else {
+                    0.0
+                },
             })
         })
         .collect()

@@ -107,22 +107,15 @@ fn early_and_late(n: usize) -> (usize, usize) {
 type Sums = BTreeMap<Vec<String>, (i64, f64, f64)>;
 
 fn sums(totals: Vec<PathTotal>, converted: bool) -> Sums {
-    let mut sums = Sums::new();
-    for t in totals {
-        let count = if converted {
-            t.conversions
-        } else {
-            t.non_conversions
-        };
-        let sum = sums.entry(t.path).or_default();
-        sum.0 += count;
-        if converted {
-            sum.1 += t.value;
-            sum.2 += t.days;
-        }
-    }
-    sums.retain(|path, (count, _, _)| *count > 0 && !path.is_empty());
-    sums
+    totals
+        .into_iter()
+        .filter(|t| !t.path.is_empty())
+        .map(|t| match converted {
+            true => (t.path, (t.conversions, t.value, t.days)),
+            false => (t.path, (t.non_conversions, 0.0, 0.0)),
+        })
+        .filter(|(_, (count, _, _))| *count > 0)
+        .collect()
 }
 
 fn rows(sums: &Sums, converted: bool, limit: usize) -> Vec<PathRow> {
@@ -190,7 +183,6 @@ impl<S: Store> App<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     #[test]
     fn splits_paths_as_ga4_does() {
@@ -208,16 +200,8 @@ mod tests {
         assert_eq!(split(8), (2, 4, 2));
     }
 
-    fn total(
-        day: u32,
-        path: &[&str],
-        conversions: i64,
-        non: i64,
-        value: f64,
-        days: f64,
-    ) -> PathTotal {
+    fn total(path: &[&str], conversions: i64, non: i64, value: f64, days: f64) -> PathTotal {
         PathTotal {
-            day: NaiveDate::from_ymd_opt(2024, 3, day).unwrap(),
             path: path.iter().map(|c| c.to_string()).collect(),
             conversions,
             non_conversions: non,
@@ -227,12 +211,11 @@ mod tests {
     }
 
     #[test]
-    fn sums_paths_over_days_and_ranks_them() {
+    fn ranks_paths_and_places_channels_by_stage() {
         let totals = vec![
-            total(1, &["Email", "Direct"], 1, 0, 10.0, 2.0),
-            total(2, &["Email", "Direct"], 2, 1, 30.0, 4.0),
-            total(2, &["Organic Search"], 3, 0, 15.0, 0.0),
-            total(3, &["Paid Search", "Email", "Direct"], 0, 2, 0.0, 0.0),
+            total(&["Email", "Direct"], 3, 1, 40.0, 6.0),
+            total(&["Organic Search"], 3, 0, 15.0, 0.0),
+            total(&["Paid Search", "Email", "Direct"], 0, 2, 0.0, 0.0),
         ];
         let converted = sums(totals.clone(), true);
         let rows = rows(&converted, true, 20);

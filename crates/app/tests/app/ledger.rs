@@ -8,8 +8,8 @@ mod reference;
 
 use proptest::prelude::*;
 use sma_app::App;
-use sma_store::Store;
 use sma_store::memory::MemoryStore;
+use sma_store::{PathTotal, Store};
 
 use reference::{Event, History, expected, settings};
 
@@ -62,16 +62,23 @@ async fn check<S: Store>(app: &App<S>, history: &History) -> Result<(), TestCase
             );
         }
     }
-    let mut got = app.store.path_totals(from, to).await.unwrap();
-    got.retain(|p| p.conversions != 0 || p.non_conversions != 0);
-    prop_assert_eq!(got.len(), want.paths.len(), "{:?} vs {:?}", got, want.paths);
-    for (g, w) in got.iter().zip(&want.paths) {
-        prop_assert_eq!(
-            (&g.day, &g.path, g.conversions, g.non_conversions),
-            (&w.day, &w.path, w.conversions, w.non_conversions)
-        );
-        prop_assert!((g.value - w.value).abs() < 1e-6);
-        prop_assert!((g.days - w.days).abs() < 1e-6, "{:?} vs {:?}", g, w);
+    // Day by day, then summed over every day.
+    let all = PathTotal::summed(want.paths.values().flatten().cloned());
+    let days = want
+        .paths
+        .iter()
+        .map(|(&day, want)| (day, day.succ_opt().unwrap(), want));
+    for (from, to, want) in days.chain([(from, to, &all)]) {
+        let got = app.store.path_totals(from, to).await.unwrap();
+        prop_assert_eq!(got.len(), want.len(), "{}: {:?} vs {:?}", from, got, want);
+        for (g, w) in got.iter().zip(want) {
+            prop_assert_eq!(
+                (&g.path, g.conversions, g.non_conversions),
+                (&w.path, w.conversions, w.non_conversions)
+            );
+            prop_assert!((g.value - w.value).abs() < 1e-6);
+            prop_assert!((g.days - w.days).abs() < 1e-6, "{:?} vs {:?}", g, w);
+        }
     }
     let funnel: std::collections::BTreeMap<_, [i64; 4]> = app
         .store

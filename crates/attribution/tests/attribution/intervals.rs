@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use sma_attribution::{
-    Bootstrap, DataDriven, DataDrivenConfig, Estimate, LOW_DATA_WIDTH, MarkovOrder, Path,
-    PathCount, ShareInterval, estimate,
+    Bootstrap, DataDriven, DataDrivenConfig, Estimate, LOW_DATA_WIDTH, MarkovOrder, MarkovValue,
+    Path, PathCount, ShareInterval, estimate, markov_credit, shapley_credit, shapley_simple_credit,
 };
 
 fn cfg(resamples: u32, seed: u64) -> DataDrivenConfig {
@@ -139,6 +139,27 @@ proptest! {
                 total(&twice) < total(&once),
                 "{:?}: {} vs {}", model, total(&twice), total(&once)
             );
+        }
+    }
+
+    #[test]
+    fn estimates_credit_what_the_models_credit(paths in paths_strategy(20)) {
+        // `estimate` fits each model on the sequences it tells apart, merged;
+        // the models' own functions fit on every distinct sequence.
+        for model in models() {
+            let (kind, order) = model;
+            let whole = match kind {
+                DataDriven::Markov => markov_credit(&paths, order, MarkovValue::RemovalEffect),
+                DataDriven::Shapley => shapley_credit(&paths),
+                DataDriven::ShapleySimple => shapley_simple_credit(&paths),
+            };
+            let estimated = run(&paths, model, cfg(0, 1));
+            prop_assert_eq!(whole.len(), estimated.len());
+            for (c, credit) in whole {
+                let e = estimated[&c].credit;
+                prop_assert!((e.conversions - credit.conversions).abs() < 1e-9, "{:?}", model);
+                prop_assert!((e.value - credit.value).abs() < 1e-6, "{:?}", model);
+            }
         }
     }
 

@@ -86,14 +86,14 @@ impl DynamoStore {
         self.rows(&pk, from, to, row, order).await
     }
 
+    /// Summed per path over the days, after the shards of each day.
     pub(crate) async fn path_rows(
         &self,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<PathTotal>, StoreError> {
-        let row = |day, key: &str, n: &Numbers| {
+        let row = |_day, key: &str, n: &Numbers| {
             Ok(PathTotal {
-                day,
                 path: parse_key(key)?,
                 conversions: n.count('c'),
                 non_conversions: n.count('x'),
@@ -101,8 +101,9 @@ impl DynamoStore {
                 days: n.get('d'),
             })
         };
-        let order = |a: &PathTotal, b: &PathTotal| (a.day, &a.path).cmp(&(b.day, &b.path));
-        self.rows(PATH_PK, from, to, row, order).await
+        let order = |a: &PathTotal, b: &PathTotal| a.path.cmp(&b.path);
+        let per_day = self.rows(PATH_PK, from, to, row, order).await?;
+        Ok(PathTotal::summed(per_day))
     }
 
     pub(crate) async fn funnel_rows(

@@ -3,6 +3,8 @@
 //! the journeys of each (day, first channel, last channel) went. Only ever
 //! moved by the deltas of ledger changes.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
@@ -105,38 +107,46 @@ pub(crate) fn credits(
     .collect()
 }
 
-/// The journeys counted on each (day, path) of `[from, to)`, in (day, path)
-/// order.
+/// The journeys counted on each path over the days of `[from, to)`.
+///
+/// Summed by the path's stored text first, so only distinct paths are parsed: a
+/// range holds a few rows per path (a path's journeys end on a few of its days).
 pub(crate) fn paths(
     conn: &Connection,
     from: NaiveDate,
     to: NaiveDate,
 ) -> rusqlite::Result<Vec<PathTotal>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT day, path, conversions, non_conversions, value, days FROM path_totals
-         WHERE day >= ?1 AND day < ?2 AND (conversions <> 0 OR non_conversions <> 0)
-         ORDER BY day, path",
+        "SELECT path, conversions, non_conversions, value, days FROM path_totals
+         WHERE day >= ?1 AND day < ?2",
     )?;
-    stmt.query_map(params![from.to_string(), to.to_string()], |r| {
-        let day: String = r.get(0)?;
-        let path: String = r.get(1)?;
-        Ok(PathTotal {
-            day: day_column(&day)?,
-            path: from_json("path total", &path).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
-            })?,
-            conversions: r.get(2)?,
-            non_conversions: r.get(3)?,
-            value: r.get(4)?,
-            days: r.get(5)?,
-        })
-    })?
-    .collect::<rusqlite::Result<Vec<PathTotal>>>()
-    .map(|mut totals| {
-        // JSON text sorts `["A","B"]` before `["A"]`; paths sort as lists.
-        totals.sort_by(|a, b| (a.day, &a.path).cmp(&(b.day, &b.path)));
-        totals
-    })
+    let mut by_text: HashMap<String, PathTotal> = HashMap::new();
+    let mut rows = stmt.query(params![from.to_string(), to.to_string()])?;
+    while let Some(r) = rows.next()? {
+        let counts = PathTotal {
+            path: Vec::new(),
+            conversions: r.get(1)?,
+            non_conversions: r.get(2)?,
+            value: r.get(3)?,
+            days: r.get(4)?,
+        };
+        let text = r.get_ref(0)?.as_str()?;
+        match by_text.get_mut(text) {
+            Some(sum) => sum.add(&counts),
+            None => {
+                by_text.insert(text.to_owned(), counts);
+            }
+        }
+    }
+    let parsed = by_text.into_iter().map(|(text, total)| {
+        let path = from_json("path total", &text).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+        })?;
+        Ok(PathTotal { path, ..total })
+    });
+    Ok(PathTotal::summed(
+        parsed.collect::<rusqlite::Result<Vec<_>>>()?,
+    ))
 }
 
 /// The journeys counted on each (day, first, last) of `[from, to)`, in that

@@ -45,12 +45,8 @@ impl Totals {
                 .paths
                 .entry((d.day, d.path.clone()))
                 .or_insert_with(|| PathTotal {
-                    day: d.day,
                     path: d.path.clone(),
-                    conversions: 0,
-                    non_conversions: 0,
-                    value: 0.0,
-                    days: 0.0,
+                    ..PathTotal::default()
                 });
             total.conversions += d.conversions;
             total.non_conversions += d.non_conversions;
@@ -167,7 +163,12 @@ impl LedgerStore for MemoryStore {
         to: NaiveDate,
     ) -> Result<Vec<PathTotal>, StoreError> {
         let data = self.data()?;
-        Ok(in_days(&data.totals.paths, from, to, |(day, _)| *day))
+        Ok(PathTotal::summed(in_days(
+            &data.totals.paths,
+            from,
+            to,
+            |(day, _)| *day,
+        )))
     }
 
     async fn funnel_totals(

@@ -177,8 +177,8 @@ type PathKey = (NaiveDate, Vec<String>);
 pub struct Expected {
     /// Model -> totals, in (day, channel, campaign) order.
     pub credits: BTreeMap<String, Vec<CreditTotal>>,
-    /// In (day, path) order.
-    pub paths: Vec<PathTotal>,
+    /// Day -> the paths of the journeys counted on it, in path order.
+    pub paths: BTreeMap<NaiveDate, Vec<PathTotal>>,
     /// (day, first channel, last channel) -> journeys per stage: visit, lead,
     /// opportunity, conversion.
     pub funnel: BTreeMap<(NaiveDate, String, String), [i64; 4]>,
@@ -353,19 +353,22 @@ pub fn expected(history: &History, rules: &Rules) -> Expected {
     }
     Expected {
         credits: by_model,
-        paths: paths
-            .into_iter()
-            .map(
-                |((day, path), (conversions, non_conversions, value, days))| PathTotal {
-                    day,
-                    path,
-                    conversions,
-                    non_conversions,
-                    value,
-                    days,
-                },
-            )
-            .collect(),
+        paths: paths.into_iter().fold(
+            BTreeMap::new(),
+            |mut per_day: BTreeMap<NaiveDate, Vec<PathTotal>>,
+             ((day, path), (conversions, non_conversions, value, days))| {
+                if conversions != 0 || non_conversions != 0 {
+                    per_day.entry(day).or_default().push(PathTotal {
+                        path,
+                        conversions,
+                        non_conversions,
+                        value,
+                        days,
+                    });
+                }
+                per_day
+            },
+        ),
         funnel,
         conversions,
     }
