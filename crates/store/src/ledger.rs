@@ -2,7 +2,7 @@
 //! journey's open (not yet converting) path, and the totals kept from them by
 //! differences, per day, which reports read instead of journeys.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -186,11 +186,11 @@ impl PathTotal {
         self.days += other.days;
     }
 
-    /// Totals summed per path, in path order, without the paths whose journeys
-    /// deltas took back to none: what [`crate::LedgerStore::path_totals`] answers
-    /// from per-day totals.
+    /// Totals summed per path, in no particular order, without the paths whose
+    /// journeys deltas took back to none: what [`crate::LedgerStore::path_totals`]
+    /// answers from per-day totals.
     pub fn summed(totals: impl IntoIterator<Item = PathTotal>) -> Vec<PathTotal> {
-        let mut per_path: BTreeMap<Vec<String>, PathTotal> = BTreeMap::new();
+        let mut per_path: HashMap<Vec<String>, PathTotal> = HashMap::new();
         for total in totals {
             match per_path.get_mut(&total.path) {
                 Some(sum) => sum.add(&total),

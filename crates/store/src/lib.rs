@@ -283,9 +283,9 @@ pub trait LedgerStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<CreditTotal>, StoreError>> + Send;
 
     /// The journeys counted on each path over the days of `[from, to)`, one
-    /// total per path, in path order ([`PathTotal::summed`]): what the
-    /// data-driven models, the paths report and the funnel read, at a cost in
-    /// the distinct paths rather than the journeys.
+    /// total per path, in no particular order ([`PathTotal::summed`]): what
+    /// the data-driven models, the paths report and the funnel read, at a cost
+    /// in the distinct paths rather than the journeys.
     fn path_totals(
         &self,
         from: NaiveDate,

@@ -63,13 +63,15 @@ async fn check<S: Store>(app: &App<S>, history: &History) -> Result<(), TestCase
         }
     }
     // Day by day, then summed over every day.
-    let all = PathTotal::summed(want.paths.values().flatten().cloned());
+    let mut all = PathTotal::summed(want.paths.values().flatten().cloned());
+    all.sort_by(|a, b| a.path.cmp(&b.path));
     let days = want
         .paths
         .iter()
         .map(|(&day, want)| (day, day.succ_opt().unwrap(), want));
     for (from, to, want) in days.chain([(from, to, &all)]) {
-        let got = app.store.path_totals(from, to).await.unwrap();
+        let mut got = app.store.path_totals(from, to).await.unwrap();
+        got.sort_by(|a, b| a.path.cmp(&b.path));
         prop_assert_eq!(got.len(), want.len(), "{}: {:?} vs {:?}", from, got, want);
         for (g, w) in got.iter().zip(want) {
             prop_assert_eq!(

@@ -138,15 +138,16 @@ pub(crate) fn paths(
             }
         }
     }
-    let parsed = by_text.into_iter().map(|(text, total)| {
-        let path = from_json("path total", &text).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-        })?;
-        Ok(PathTotal { path, ..total })
-    });
-    Ok(PathTotal::summed(
-        parsed.collect::<rusqlite::Result<Vec<_>>>()?,
-    ))
+    by_text
+        .into_iter()
+        .filter(|(_, total)| total.conversions != 0 || total.non_conversions != 0)
+        .map(|(text, total)| {
+            let path = from_json("path total", &text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+            })?;
+            Ok(PathTotal { path, ..total })
+        })
+        .collect()
 }
 
 /// The journeys counted on each (day, first, last) of `[from, to)`, in that
