@@ -108,11 +108,13 @@ impl SqliteStore {
 
     /// Registers `sma_unpack(raw)` on a connection of one's own to a store's
     /// file: it reads `events.raw` and `touches.touch` as JSON whether they are
-    /// packed or not ([`packing`]). (`sma_pack` comes with it.)
+    /// packed or not ([`packing`]). (`sma_pack` comes with it.) And
+    /// `sma_path_totals(totals)`, a day of `path_days` as JSON.
     pub fn register_functions(conn: &Connection) -> Result<(), StoreError> {
         let dictionaries = Arc::new(packing::Dictionaries::default());
         dictionaries.load(conn).map_err(sql)?;
-        dictionaries.register(conn).map_err(sql)
+        dictionaries.register(conn).map_err(sql)?;
+        tables::path_days::register(conn).map_err(sql)
     }
 
     pub fn path(&self) -> &Path {

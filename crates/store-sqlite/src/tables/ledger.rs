@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::path_days::{self, PathDays};
 use super::{from_json, owner_key, owner_of_key, totals};
 use crate::SqliteStore;
 use sma_store::{
@@ -67,8 +68,16 @@ impl LedgerStore for SqliteStore {
 
     async fn commit_ledger(&self, changes: &[LedgerChange]) -> Result<Vec<bool>, StoreError> {
         let changes = changes.to_vec();
-        self.write(move |tx| changes.iter().map(|c| commit(tx, c)).collect())
-            .await
+        self.write(move |tx| {
+            let mut paths = PathDays::default();
+            let applied = changes
+                .iter()
+                .map(|c| commit(tx, c, &mut paths))
+                .collect::<rusqlite::Result<Vec<bool>>>()?;
+            paths.write(tx)?;
+            Ok(applied)
+        })
+        .await
     }
 
     async fn credit_totals(
@@ -87,7 +96,7 @@ impl LedgerStore for SqliteStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<PathTotal>, StoreError> {
-        self.run(move |conn| totals::paths(conn, from, to)).await
+        self.run(move |conn| path_days::sums(conn, from, to)).await
     }
 
     async fn funnel_totals(
@@ -220,7 +229,10 @@ fn journey(
 }
 
 /// Applies one change if its entry is still at the version it names.
-fn commit(tx: &Connection, change: &LedgerChange) -> rusqlite::Result<bool> {
+/// Replaces the entry if it is still at the version the change names, and
+/// adds its deltas (its path deltas to `paths`, written at the end of the
+/// transaction).
+fn commit(tx: &Connection, change: &LedgerChange, paths: &mut PathDays) -> rusqlite::Result<bool> {
     let key = change.entry.key();
     let stored = stored_version(tx, &key)?;
     if stored.map(|v| v as u64) != change.expected {
@@ -233,6 +245,7 @@ fn commit(tx: &Connection, change: &LedgerChange) -> rusqlite::Result<bool> {
         LedgerEntry::Removed(key) => remove(tx, key)?,
     }
     totals::apply(tx, change)?;
+    paths.add(&change.paths);
     Ok(true)
 }
 

@@ -8,6 +8,7 @@ pub(crate) mod events;
 pub(crate) mod identity;
 pub(crate) mod ledger;
 pub(crate) mod markers;
+pub(crate) mod path_days;
 pub(crate) mod retention;
 pub(crate) mod schema;
 pub(crate) mod spend;

@@ -3,6 +3,7 @@
 
 use rusqlite::Connection;
 
+use super::path_days;
 use crate::sql;
 use sma_store::StoreError;
 
@@ -167,7 +168,17 @@ const MIGRATIONS: &[&str] = &[
         currency TEXT NOT NULL,  -- the reporting currency it was converted to
         PRIMARY KEY (day, channel, source, medium, campaign)
     ) WITHOUT ROWID;",
+    // 13: path totals packed per day, so a report reads a row per day rather
+    // than one per (day, path); the rows of `path_totals` are packed into it
+    // ([`PACK_PATH_TOTALS`]) and the table dropped.
+    "CREATE TABLE path_days (
+        day    TEXT PRIMARY KEY, -- YYYY-MM-DD (UTC)
+        totals BLOB NOT NULL     -- every path's counts of the day (tables::path_days)
+    );",
 ];
+
+/// The migration after which the path totals are packed.
+const PACK_PATH_TOTALS: usize = 13;
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let version: i64 = conn
@@ -182,6 +193,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction().map_err(sql)?;
         tx.execute_batch(migration).map_err(sql)?;
+        if index + 1 == PACK_PATH_TOTALS {
+            path_days::pack_path_totals(&tx).map_err(sql)?;
+        }
         tx.pragma_update(None, "user_version", index as i64 + 1)
             .map_err(sql)?;
         tx.commit().map_err(sql)?;

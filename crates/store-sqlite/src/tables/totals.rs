@@ -1,19 +1,15 @@
 //! The per-day totals reports read: what each model credits a (day, channel,
-//! campaign), how many journeys each (day, channel path) counts, and how far
-//! the journeys of each (day, first channel, last channel) went. Only ever
-//! moved by the deltas of ledger changes.
-
-use std::collections::HashMap;
+//! campaign) and how far the journeys of each (day, first channel, last
+//! channel) went (the paths' are in [`super::path_days`]). Only ever moved by
+//! the deltas of ledger changes.
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
-use super::from_json;
-use sma_store::{
-    CreditTotal, FunnelDelta, FunnelTotal, LedgerChange, PathTotal, ScreenedTotal, StoreError,
-};
+use sma_store::{CreditTotal, FunnelDelta, FunnelTotal, LedgerChange, ScreenedTotal, StoreError};
 
-/// Adds deltas to the totals, inside the writer's transaction.
+/// Adds the credit and funnel deltas to their totals, inside the writer's
+/// transaction (path deltas are gathered for [`super::path_days`]).
 pub(crate) fn apply(tx: &Connection, change: &LedgerChange) -> rusqlite::Result<()> {
     let mut credit = tx.prepare_cached(
         "INSERT INTO credit_totals (model, day, channel, campaign, conversions, value)
@@ -30,25 +26,6 @@ pub(crate) fn apply(tx: &Connection, change: &LedgerChange) -> rusqlite::Result<
             campaign,
             d.conversions,
             d.value
-        ])?;
-    }
-    let mut path = tx.prepare_cached(
-        "INSERT INTO path_totals (day, path, conversions, non_conversions, value, days)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (day, path) DO UPDATE SET
-           conversions = conversions + excluded.conversions,
-           non_conversions = non_conversions + excluded.non_conversions,
-           value = value + excluded.value, days = days + excluded.days",
-    )?;
-    for d in &change.paths {
-        let channels = serde_json::to_string(&d.path).expect("strings serialise");
-        path.execute(params![
-            d.day.to_string(),
-            channels,
-            d.conversions,
-            d.non_conversions,
-            d.value,
-            d.days
         ])?;
     }
     let mut funnel = tx.prepare_cached(
@@ -105,49 +82,6 @@ pub(crate) fn credits(
         })
     })?
     .collect()
-}
-
-/// The journeys counted on each path over the days of `[from, to)`.
-///
-/// Summed by the path's stored text first, so only distinct paths are parsed: a
-/// range holds a few rows per path (a path's journeys end on a few of its days).
-pub(crate) fn paths(
-    conn: &Connection,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> rusqlite::Result<Vec<PathTotal>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT path, conversions, non_conversions, value, days FROM path_totals
-         WHERE day >= ?1 AND day < ?2",
-    )?;
-    let mut by_text: HashMap<String, PathTotal> = HashMap::new();
-    let mut rows = stmt.query(params![from.to_string(), to.to_string()])?;
-    while let Some(r) = rows.next()? {
-        let counts = PathTotal {
-            path: Vec::new(),
-            conversions: r.get(1)?,
-            non_conversions: r.get(2)?,
-            value: r.get(3)?,
-            days: r.get(4)?,
-        };
-        let text = r.get_ref(0)?.as_str()?;
-        match by_text.get_mut(text) {
-            Some(sum) => sum.add(&counts),
-            None => {
-                by_text.insert(text.to_owned(), counts);
-            }
-        }
-    }
-    by_text
-        .into_iter()
-        .filter(|(_, total)| total.conversions != 0 || total.non_conversions != 0)
-        .map(|(text, total)| {
-            let path = from_json("path total", &text).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-            })?;
-            Ok(PathTotal { path, ..total })
-        })
-        .collect()
 }
 
 /// The journeys counted on each (day, first, last) of `[from, to)`, in that
