@@ -128,8 +128,9 @@ pub fn estimate_all<C: Ord + Clone + Hash, J: Journeys<Channel = C>>(
 }
 
 /// `model` fitted on `tally` with the sequences it cannot tell apart counted as
-/// one: the same credit, from (and resampled over) far fewer sequences. Shapley
-/// values read a channel set, of which a handful of channels have a few hundred.
+/// one: the same credit, from (and resampled over) fewer sequences. The Shapley
+/// models read only a sequence's channel set, and eight channels make at most
+/// 255 sets however many sequences there are.
 fn fitted(model: DataDriven, tally: &Tally, cfg: &DataDrivenConfig) -> (Tally, Box<dyn Fit>) {
     match model {
         DataDriven::Markov => {

@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
+use foldhash::fast::FixedState;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -76,6 +77,7 @@ impl PathDays {
             let stored: Option<Vec<u8>> = read.query_row([&day], |r| r.get(0)).optional()?;
             let mut totals: BTreeMap<String, Counts> = match &stored {
                 Some(blob) => entries(blob)?
+                    .into_iter()
                     .map(|(path, counts)| Ok((text(path)?.to_owned(), counts)))
                     .collect::<rusqlite::Result<_>>()?,
                 None => BTreeMap::new(),
@@ -118,18 +120,24 @@ pub(crate) fn sums(
             r.get::<_, Vec<u8>>(0)
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut by_path: HashMap<&[u8], Counts> = HashMap::new();
-    for blob in &blobs {
-        for (path, counts) in entries(blob)? {
-            by_path.entry(path).or_default().add(counts);
-        }
+    let days = blobs
+        .iter()
+        .map(|blob| entries(blob))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let busiest = days.iter().map(Vec::len).max().unwrap_or(0);
+    let mut by_path: HashMap<&[u8], Counts, FixedState> =
+        HashMap::with_capacity_and_hasher(2 * busiest, FixedState::default());
+    for (path, counts) in days.into_iter().flatten() {
+        by_path.entry(path).or_default().add(counts);
     }
     by_path
         .into_iter()
         .filter(|(_, counts)| counts.counts_a_journey())
         .map(|(path, c)| {
             Ok(PathTotal {
-                path: from_json("path total", text(path)?).map_err(|e| corrupt(e.to_string()))?,
+                // Parsing checks the text is UTF-8 (in its strings, the only
+                // place it could not be ASCII).
+                path: serde_json::from_slice(path).map_err(|e| corrupt(e.to_string()))?,
                 conversions: c.conversions,
                 non_conversions: c.non_conversions,
                 value: c.value,
@@ -147,6 +155,7 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("sma_path_totals", 1, flags, |ctx| {
         let blob = ctx.get_raw(0).as_blob()?;
         let entries = entries(blob)?
+            .into_iter()
             .map(|(path, c)| {
                 let path: serde_json::Value =
                     from_json("path total", text(path)?).map_err(|e| corrupt(e.to_string()))?;
@@ -200,7 +209,7 @@ fn pack(totals: &BTreeMap<String, Counts>) -> Vec<u8> {
 }
 
 /// The entries of a day's blob; a truncated one is an error.
-fn entries(blob: &[u8]) -> rusqlite::Result<impl Iterator<Item = (&[u8], Counts)>> {
+fn entries(blob: &[u8]) -> rusqlite::Result<Vec<(&[u8], Counts)>> {
     let mut parsed = Vec::new();
     let mut rest = blob;
     while !rest.is_empty() {
@@ -225,7 +234,7 @@ fn entries(blob: &[u8]) -> rusqlite::Result<impl Iterator<Item = (&[u8], Counts)
         ));
         rest = after;
     }
-    Ok(parsed.into_iter())
+    Ok(parsed)
 }
 
 fn text(path: &[u8]) -> rusqlite::Result<&str> {
@@ -270,6 +279,7 @@ mod tests {
         let blob = pack(&totals);
         let read: Vec<(String, Counts)> = entries(&blob)
             .unwrap()
+            .into_iter()
             .map(|(p, c)| (String::from_utf8(p.to_vec()).unwrap(), c))
             .collect();
         assert_eq!(read, totals.into_iter().collect::<Vec<_>>());
