@@ -12,7 +12,7 @@
 use serde::de::DeserializeOwned;
 use sma_store::{
     ConversionLedger, CreditTotal, FunnelTotal, JourneyLedger, LedgerChange, LedgerEntry,
-    LedgerKey, LedgerStore, Owner, PathTotal, ScreenedTotal, StoreError, Versioned,
+    LedgerKey, LedgerStore, Owner, PathTotals, ScreenedTotal, StoreError, Versioned,
 };
 
 use chrono::NaiveDate;
@@ -125,11 +125,7 @@ impl LedgerStore for DynamoStore {
         self.credit_rows(model, from, to).await
     }
 
-    async fn path_totals(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<PathTotal>, StoreError> {
+    async fn path_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<PathTotals, StoreError> {
         self.path_rows(from, to).await
     }
 

@@ -79,7 +79,7 @@ async fn path_totals_of_an_earlier_schema_are_packed_per_day() {
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
     let day = |d| chrono::NaiveDate::from_ymd_opt(2024, 3, d).unwrap();
-    let mut totals = store.path_totals(day(1), day(4)).await.unwrap();
+    let mut totals = store.path_totals(day(1), day(4)).await.unwrap().spelled();
     totals.sort_by(|a, b| a.path.cmp(&b.path));
     let got: Vec<(Vec<String>, i64, i64, f64, f64)> = totals
         .into_iter()

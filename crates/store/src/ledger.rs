@@ -166,10 +166,12 @@ pub struct CreditTotal {
     pub value: f64,
 }
 
-/// The journeys counted on a channel path over a range of days.
+/// The journeys counted on a channel path over a range of days. The path is
+/// spelled with labels, or (`L = u32`) coded as indices into
+/// [`PathTotals::labels`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PathTotal {
-    pub path: Vec<String>,
+pub struct PathTotal<L = String> {
+    pub path: Vec<L>,
     pub conversions: i64,
     pub non_conversions: i64,
     pub value: f64,
@@ -177,19 +179,47 @@ pub struct PathTotal {
     pub days: f64,
 }
 
-impl PathTotal {
+impl<L> PathTotal<L> {
     /// Adds the counts of `other` (of the same path).
-    pub fn add(&mut self, other: &PathTotal) {
+    pub fn add<M>(&mut self, other: &PathTotal<M>) {
         self.conversions += other.conversions;
         self.non_conversions += other.non_conversions;
         self.value += other.value;
         self.days += other.days;
     }
 
-    /// Totals summed per path, in no particular order, without the paths whose
-    /// journeys deltas took back to none: what [`crate::LedgerStore::path_totals`]
-    /// answers from per-day totals.
-    pub fn summed(totals: impl IntoIterator<Item = PathTotal>) -> Vec<PathTotal> {
+    /// Whether it counts any journey: deltas can take a path back to none.
+    pub fn counts_a_journey(&self) -> bool {
+        self.conversions != 0 || self.non_conversions != 0
+    }
+
+    /// The same counts on another path.
+    pub fn on<M>(&self, path: Vec<M>) -> PathTotal<M> {
+        PathTotal {
+            path,
+            conversions: self.conversions,
+            non_conversions: self.non_conversions,
+            value: self.value,
+            days: self.days,
+        }
+    }
+}
+
+/// What [`crate::LedgerStore::path_totals`] answers: one total per path, in no
+/// particular order, without the paths whose journeys deltas took back to
+/// none; each path coded as indices into a table of its labels. At tens of
+/// thousands of paths over a handful of channels, a reader maps each label
+/// once rather than once per touch of every path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathTotals {
+    /// Every label the paths use, once.
+    pub labels: Vec<String>,
+    pub paths: Vec<PathTotal<u32>>,
+}
+
+impl PathTotals {
+    /// Per-day totals of spelled paths, summed per path.
+    pub fn summed(totals: impl IntoIterator<Item = PathTotal>) -> PathTotals {
         let mut per_path: HashMap<Vec<String>, PathTotal> = HashMap::new();
         for total in totals {
             match per_path.get_mut(&total.path) {
@@ -199,10 +229,54 @@ impl PathTotal {
                 }
             }
         }
-        per_path
+        let mut labels = Labels::default();
+        let paths = per_path
             .into_values()
-            .filter(|t| t.conversions != 0 || t.non_conversions != 0)
+            .filter(PathTotal::counts_a_journey)
+            .map(|t| t.on(t.path.iter().map(|l| labels.code(l)).collect()))
+            .collect();
+        PathTotals {
+            labels: labels.into_table(),
+            paths,
+        }
+    }
+
+    /// The paths spelled with their labels.
+    pub fn spelled(&self) -> Vec<PathTotal> {
+        self.paths
+            .iter()
+            .map(|t| {
+                t.on(t
+                    .path
+                    .iter()
+                    .map(|&i| self.labels[i as usize].clone())
+                    .collect())
+            })
             .collect()
+    }
+}
+
+/// A table of labels being built: each label's index, given once.
+#[derive(Debug, Default)]
+pub struct Labels {
+    table: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Labels {
+    /// The label's index, a new one the first time it is seen.
+    pub fn code(&mut self, label: &str) -> u32 {
+        if let Some(&i) = self.index.get(label) {
+            return i;
+        }
+        let i = self.table.len() as u32;
+        self.table.push(label.to_owned());
+        self.index.insert(label.to_owned(), i);
+        i
+    }
+
+    pub fn into_table(self) -> Vec<String> {
+        self.table
     }
 }
 

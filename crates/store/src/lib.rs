@@ -45,8 +45,8 @@ pub use identity::{Claim, Conflict, LinkOutcome};
 pub use json::Json;
 pub use ledger::{
     ConversionLedger, CreditDelta, CreditRow, CreditTotal, FunnelDelta, FunnelEntry, FunnelTotal,
-    JourneyLedger, LedgerChange, LedgerEntry, LedgerKey, OpenPath, PathDelta, PathTotal,
-    ScreenedTotal,
+    JourneyLedger, Labels, LedgerChange, LedgerEntry, LedgerKey, OpenPath, PathDelta, PathTotal,
+    PathTotals, ScreenedTotal,
 };
 pub use marker::{Marker, MarkerKind};
 pub use spend::{SpendKey, SpendRow};
@@ -283,14 +283,14 @@ pub trait LedgerStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<CreditTotal>, StoreError>> + Send;
 
     /// The journeys counted on each path over the days of `[from, to)`, one
-    /// total per path, in no particular order ([`PathTotal::summed`]): what
+    /// total per path, in no particular order ([`PathTotals`]): what
     /// the data-driven models, the paths report and the funnel read, at a cost
     /// in the distinct paths rather than the journeys.
     fn path_totals(
         &self,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> impl Future<Output = Result<Vec<PathTotal>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<PathTotals, StoreError>> + Send;
 
     /// The journeys counted on each (day, first channel, last channel) with a
     /// day in `[from, to)`, in that order. A total that deltas brought back to

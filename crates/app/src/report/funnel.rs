@@ -128,7 +128,7 @@ impl<S: Store> App<S> {
         self.read_after_writes().await?;
         let (from, to) = period.days();
         let funnel = self.store.funnel_totals(from, to).await?;
-        let paths = self.store.path_totals(from, to).await?;
+        let paths = self.store.path_totals(from, to).await?.spelled();
         let (from, to) = period.shown();
         Ok(FunnelView {
             from,

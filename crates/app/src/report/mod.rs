@@ -12,7 +12,7 @@ use sma_attribution::{
     PathCount, ReportModel, estimate, rows,
 };
 use sma_sources::Channel;
-use sma_store::{CreditTotal, Store, StoreError};
+use sma_store::{CreditTotal, PathTotals, Store, StoreError};
 
 use crate::App;
 
@@ -224,27 +224,28 @@ pub(crate) fn shown(figure: f64) -> f64 {
     figure + 0.0
 }
 
-/// The journeys counted per path, as the data-driven models take them.
-fn paths(totals: Vec<sma_store::PathTotal>) -> Result<Vec<PathCount>, StoreError> {
-    totals
+/// The journeys counted per path, as the data-driven models take them: each
+/// label mapped to its channel once.
+fn paths(totals: PathTotals) -> Result<Vec<PathCount>, StoreError> {
+    let channels: Vec<Channel> = totals
+        .labels
+        .iter()
+        .map(|l| channel(l))
+        .collect::<Result<_, _>>()?;
+    Ok(totals
+        .paths
         .into_iter()
-        .map(|total| {
-            Ok(PathCount {
-                channels: total
-                    .path
-                    .iter()
-                    .map(|c| channel(c))
-                    .collect::<Result<_, _>>()?,
-                conversions: total.conversions.max(0) as u64,
-                non_conversions: total.non_conversions.max(0) as u64,
-                value: if total.conversions > 0 {
-                    total.value
-                } else {
-                    0.0
-                },
-            })
+        .map(|total| PathCount {
+            channels: total.path.iter().map(|&i| channels[i as usize]).collect(),
+            conversions: total.conversions.max(0) as u64,
+            non_conversions: total.non_conversions.max(0) as u64,
+            value: if total.conversions > 0 {
+                total.value
+            } else {
+                0.0
+            },
         })
-        .collect()
+        .collect())
 }
 
 pub(crate) fn channel(label: &str) -> Result<Channel, StoreError> {

@@ -168,7 +168,8 @@ impl<S: Store> App<S> {
     pub async fn paths(&self, request: &PathsRequest) -> Result<PathsView, StoreError> {
         self.read_after_writes().await?;
         let (from, to) = request.period.days();
-        let sums = sums(self.store.path_totals(from, to).await?, request.converted);
+        let totals = self.store.path_totals(from, to).await?.spelled();
+        let sums = sums(totals, request.converted);
         let (from, to) = request.period.shown();
         Ok(PathsView {
             from,

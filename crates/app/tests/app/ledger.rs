@@ -9,7 +9,7 @@ mod reference;
 use proptest::prelude::*;
 use sma_app::App;
 use sma_store::memory::MemoryStore;
-use sma_store::{PathTotal, Store};
+use sma_store::{PathTotals, Store};
 
 use reference::{Event, History, expected, settings};
 
@@ -63,14 +63,14 @@ async fn check<S: Store>(app: &App<S>, history: &History) -> Result<(), TestCase
         }
     }
     // Day by day, then summed over every day.
-    let mut all = PathTotal::summed(want.paths.values().flatten().cloned());
+    let mut all = PathTotals::summed(want.paths.values().flatten().cloned()).spelled();
     all.sort_by(|a, b| a.path.cmp(&b.path));
     let days = want
         .paths
         .iter()
         .map(|(&day, want)| (day, day.succ_opt().unwrap(), want));
     for (from, to, want) in days.chain([(from, to, &all)]) {
-        let mut got = app.store.path_totals(from, to).await.unwrap();
+        let mut got = app.store.path_totals(from, to).await.unwrap().spelled();
         got.sort_by(|a, b| a.path.cmp(&b.path));
         prop_assert_eq!(got.len(), want.len(), "{}: {:?} vs {:?}", from, got, want);
         for (g, w) in got.iter().zip(want) {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
 use futures_util::{StreamExt, TryStreamExt, stream};
-use sma_store::{CreditTotal, FunnelTotal, PathTotal, ScreenedTotal, StoreError};
+use sma_store::{CreditTotal, FunnelTotal, PathTotal, PathTotals, ScreenedTotal, StoreError};
 
 use super::{CREDIT_PREFIX, FUNNEL_PK, PATH_PK, SCREENED_PK, all_shards};
 use crate::keys::{self, Item, get_n, get_s};
@@ -91,7 +91,7 @@ impl DynamoStore {
         &self,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<Vec<PathTotal>, StoreError> {
+    ) -> Result<PathTotals, StoreError> {
         let row = |_day, key: &str, n: &Numbers| {
             Ok(PathTotal {
                 path: parse_key(key)?,
@@ -103,7 +103,7 @@ impl DynamoStore {
         };
         let unordered = |_: &PathTotal, _: &PathTotal| std::cmp::Ordering::Equal;
         let per_day = self.rows(PATH_PK, from, to, row, unordered).await?;
-        Ok(PathTotal::summed(per_day))
+        Ok(PathTotals::summed(per_day))
     }
 
     pub(crate) async fn funnel_rows(

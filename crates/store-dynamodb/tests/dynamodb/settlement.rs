@@ -134,7 +134,7 @@ async fn dynamodb_capacity_of_a_conversion_settlement_and_a_report() {
     let report = metered(&meter, async {
         let linear = store.credit_totals("linear", day(), year).await.unwrap();
         assert_eq!(linear.len(), 3 * 20);
-        let paths = store.path_totals(day(), year).await.unwrap();
+        let paths = store.path_totals(day(), year).await.unwrap().paths;
         assert_eq!(paths.len(), 1);
         assert_eq!(paths[0].conversions, 21);
     })

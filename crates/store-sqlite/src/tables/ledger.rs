@@ -13,7 +13,7 @@ use super::{from_json, owner_key, owner_of_key, totals};
 use crate::SqliteStore;
 use sma_store::{
     ConversionLedger, CreditRow, FunnelTotal, JourneyLedger, LedgerChange, LedgerEntry, LedgerKey,
-    LedgerStore, OpenPath, Owner, PathTotal, ScreenedTotal, StoreError, Versioned,
+    LedgerStore, OpenPath, Owner, PathTotals, ScreenedTotal, StoreError, Versioned,
 };
 
 /// A conversion row as read, before its credit rows join it.
@@ -91,11 +91,7 @@ impl LedgerStore for SqliteStore {
             .await
     }
 
-    async fn path_totals(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<PathTotal>, StoreError> {
+    async fn path_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<PathTotals, StoreError> {
         self.run(move |conn| path_days::sums(conn, from, to)).await
     }
 

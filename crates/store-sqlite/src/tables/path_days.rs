@@ -9,6 +9,7 @@
 //! non-conversions (`i64`), value and days (`f64`), little-endian. A path whose
 //! journeys deltas took back to none is dropped from its day.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
@@ -17,7 +18,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::from_json;
-use sma_store::{PathDelta, PathTotal};
+use sma_store::{Labels, PathDelta, PathTotal, PathTotals};
 
 /// A path's counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -105,14 +106,13 @@ fn counts_of(d: &PathDelta) -> Counts {
     }
 }
 
-/// The journeys counted on each path over the days of `[from, to)`, in no
-/// particular order. Summed by the paths' text, so each distinct path is
-/// parsed once.
+/// The journeys counted on each path over the days of `[from, to)`. Summed by
+/// the paths' text, so each distinct path is read once.
 pub(crate) fn sums(
     conn: &Connection,
     from: NaiveDate,
     to: NaiveDate,
-) -> rusqlite::Result<Vec<PathTotal>> {
+) -> rusqlite::Result<PathTotals> {
     let mut stmt =
         conn.prepare_cached("SELECT totals FROM path_days WHERE day >= ?1 AND day < ?2")?;
     let blobs = stmt
@@ -130,21 +130,39 @@ pub(crate) fn sums(
     for (path, counts) in days.into_iter().flatten() {
         by_path.entry(path).or_default().add(counts);
     }
-    by_path
+    let mut labels = Labels::default();
+    let paths = by_path
         .into_iter()
         .filter(|(_, counts)| counts.counts_a_journey())
         .map(|(path, c)| {
+            let path = spelled(path)?.iter().map(|l| labels.code(l)).collect();
             Ok(PathTotal {
-                // Parsing checks the text is UTF-8 (in its strings, the only
-                // place it could not be ASCII).
-                path: serde_json::from_slice(path).map_err(|e| corrupt(e.to_string()))?,
+                path,
                 conversions: c.conversions,
                 non_conversions: c.non_conversions,
                 value: c.value,
                 days: c.days,
             })
         })
-        .collect()
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(PathTotals {
+        labels: labels.into_table(),
+        paths,
+    })
+}
+
+/// A path's labels from its JSON text, borrowed from it where no label has an
+/// escape (a channel label never has one).
+fn spelled(path: &[u8]) -> rusqlite::Result<Vec<Cow<'_, str>>> {
+    let bad = |e: serde_json::Error| corrupt(e.to_string());
+    match serde_json::from_slice::<Vec<&str>>(path) {
+        Ok(labels) => Ok(labels.into_iter().map(Cow::Borrowed).collect()),
+        Err(_) => Ok(serde_json::from_slice::<Vec<String>>(path)
+            .map_err(bad)?
+            .into_iter()
+            .map(Cow::Owned)
+            .collect()),
+    }
 }
 
 /// Registers `sma_path_totals(totals)` on `conn`: a day's blob as a JSON array

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use super::MemoryStore;
 use crate::{
     ConversionLedger, CreditTotal, FunnelTotal, JourneyLedger, LedgerChange, LedgerEntry,
-    LedgerKey, LedgerStore, Owner, PathTotal, ScreenedTotal, StoreError, Versioned,
+    LedgerKey, LedgerStore, Owner, PathTotal, PathTotals, ScreenedTotal, StoreError, Versioned,
 };
 
 /// (model, day, channel, campaign): what a credit total is kept by.
@@ -157,13 +157,9 @@ impl LedgerStore for MemoryStore {
             .collect())
     }
 
-    async fn path_totals(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<PathTotal>, StoreError> {
+    async fn path_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<PathTotals, StoreError> {
         let data = self.data()?;
-        Ok(PathTotal::summed(in_days(
+        Ok(PathTotals::summed(in_days(
             &data.totals.paths,
             from,
             to,

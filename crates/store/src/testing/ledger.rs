@@ -129,7 +129,7 @@ pub async fn replaces_ledger_entries_only_over_the_version_read(store: impl Stor
         .filter(|t| t.conversions.abs() > 1e-9 || t.value.abs() > 1e-9)
         .collect();
     assert!(near(&totals, &[total(1, "Referral", 1.0)]), "{totals:?}");
-    let paths = store.path_totals(day(1), day(2)).await.unwrap();
+    let paths = store.path_totals(day(1), day(2)).await.unwrap().spelled();
     assert_eq!(paths.len(), 1);
     assert_eq!(
         (paths[0].path.as_slice(), paths[0].conversions),
@@ -231,7 +231,7 @@ pub async fn keeps_journey_ledgers_by_owner(store: impl Store) {
         paths: vec![path(3, &["Direct", "Email"], 0, -1)],
     };
     assert_eq!(store.commit_ledger(&[closed]).await.unwrap(), [true]);
-    let left = store.path_totals(day(1), day(9)).await.unwrap();
+    let left = store.path_totals(day(1), day(9)).await.unwrap().paths;
     assert!(left.is_empty(), "{left:?}");
     let left: Vec<FunnelTotal> = store
         .funnel_totals(day(1), day(9))
@@ -385,12 +385,16 @@ pub async fn sums_totals_by_model_day_channel_and_campaign(store: impl Store) {
         paths.sort_by(|a, b| a.0.cmp(&b.0));
         paths
     };
+    let totals = store.path_totals(day(1), day(9)).await.unwrap();
+    let mut labels = totals.labels.clone();
+    labels.sort();
+    assert_eq!(labels, ["Direct", "Email"], "each label once");
     let (email, email_direct) = (
         vec!["Email".to_owned()],
         vec!["Email".to_owned(), "Direct".to_owned()],
     );
     assert_eq!(
-        summary(store.path_totals(day(1), day(9)).await.unwrap()),
+        summary(totals.spelled()),
         [
             (email.clone(), 2, 0, 20.0, 3.0),
             (email_direct.clone(), 2, 0, 20.0, 3.0),
@@ -398,7 +402,7 @@ pub async fn sums_totals_by_model_day_channel_and_campaign(store: impl Store) {
         "summed over the days"
     );
     assert_eq!(
-        summary(store.path_totals(day(2), day(5)).await.unwrap()),
+        summary(store.path_totals(day(2), day(5)).await.unwrap().spelled()),
         [(email, 1, 0, 10.0, 1.5)],
         "[from, to)"
     );
