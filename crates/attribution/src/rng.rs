@@ -76,9 +76,14 @@ impl Poisson {
             m if m <= EXACT_MAX => {
                 let table = &self.cdf[(m - 1) as usize];
                 let u = rng.next_u64();
-                // From the bottom: most paths are seen once, and a draw from
-                // Poisson(1) stops after two comparisons on average.
-                table.iter().take_while(|&&c| c <= u).count() as u64
+                // The number of cdf entries at or below `u`. Most paths are seen
+                // once or twice, where counting from the bottom stops after two
+                // or three comparisons; larger means halve the table instead.
+                if m <= 2 {
+                    table.iter().take_while(|&&c| c <= u).count() as u64
+                } else {
+                    table.partition_point(|&c| c <= u) as u64
+                }
             }
             m => {
                 // Box-Muller: one standard normal from two uniforms.
