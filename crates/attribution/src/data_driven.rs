@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::bootstrap::{Bootstrap, intervals};
 use crate::markov::{Markov, MarkovOrder, MarkovValue};
 use crate::path::{Alphabet, ChannelCredit, Journeys};
+use crate::rng::Rng;
 use crate::shapley::{self, Shapley};
 use crate::shapley_simple::{ShapleySimple, distinct};
 use crate::tally::{Count, Tally};
@@ -17,7 +18,17 @@ use crate::tally::{Count, Tally};
 /// any counts of those sequences (the data's, or a resample's).
 pub(crate) trait Fit: Sync {
     fn credit(&self, counts: &[Count]) -> Vec<ChannelCredit>;
+
+    /// The credit of a resample drawn from the normal approximation of the
+    /// bootstrap, where the model has one and `tally` is large enough for it;
+    /// `None` draws every sequence's count instead.
+    fn normal<'a>(&'a self, _tally: &Tally) -> Option<NormalResample<'a>> {
+        None
+    }
 }
+
+/// One resample's credit, drawn with the random stream given.
+pub(crate) type NormalResample<'a> = Box<dyn Fn(&mut Rng) -> Vec<ChannelCredit> + Sync + 'a>;
 
 /// A model fitted on all paths, converting and not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

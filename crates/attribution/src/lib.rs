@@ -25,6 +25,7 @@ mod hash;
 mod journey;
 mod markov;
 mod model;
+mod normal;
 mod path;
 mod report;
 mod rng;

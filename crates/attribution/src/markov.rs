@@ -25,8 +25,9 @@ use std::hash::Hash;
 use std::str::FromStr;
 
 use crate::chain::{Absorbed, Chain};
-use crate::data_driven::Fit;
+use crate::data_driven::{Fit, NormalResample};
 use crate::hash::FastHash;
+use crate::normal::Normal;
 use crate::path::{Alphabet, ChannelCredit, Path};
 use crate::tally::{Count, Tally};
 
@@ -263,11 +264,90 @@ fn walk(sequence: &[u32], k: usize) -> impl Iterator<Item = &[u32]> {
         })
 }
 
+/// Journeys from which the bootstrap draws the chain's counts from their normal
+/// approximation: each count is then a sum over thousands of journeys, and the
+/// rare ones it gets least right carry the least credit. A test holds the
+/// intervals to the exact draws' on data of this size.
+const NORMAL_MIN_JOURNEYS: u64 = 10_000;
+/// The chain's dimension (3 × states + transitions) up to which it does: order 1
+/// over any channel set of a site, order 2 over a few channels.
+const NORMAL_MAX_DIMENSION: usize = 256;
+
 impl Fit for Markov {
     fn credit(&self, counts: &[Count]) -> Vec<ChannelCredit> {
-        let total_conversions = Tally::conversions(counts) as f64;
-        let total_value: f64 = counts.iter().map(|c| c.value).sum();
-        let chain = self.chain(counts);
+        self.credit_of(&self.chain(counts))
+    }
+
+    /// The chain's counts (starts, transitions, conversions, non-conversions) are a
+    /// sum over the sequences of their counts times what each adds to the chain:
+    /// drawn at once from the normal approximation, at a cost in the chain's
+    /// dimension rather than in the sequences.
+    fn normal<'a>(&'a self, tally: &Tally) -> Option<NormalResample<'a>> {
+        let (s, e) = (self.state_channels.len(), self.edges.len());
+        let dimension = 3 * s + e;
+        let journeys: u64 = tally.counts.iter().map(|c| c.conversions + c.nulls).sum();
+        if journeys < NORMAL_MIN_JOURNEYS
+            || dimension > NORMAL_MAX_DIMENSION
+            || tally.counts.len() <= dimension
+        {
+            return None;
+        }
+        let mut terms = Vec::with_capacity(2 * tally.counts.len());
+        for (i, count) in tally.counts.iter().enumerate() {
+            let mut walk = vec![(self.first[i] as usize, 1.0)];
+            walk.extend(
+                self.steps[self.walks[i].clone()]
+                    .iter()
+                    .map(|&t| (s + t as usize, 1.0)),
+            );
+            let last = self.last[i] as usize;
+            let mut converting = walk.clone();
+            converting.push((s + e + last, 1.0));
+            walk.push((2 * s + e + last, 1.0));
+            terms.push((count.conversions as f64, converting));
+            terms.push((count.nulls as f64, walk));
+        }
+        let normal = Normal::of(dimension, terms.iter().map(|(m, v)| (*m, v.as_slice())));
+        // A resample's value: each state's conversions at the mean value they
+        // carried in the data.
+        let observed = self.chain(&tally.counts);
+        let mean_value: Vec<f64> = (0..s)
+            .map(|x| match observed.conversions[x] {
+                0 => 0.0,
+                n => observed.value[x] / n as f64,
+            })
+            .collect();
+        Some(Box::new(move |rng| {
+            let mut x = Vec::with_capacity(dimension);
+            normal.draw(rng, &mut x);
+            let counts = |range: std::ops::Range<usize>| -> Vec<u64> {
+                x[range].iter().map(|v| v.round().max(0.0) as u64).collect()
+            };
+            let conversions = counts(s + e..2 * s + e);
+            let chain = Chain {
+                states: s,
+                start: counts(0..s),
+                edges: self.edges.clone(),
+                next: counts(s..s + e),
+                value: conversions
+                    .iter()
+                    .zip(&mean_value)
+                    .map(|(&c, v)| c as f64 * v)
+                    .collect(),
+                conversions,
+                nulls: counts(2 * s + e..dimension),
+            };
+            self.credit_of(&chain)
+        }))
+    }
+}
+
+impl Markov {
+    /// Conversions and value credited to each channel by the removal effect on
+    /// `chain`.
+    fn credit_of(&self, chain: &Chain) -> Vec<ChannelCredit> {
+        let total_conversions = chain.conversions.iter().sum::<u64>() as f64;
+        let total_value: f64 = chain.value.iter().sum();
         let base_x = chain.solution(&|_| false, None);
         let base = chain.absorbed(&base_x);
         let effect = |with: f64, without: f64| {

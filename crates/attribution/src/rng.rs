@@ -29,6 +29,12 @@ impl Rng {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
+    /// A standard normal draw: Box-Muller, one from two uniforms.
+    pub fn normal(&mut self) -> f64 {
+        let (u1, u2) = (1.0 - self.unit(), self.unit());
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+
     /// Skewed towards low values in `0..n`, so some channels are much more common.
     pub fn skewed(&mut self, n: u64) -> u64 {
         self.below(n).min(self.below(n))
@@ -86,9 +92,7 @@ impl Poisson {
                 }
             }
             m => {
-                // Box-Muller: one standard normal from two uniforms.
-                let (u1, u2) = (1.0 - rng.unit(), rng.unit());
-                let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                let z = rng.normal();
                 let mean = m as f64;
                 (mean + mean.sqrt() * z).round().max(0.0) as u64
             }

@@ -88,8 +88,4 @@ impl Tally {
             counts,
         }
     }
-
-    pub(crate) fn conversions(counts: &[Count]) -> u64 {
-        counts.iter().map(|c| c.conversions).sum()
-    }
 }
