@@ -267,7 +267,7 @@ fn walk(sequence: &[u32], k: usize) -> impl Iterator<Item = &[u32]> {
 /// Journeys from which the bootstrap draws the chain's counts from their normal
 /// approximation: each count is then a sum over thousands of journeys, and the
 /// rare ones it gets least right carry the least credit. A test holds the
-/// intervals to the exact draws' on data of this size.
+/// intervals to the exact draws' on 60,000 journeys.
 const NORMAL_MIN_JOURNEYS: u64 = 10_000;
 /// The chain's dimension (3 × states + transitions) up to which it does: order 1
 /// over any channel set of a site, order 2 over a few channels.
