@@ -5,10 +5,12 @@
 //! as many paths as there are with replacement: for large data the two agree, and the
 //! Poisson form lets a sequence seen `n` times be drawn as one Poisson(`n`) count, so a
 //! resample costs one draw per class of sequences the model tells apart
-//! ([`crate::tally::Tally::merged`]). The model is fitted on each
-//! resample; a channel's interval is the 2.5th to 97.5th percentile of its share of
-//! the credited conversions over the resamples. The same data, seed and number of
-//! resamples give the same intervals, on any number of cores.
+//! ([`crate::tally::Tally::merged`]). On large data a model may draw what it reads
+//! of a resample at once from its normal approximation instead (Markov, its chain's
+//! counts: [`crate::normal`]). The model is fitted on each resample; a channel's
+//! interval is the 2.5th to 97.5th percentile of its share of the credited
+//! conversions over the resamples. The same data, seed and number of resamples give
+//! the same intervals, on any number of cores.
 
 use crate::data_driven::{Fit, ShareInterval};
 use crate::path::ChannelCredit;
