@@ -144,20 +144,22 @@ pub fn estimate_all<C: Ord + Clone + Hash, J: Journeys<Channel = C>>(
 /// 255 sets however many sequences there are.
 fn fitted(model: DataDriven, tally: &Tally, cfg: &DataDrivenConfig) -> (Tally, Box<dyn Fit>) {
     match model {
-        DataDriven::Markov => {
-            let tally = tally.merged(|s| Markov::class(s, cfg.order));
-            let fit = Markov::new(&tally, cfg.order, cfg.markov_value);
-            (tally, Box::new(fit))
-        }
-        DataDriven::Shapley => {
-            let tally = tally.merged(shapley::class);
-            let fit = Shapley::new(&tally);
-            (tally, Box::new(fit))
-        }
-        DataDriven::ShapleySimple => {
-            let tally = tally.merged(distinct);
-            let fit = ShapleySimple::new(&tally);
-            (tally, Box::new(fit))
-        }
+        DataDriven::Markov => on_classes(
+            tally,
+            |s| Markov::class(s, cfg.order),
+            |t| Markov::new(t, cfg.order, cfg.markov_value),
+        ),
+        DataDriven::Shapley => on_classes(tally, shapley::class, Shapley::new),
+        DataDriven::ShapleySimple => on_classes(tally, distinct, ShapleySimple::new),
     }
+}
+
+fn on_classes<K: Hash + Eq, F: Fit + 'static>(
+    tally: &Tally,
+    class: impl Fn(&[u32]) -> K,
+    fit: impl FnOnce(&Tally) -> F,
+) -> (Tally, Box<dyn Fit>) {
+    let tally = tally.merged(class);
+    let fit = fit(&tally);
+    (tally, Box::new(fit))
 }
