@@ -60,8 +60,7 @@ fn main() -> std::io::Result<()> {
         },
         ..DataDrivenConfig::default()
     };
-    // Both models on one tally of the paths and the same resamples, as `estimate_all`
-    // fits them.
+    // Both models on one tally of the paths, as `estimate_all` fits them.
     let both = [DataDriven::Markov, DataDriven::Shapley];
     let bootstrap_seconds = best_of(3, || estimate_all(&paths, &both, &cfg));
 
