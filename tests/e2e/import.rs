@@ -145,9 +145,11 @@ fn dump(db: &Path) -> Vec<Vec<String>> {
         // brought back to zero may stay as a row.
         "SELECT model, day, channel, campaign, round(conversions, 6), round(value, 6) FROM credit_totals
          WHERE abs(conversions) > 1e-9 OR abs(value) > 1e-9 ORDER BY 1, 2, 3, 4",
-        "SELECT day, p.value ->> 'path', p.value ->> 'conversions', p.value ->> 'non_conversions',
+        // Path ids depend on the order paths were first counted: spelled.
+        "SELECT day, paths.path, p.value ->> 'conversions', p.value ->> 'non_conversions',
            round(p.value ->> 'value', 6), round(p.value ->> 'days', 6)
-         FROM path_days, json_each(sma_path_totals(totals)) AS p ORDER BY 1, 2",
+         FROM path_days, json_each(sma_path_totals(totals)) AS p
+         JOIN paths ON paths.id = p.value ->> 'path_id' ORDER BY 1, 2",
         "SELECT day, first, last, visits, leads, opportunities, conversions FROM funnel_totals
          WHERE visits <> 0 OR leads <> 0 OR opportunities <> 0 OR conversions <> 0 ORDER BY 1, 2, 3",
     ];

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::bootstrap::{Bootstrap, intervals};
 use crate::markov::{Markov, MarkovOrder, MarkovValue};
-use crate::path::{Alphabet, ChannelCredit, Journeys};
+use crate::path::{Alphabet, ChannelCredit, Journeys, PathCount};
 use crate::rng::Rng;
 use crate::shapley::{self, Shapley};
 use crate::shapley_simple::{ShapleySimple, distinct};
@@ -121,21 +121,43 @@ pub fn estimate_all<C: Ord + Clone + Hash, J: Journeys<Channel = C>>(
     let tally = Tally::of(paths, &alphabet);
     models
         .iter()
-        .map(|&model| {
-            let (tally, fit) = fitted(model, &tally, cfg);
-            let intervals = intervals(fit.as_ref(), &tally, &cfg.bootstrap);
-            let estimates = fit
-                .credit(&tally.counts)
-                .into_iter()
-                .enumerate()
-                .map(|(c, credit)| Estimate {
-                    credit,
-                    interval: intervals.as_ref().map(|i| i[c]),
-                })
-                .collect();
-            alphabet.label(estimates).collect()
-        })
+        .map(|&model| estimates(&alphabet, &tally, model, cfg))
         .collect()
+}
+
+/// [`estimate`] on paths whose channels are indices into `channels`, each
+/// sequence counted once (a few may map to one channel sequence): what a store
+/// of path totals answers. The same estimates as [`estimate`] on the paths
+/// spelled, without hashing a path. Panics on an index outside `channels`.
+pub fn estimate_coded<C: Ord + Clone>(
+    channels: &[C],
+    paths: Vec<PathCount<u32>>,
+    model: DataDriven,
+    cfg: &DataDrivenConfig,
+) -> BTreeMap<C, Estimate> {
+    let (alphabet, index) = Alphabet::coded(channels, &paths);
+    let tally = Tally::coded(paths, &index, alphabet.len());
+    estimates(&alphabet, &tally, model, cfg)
+}
+
+fn estimates<C: Ord + Clone>(
+    alphabet: &Alphabet<'_, C>,
+    tally: &Tally,
+    model: DataDriven,
+    cfg: &DataDrivenConfig,
+) -> BTreeMap<C, Estimate> {
+    let (tally, fit) = fitted(model, tally, cfg);
+    let intervals = intervals(fit.as_ref(), &tally, &cfg.bootstrap);
+    let estimates = fit
+        .credit(&tally.counts)
+        .into_iter()
+        .enumerate()
+        .map(|(c, credit)| Estimate {
+            credit,
+            interval: intervals.as_ref().map(|i| i[c]),
+        })
+        .collect();
+    alphabet.label(estimates).collect()
 }
 
 /// `model` fitted on `tally` with the sequences it cannot tell apart counted as

@@ -44,6 +44,7 @@ pub use conversion::{Conversion, Milestones};
 pub use credit::credit;
 pub use data_driven::{
     DataDriven, DataDrivenConfig, Estimate, LOW_DATA_WIDTH, ShareInterval, estimate, estimate_all,
+    estimate_coded,
 };
 pub use journey::Journey;
 pub use markov::{MarkovOrder, MarkovValue, markov, markov_credit};

@@ -147,23 +147,35 @@ impl Markov {
     /// What the chain reads of a sequence: its first state, its last, and its
     /// transitions as a multiset. Sequences of one class add the same counts to the
     /// chain, so they can be counted as one ([`Tally::merged`]).
+    ///
+    /// Laid out as the states' length `w` (every state of a sequence has it), the
+    /// first and the last state, then the transitions, `2w` values each, sorted:
+    /// one allocation per sequence, and fixed-size chunks sort without comparing
+    /// slices.
     pub(crate) fn class(sequence: &[u32], order: MarkovOrder) -> Vec<u32> {
-        let states: Vec<&[u32]> = walk(sequence, usize::from(order.get())).collect();
-        let mut transitions: Vec<(&[u32], &[u32])> =
-            states.windows(2).map(|t| (t[0], t[1])).collect();
-        transitions.sort_unstable();
-        let mut class = Vec::new();
-        let mut put = |state: &[u32]| {
-            class.push(state.len() as u32);
-            class.extend_from_slice(state);
+        let k = usize::from(order.get());
+        let w = k.min(sequence.len()).max(1);
+        let mut class = Vec::with_capacity(1 + 2 * w * (sequence.len() + 1));
+        class.push(w as u32);
+        let mut states = walk(sequence, k);
+        let Some(first) = states.next() else {
+            return class;
         };
-        if let (Some(first), Some(last)) = (states.first(), states.last()) {
-            put(first);
-            put(last);
+        class.extend_from_slice(first);
+        class.extend_from_slice(first);
+        let mut previous = first;
+        for state in states {
+            class.extend_from_slice(previous);
+            class.extend_from_slice(state);
+            previous = state;
         }
-        for (from, to) in transitions {
-            put(from);
-            put(to);
+        class[1 + w..1 + 2 * w].copy_from_slice(previous);
+        let transitions = &mut class[1 + 2 * w..];
+        match w {
+            1 => sort_chunks::<2>(transitions),
+            2 => sort_chunks::<4>(transitions),
+            3 => sort_chunks::<6>(transitions),
+            _ => sort_chunks::<8>(transitions),
         }
         class
     }
@@ -262,6 +274,14 @@ fn walk(sequence: &[u32], k: usize) -> impl Iterator<Item = &[u32]> {
             previous = Some(window);
             !repeated
         })
+}
+
+/// Sorts `values` as chunks of `N`: transitions of states of `N / 2` channels,
+/// at most [`MarkovOrder::MAX`].
+fn sort_chunks<const N: usize>(values: &mut [u32]) {
+    let (chunks, rest) = values.as_chunks_mut::<N>();
+    assert!(rest.is_empty() && N <= 2 * usize::from(MarkovOrder::MAX));
+    chunks.sort_unstable();
 }
 
 /// Journeys from which the bootstrap draws the chain's counts from their normal

@@ -96,6 +96,29 @@ impl<'a, C: Ord> Alphabet<'a, C> {
         Alphabet { channels }
     }
 
+    /// The alphabet of paths whose channels are indices into `table`, and the
+    /// alphabet's index of each entry of the table (of those the paths use).
+    pub(crate) fn coded(table: &'a [C], paths: &[PathCount<u32>]) -> (Self, Vec<u32>) {
+        let mut used = vec![false; table.len()];
+        for &c in paths.iter().flat_map(|p| &p.channels) {
+            used[c as usize] = true;
+        }
+        let mut channels: Vec<&C> = (0..table.len())
+            .filter(|&c| used[c])
+            .map(|c| &table[c])
+            .collect();
+        channels.sort_unstable();
+        channels.dedup();
+        let alphabet = Alphabet { channels };
+        let index = (0..table.len())
+            .map(|c| match used[c] {
+                true => alphabet.index(&table[c]) as u32,
+                false => u32::MAX,
+            })
+            .collect();
+        (alphabet, index)
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.channels.len()
     }

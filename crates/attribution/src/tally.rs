@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::hash::FastHash;
-use crate::path::{Alphabet, Journeys};
+use crate::path::{Alphabet, Journeys, PathCount};
 
 /// How often one distinct sequence was seen, by outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -14,6 +14,14 @@ pub(crate) struct Count {
     pub(crate) nulls: u64,
     /// Summed value of the conversions.
     pub(crate) value: f64,
+}
+
+impl Count {
+    fn add(&mut self, other: &Count) {
+        self.conversions += other.conversions;
+        self.nulls += other.nulls;
+        self.value += other.value;
+    }
 }
 
 /// The distinct channel sequences of a set of paths (channels as alphabet indices) in
@@ -41,11 +49,12 @@ impl Tally {
                 counts.push(Count::default());
                 distinct.len() - 1
             });
-            let count = &mut counts[i];
             let (conversions, nulls, value) = path.outcomes();
-            count.conversions += conversions;
-            count.nulls += nulls;
-            count.value += value;
+            counts[i].add(&Count {
+                conversions,
+                nulls,
+                value,
+            });
         }
         let mut sequences: Vec<(Vec<u32>, Count)> = distinct
             .iter()
@@ -64,6 +73,47 @@ impl Tally {
         }
     }
 
+    /// [`Tally::of`] paths that are each counted once already, with channels as
+    /// indices that `index` maps to the alphabet's: sorted, and the few paths
+    /// that map alike merged as neighbours, so no path is hashed.
+    pub(crate) fn coded(paths: Vec<PathCount<u32>>, index: &[u32], channels: usize) -> Tally {
+        let mut sequences: Vec<(Vec<u32>, Count)> = paths
+            .into_iter()
+            .filter(|p| !p.channels.is_empty())
+            .map(|mut p| {
+                for c in &mut p.channels {
+                    *c = index[*c as usize];
+                }
+                let count = Count {
+                    conversions: p.conversions,
+                    nulls: p.non_conversions,
+                    value: p.value,
+                };
+                (p.channels, count)
+            })
+            .collect();
+        sequences.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut tally = Tally {
+            channels,
+            sequences: Vec::with_capacity(sequences.len()),
+            counts: Vec::with_capacity(sequences.len()),
+        };
+        for (sequence, count) in sequences {
+            match tally.sequences.last() {
+                Some(last) if *last == sequence => tally
+                    .counts
+                    .last_mut()
+                    .expect("a count per sequence")
+                    .add(&count),
+                _ => {
+                    tally.sequences.push(sequence);
+                    tally.counts.push(count);
+                }
+            }
+        }
+        tally
+    }
+
     /// The sequences that `class` maps alike counted as one, under the first of
     /// them. For a model that reads a sequence only through its class this is the
     /// same fit on fewer sequences, and the bootstrap draws once per class, which
@@ -78,9 +128,7 @@ impl Tally {
                 counts.push(Count::default());
                 sequences.len() - 1
             });
-            counts[i].conversions += count.conversions;
-            counts[i].nulls += count.nulls;
-            counts[i].value += count.value;
+            counts[i].add(count);
         }
         Tally {
             channels: self.channels,

@@ -50,6 +50,8 @@ pub struct SqliteStore {
     /// Set while a bulk load has put off the device index.
     devices_unindexed: Arc<AtomicBool>,
     dictionaries: Arc<packing::Dictionaries>,
+    /// The readers' copy of the path ids.
+    path_ids: Arc<Mutex<tables::path_days::PathIds>>,
     _checkpointer: Arc<checkpoint::Checkpointer>,
     path: Arc<PathBuf>,
 }
@@ -77,6 +79,9 @@ impl SqliteStore {
         schema::migrate(&mut conn)?;
         bulk::ensure_indexes(&conn)?;
         dictionaries.load(&conn).map_err(sql)?;
+        // Read at open rather than by the first report that needs them.
+        let mut path_ids = tables::path_days::PathIds::default();
+        path_ids.catch_up(&conn).map_err(sql)?;
         let writing = connect(path)?;
         for conn in [&conn, &writing] {
             dictionaries.register(conn).map_err(sql)?;
@@ -90,6 +95,7 @@ impl SqliteStore {
                 Arc::clone(&dictionaries),
             )?),
             dictionaries,
+            path_ids: Arc::new(Mutex::new(path_ids)),
             devices_unindexed: Arc::new(AtomicBool::new(false)),
             _checkpointer: Arc::new(checkpoint::Checkpointer::start(path, catch_up)?),
             path: Arc::new(path.to_path_buf()),

@@ -53,7 +53,7 @@ fn a_newer_schema_is_refused_with_a_clear_error() {
 }
 
 /// A store of schema 12 kept its path totals one row per (day, path): opening
-/// it packs them per day, and reports read the same sums.
+/// it packs them per day by path id, and reports read the same sums.
 #[tokio::test]
 async fn path_totals_of_an_earlier_schema_are_packed_per_day() {
     use sma_store::LedgerStore;
@@ -63,6 +63,7 @@ async fn path_totals_of_an_earlier_schema_are_packed_per_day() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         r#"DROP TABLE path_days;
+        DROP TABLE paths;
         CREATE TABLE path_totals (
             day TEXT NOT NULL, path TEXT NOT NULL, conversions INTEGER NOT NULL,
             non_conversions INTEGER NOT NULL, value REAL NOT NULL,

@@ -275,6 +275,11 @@ impl Labels {
         i
     }
 
+    /// Every label given an index, at its index.
+    pub fn table(&self) -> &[String] {
+        &self.table
+    }
+
     pub fn into_table(self) -> Vec<String> {
         self.table
     }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use sma_attribution::{
     Bootstrap, ChannelCredit, ChannelRow, DataDrivenConfig, Estimate, MarkovOrder, MarkovValue,
-    PathCount, ReportModel, estimate, rows,
+    PathCount, ReportModel, estimate_coded, rows,
 };
 use sma_sources::Channel;
 use sma_store::{CreditTotal, PathTotals, Store, StoreError};
@@ -168,7 +168,8 @@ impl<S: Store> App<S> {
                 // proportion to the distinct paths: on a blocking thread, the
                 // async workers keep answering (`/health`, intake) meanwhile.
                 let rows = tokio::task::spawn_blocking(move || {
-                    Ok::<_, StoreError>(rows(estimate(&paths(totals)?, model, &cfg)))
+                    let (channels, paths) = paths(totals)?;
+                    Ok::<_, StoreError>(rows(estimate_coded(&channels, paths, model, &cfg)))
                 })
                 .await
                 .map_err(|e| StoreError::Backend(format!("report computation failed: {e}")))??;
@@ -225,18 +226,17 @@ pub(crate) fn shown(figure: f64) -> f64 {
 }
 
 /// The journeys counted per path, as the data-driven models take them: each
-/// label mapped to its channel once.
-fn paths(totals: PathTotals) -> Result<Vec<PathCount>, StoreError> {
+/// label mapped to its channel once, the paths left as indices into them.
+fn paths(totals: PathTotals) -> Result<(Vec<Channel>, Vec<PathCount<u32>>), StoreError> {
     let channels: Vec<Channel> = totals
         .labels
         .iter()
         .map(|l| channel(l))
         .collect::<Result<_, _>>()?;
-    Ok(totals
+    let paths = totals
         .paths
         .into_iter()
         .map(|total| PathCount {
-            channels: total.path.iter().map(|&i| channels[i as usize]).collect(),
             conversions: total.conversions.max(0) as u64,
             non_conversions: total.non_conversions.max(0) as u64,
             value: if total.conversions > 0 {
@@ -244,8 +244,10 @@ fn paths(totals: PathTotals) -> Result<Vec<PathCount>, StoreError> {
             } else {
                 0.0
             },
+            channels: total.path,
         })
-        .collect())
+        .collect();
+    Ok((channels, paths))
 }
 
 pub(crate) fn channel(label: &str) -> Result<Channel, StoreError> {

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use sma_attribution::{
     Bootstrap, DataDriven, DataDrivenConfig, Estimate, LOW_DATA_WIDTH, MarkovOrder, MarkovValue,
-    Path, PathCount, ShareInterval, estimate, markov_credit, shapley_credit, shapley_simple_credit,
+    Path, PathCount, ShareInterval, estimate, estimate_coded, markov_credit, shapley_credit,
+    shapley_simple_credit,
 };
 
 fn cfg(resamples: u32, seed: u64) -> DataDrivenConfig {
@@ -34,8 +35,46 @@ fn models() -> Vec<(DataDriven, MarkovOrder)> {
         .into_iter()
         .map(|m| (m, MarkovOrder::FIRST))
         .collect();
-    all.push((DataDriven::Markov, MarkovOrder::new(2).unwrap()));
+    // Order 4 walks states of every length up to 4 (shorter sequences have
+    // shorter states).
+    for order in [2, 4] {
+        all.push((DataDriven::Markov, MarkovOrder::new(order).unwrap()));
+    }
     all
+}
+
+/// A table of the 5 channels as a store might code them: out of order, one
+/// code not used by any path (9), and channel 2 under two codes.
+const TABLE: [u8; 7] = [4, 2, 9, 0, 3, 1, 2];
+
+/// Each counted path as two coded ones, its conversions and its
+/// non-conversions, that spell the same sequence with channel 2 coded
+/// differently: the coded estimate merges them back.
+fn coded(counted: &[PathCount<u8>]) -> Vec<PathCount<u32>> {
+    let code = |c: u8, twin: bool| match (c, twin) {
+        (2, true) => 6,
+        _ => TABLE.iter().position(|&t| t == c).unwrap() as u32,
+    };
+    counted
+        .iter()
+        .flat_map(|p| {
+            let spell = |twin| p.channels.iter().map(|&c| code(c, twin)).collect();
+            [
+                PathCount {
+                    channels: spell(false),
+                    conversions: p.conversions,
+                    non_conversions: 0,
+                    value: p.value,
+                },
+                PathCount {
+                    channels: spell(true),
+                    conversions: 0,
+                    non_conversions: p.non_conversions,
+                    value: 0.0,
+                },
+            ]
+        })
+        .collect()
 }
 
 fn run(
@@ -182,10 +221,12 @@ proptest! {
             }
         }
         let counted: Vec<PathCount<u8>> = counted.into_values().collect();
+        let coded = coded(&counted);
         for model in models() {
             let journeys = run(&paths, model, cfg(50, 3));
             let (kind, order) = model;
-            let counts = estimate(&counted, kind, &DataDrivenConfig { order, ..cfg(50, 3) });
+            let cfg = DataDrivenConfig { order, ..cfg(50, 3) };
+            let counts = estimate(&counted, kind, &cfg);
             prop_assert_eq!(journeys.len(), counts.len());
             for (c, e) in &journeys {
                 let (a, b) = (e.credit, counts[c].credit);
@@ -193,6 +234,8 @@ proptest! {
                 prop_assert!((a.value - b.value).abs() < 1e-6, "{:?}", model);
                 prop_assert_eq!(e.interval, counts[c].interval, "{:?}", model);
             }
+            let from_codes = estimate_coded(&TABLE, coded.clone(), kind, &cfg);
+            prop_assert_eq!(&from_codes, &counts, "{:?}", model);
         }
     }
 }

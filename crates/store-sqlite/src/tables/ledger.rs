@@ -4,6 +4,7 @@
 //! transaction.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -92,7 +93,9 @@ impl LedgerStore for SqliteStore {
     }
 
     async fn path_totals(&self, from: NaiveDate, to: NaiveDate) -> Result<PathTotals, StoreError> {
-        self.run(move |conn| path_days::sums(conn, from, to)).await
+        let ids = Arc::clone(&self.path_ids);
+        self.run(move |conn| path_days::sums(conn, &ids, from, to))
+            .await
     }
 
     async fn funnel_totals(

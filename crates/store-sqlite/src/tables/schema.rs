@@ -170,15 +170,21 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // 13: path totals packed per day, so a report reads a row per day rather
     // than one per (day, path); the rows of `path_totals` are packed into it
-    // ([`PACK_PATH_TOTALS`]) and the table dropped.
+    // with schema 14.
     "CREATE TABLE path_days (
         day    TEXT PRIMARY KEY, -- YYYY-MM-DD (UTC)
         totals BLOB NOT NULL     -- every path's counts of the day (tables::path_days)
     );",
+    // 14: an id per path, so a day packs each path as its id and a report sums
+    // days into an array by id; every day is packed again ([`GIVE_PATH_IDS`]).
+    "CREATE TABLE paths (
+        id   INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE -- JSON array of channel labels
+    );",
 ];
 
-/// The migration after which the path totals are packed.
-const PACK_PATH_TOTALS: usize = 13;
+/// The migration after which path totals are packed by path id.
+const GIVE_PATH_IDS: usize = 14;
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let version: i64 = conn
@@ -193,8 +199,8 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction().map_err(sql)?;
         tx.execute_batch(migration).map_err(sql)?;
-        if index + 1 == PACK_PATH_TOTALS {
-            path_days::pack_path_totals(&tx).map_err(sql)?;
+        if index + 1 == GIVE_PATH_IDS {
+            path_days::give_ids(&tx).map_err(sql)?;
         }
         tx.pragma_update(None, "user_version", index as i64 + 1)
             .map_err(sql)?;

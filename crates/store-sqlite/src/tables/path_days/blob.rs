@@ -1,13 +1,9 @@
-//! The bytes of one day of path totals: the labels its paths use, then every
-//! path's entry, in path order. Little-endian throughout:
-//! - a `u16` count of labels, then per label a `u16` length and its UTF-8;
-//! - per path: a `u16` length, that many `u16` indices into the labels, then
-//!   its conversions and non-conversions (`i64`), value and days (`f64`).
-//!
-//! Labels as indices keep a day a few bytes per path, and let a reader sum
-//! paths by their indices without spelling one out.
+//! The bytes of one day of path totals: per path, its id in `paths` (`u32`),
+//! then its conversions and non-conversions (`i64`), value and days (`f64`),
+//! little-endian, in id order. Ids rather than labels make summing days a
+//! matter of adding into an array at each id.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// A path's counts.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -31,122 +27,60 @@ impl Counts {
     }
 }
 
-/// A day's totals, spelled: what a write changes.
-pub(crate) type Day = BTreeMap<Vec<String>, Counts>;
+/// A day's totals by path id: what a write changes.
+pub(crate) type Day = BTreeMap<u32, Counts>;
 
 /// Why a day's bytes do not read back.
 pub(crate) type Unreadable = String;
 
-pub(crate) fn pack(day: &Day) -> Result<Vec<u8>, Unreadable> {
-    let mut index: HashMap<&str, u16> = HashMap::new();
-    let mut labels: Vec<&str> = Vec::new();
-    for label in day.keys().flatten() {
-        if !index.contains_key(label.as_str()) {
-            let i = u16::try_from(labels.len()).map_err(|_| "over 65,535 labels in a day")?;
-            index.insert(label, i);
-            labels.push(label);
-        }
-    }
-    let mut blob = Vec::new();
-    blob.extend_from_slice(&(labels.len() as u16).to_le_bytes());
-    for label in &labels {
-        let len = u16::try_from(label.len()).map_err(|_| format!("label {label:?} too long"))?;
-        blob.extend_from_slice(&len.to_le_bytes());
-        blob.extend_from_slice(label.as_bytes());
-    }
-    for (path, c) in day {
-        let len = u16::try_from(path.len()).map_err(|_| "a path of over 65,535 channels")?;
-        blob.extend_from_slice(&len.to_le_bytes());
-        for label in path {
-            blob.extend_from_slice(&index[label.as_str()].to_le_bytes());
-        }
+/// Bytes per path.
+const ENTRY: usize = 4 + 4 * 8;
+
+pub(crate) fn pack(day: &Day) -> Vec<u8> {
+    let mut blob = Vec::with_capacity(day.len() * ENTRY);
+    for (id, c) in day {
+        blob.extend_from_slice(&id.to_le_bytes());
         blob.extend_from_slice(&c.conversions.to_le_bytes());
         blob.extend_from_slice(&c.non_conversions.to_le_bytes());
         blob.extend_from_slice(&c.value.to_le_bytes());
         blob.extend_from_slice(&c.days.to_le_bytes());
     }
-    Ok(blob)
+    blob
 }
 
-/// Calls `entry` with every path of a day's bytes (as indices into its labels,
-/// which `labels` reads first) and its counts.
-pub(crate) fn read<'b, T>(
-    blob: &'b [u8],
-    labels: impl FnOnce(&[&'b str]) -> T,
-    mut entry: impl FnMut(&T, &[u16], Counts),
-) -> Result<(), Unreadable> {
-    let mut bytes = Bytes(blob);
-    let count = bytes.u16()?;
-    let table = (0..count)
-        .map(|_| {
-            let len = bytes.u16()? as usize;
-            std::str::from_utf8(bytes.take(len)?).map_err(|e| e.to_string())
-        })
-        .collect::<Result<Vec<&str>, _>>()?;
-    let labels = labels(&table);
-    let mut path = Vec::new();
-    while !bytes.0.is_empty() {
-        path.clear();
-        for _ in 0..bytes.u16()? {
-            let i = bytes.u16()?;
-            if i >= count {
-                return Err(format!("label {i} of {count}"));
-            }
-            path.push(i);
-        }
-        let counts = Counts {
-            conversions: i64::from_le_bytes(bytes.array()?),
-            non_conversions: i64::from_le_bytes(bytes.array()?),
-            value: f64::from_le_bytes(bytes.array()?),
-            days: f64::from_le_bytes(bytes.array()?),
-        };
-        entry(&labels, &path, counts);
+/// Calls `entry` with every path id of a day's bytes and its counts.
+pub(crate) fn read(blob: &[u8], mut entry: impl FnMut(u32, Counts)) -> Result<(), Unreadable> {
+    if !blob.len().is_multiple_of(ENTRY) {
+        return Err(format!("{} bytes, not a whole number of paths", blob.len()));
+    }
+    for bytes in blob.chunks_exact(ENTRY) {
+        let at = |i: usize| -> [u8; 8] { bytes[i..i + 8].try_into().expect("8 bytes") };
+        let id = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+        entry(
+            id,
+            Counts {
+                conversions: i64::from_le_bytes(at(4)),
+                non_conversions: i64::from_le_bytes(at(12)),
+                value: f64::from_le_bytes(at(20)),
+                days: f64::from_le_bytes(at(28)),
+            },
+        );
     }
     Ok(())
 }
 
-/// A day's bytes, spelled.
-pub(crate) fn spelled(blob: &[u8]) -> Result<Day, Unreadable> {
+/// A day's bytes, by path id.
+pub(crate) fn unpacked(blob: &[u8]) -> Result<Day, Unreadable> {
     let mut day = Day::new();
-    read(
-        blob,
-        |labels| labels.iter().map(|l| l.to_string()).collect::<Vec<_>>(),
-        |table, path, counts| {
-            let path = path
-                .iter()
-                .map(|&i| table[usize::from(i)].clone())
-                .collect();
-            day.insert(path, counts);
-        },
-    )?;
+    read(blob, |id, counts| {
+        day.insert(id, counts);
+    })?;
     Ok(day)
-}
-
-/// The bytes not read yet.
-struct Bytes<'b>(&'b [u8]);
-
-impl<'b> Bytes<'b> {
-    fn take(&mut self, n: usize) -> Result<&'b [u8], Unreadable> {
-        if self.0.len() < n {
-            return Err("cut short".to_owned());
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], Unreadable> {
-        Ok(self.take(N)?.try_into().expect("N bytes"))
-    }
-
-    fn u16(&mut self) -> Result<u16, Unreadable> {
-        Ok(u16::from_le_bytes(self.array()?))
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Counts, Day, pack, spelled};
+    use super::{Counts, Day, pack, unpacked};
 
     #[test]
     fn a_packed_day_reads_back_and_a_cut_one_is_an_error() {
@@ -156,18 +90,13 @@ mod tests {
             value: 10.5 * n as f64,
             days: 0.25,
         };
-        let path = |p: &[&str]| p.iter().map(|c| c.to_string()).collect::<Vec<_>>();
-        let day: Day = [
-            (path(&["Email"]), counts(1)),
-            (path(&["Direct", "Email", "Direct"]), counts(3)),
-            (path(&["Organic Search"]), counts(0)),
-        ]
-        .into_iter()
-        .collect();
-        let blob = pack(&day).unwrap();
-        assert_eq!(spelled(&blob).unwrap(), day);
+        let day: Day = [(1, counts(1)), (7, counts(3)), (u32::MAX, counts(0))]
+            .into_iter()
+            .collect();
+        let blob = pack(&day);
+        assert_eq!(unpacked(&blob).unwrap(), day);
         for cut in [1, 5, blob.len() - 1] {
-            assert!(spelled(&blob[..cut]).is_err(), "cut at {cut}");
+            assert!(unpacked(&blob[..cut]).is_err(), "cut at {cut}");
         }
     }
 }
