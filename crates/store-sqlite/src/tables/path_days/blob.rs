@@ -27,6 +27,19 @@ impl Counts {
     }
 }
 
+#[cfg(test)]
+impl Counts {
+    /// Counts that differ with `n`, for tests of packing.
+    pub(crate) fn sample(n: i64) -> Counts {
+        Counts {
+            conversions: n,
+            non_conversions: 2 * n,
+            value: 10.5 * n as f64,
+            days: 0.25,
+        }
+    }
+}
+
 /// A day's totals by path id: what a write changes.
 pub(crate) type Day = BTreeMap<u32, Counts>;
 
@@ -84,12 +97,7 @@ mod tests {
 
     #[test]
     fn a_packed_day_reads_back_and_a_cut_one_is_an_error() {
-        let counts = |n: i64| Counts {
-            conversions: n,
-            non_conversions: 2 * n,
-            value: 10.5 * n as f64,
-            days: 0.25,
-        };
+        let counts = Counts::sample;
         let day: Day = [(1, counts(1)), (7, counts(3)), (u32::MAX, counts(0))]
             .into_iter()
             .collect();

@@ -125,13 +125,8 @@ mod tests {
     use super::{Counts, SpelledDay, pack, spelled};
 
     #[test]
-    fn a_packed_day_reads_back_and_a_cut_one_is_an_error() {
-        let counts = |n: i64| Counts {
-            conversions: n,
-            non_conversions: 2 * n,
-            value: 10.5 * n as f64,
-            days: 0.25,
-        };
+    fn a_day_packed_with_labels_reads_back_and_a_cut_one_is_an_error() {
+        let counts = Counts::sample;
         let path = |p: &[&str]| p.iter().map(|c| c.to_string()).collect::<Vec<_>>();
         let day: SpelledDay = [
             (path(&["Email"]), counts(1)),
