@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension};
 
-use super::unreadable;
+use super::{from_json, unreadable};
 use sma_store::Labels;
 
 /// The id of `path` (its labels), given now if it has none.
@@ -56,7 +56,7 @@ impl PathIds {
         let mut rows = stmt.query([self.known])?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
-            let labels: Vec<String> = serde_json::from_str(row.get_ref(1)?.as_str()?)
+            let labels: Vec<String> = from_json("path", row.get_ref(1)?.as_str()?)
                 .map_err(|e| unreadable(format!("path {id}: {e}")))?;
             let index = usize::try_from(id).map_err(|_| unreadable(format!("path id {id}")))?;
             if self.paths.len() <= index {
