@@ -1,6 +1,3 @@
-use std::collections::HashMap;
-use std::sync::LazyLock;
-
 use serde::{Deserialize, Serialize};
 
 /// A traffic channel: the GA4 default channel group in its evaluation order, plus
@@ -82,11 +79,7 @@ impl Channel {
 
     /// The channel whose label ([`Channel::as_str`]) is `label`.
     pub fn parse(label: &str) -> Option<Channel> {
-        // Reports parse a label per touch of every distinct path: a lookup,
-        // not a scan of the labels.
-        static BY_LABEL: LazyLock<HashMap<&'static str, Channel>> =
-            LazyLock::new(|| Channel::ALL.into_iter().map(|c| (c.as_str(), c)).collect());
-        BY_LABEL.get(label).copied()
+        Channel::ALL.into_iter().find(|c| c.as_str() == label)
     }
 
     /// The GA4 label, as serialised.

@@ -227,7 +227,6 @@ fn journey(
     })
 }
 
-/// Applies one change if its entry is still at the version it names.
 /// Replaces the entry if it is still at the version the change names, and
 /// adds its deltas (its path deltas to `paths`, written at the end of the
 /// transaction).
