@@ -1,18 +1,12 @@
-//! Partition heat on DynamoDB Local: a month of traffic of 300 users (3,000
-//! events) through the AWS pipeline, intake then both stream consumers,
-//! counting every item write per partition key as the tables' streams record
-//! it. DynamoDB serves each partition key from one partition (1,000 write
-//! units a second), so a key that takes a fixed share of all writes, as an
-//! unsharded daily or monthly total would, caps the whole deployment.
-//!
-//! The keys of one device, user or conversion take a share that falls as the
-//! users grow; a shared key (a total, a day's activity) keeps its share at any
-//! size. So the 1% bound checked here on 3,000 events, which the shared keys
-//! decide, holds for larger months too. `SMA_HEAT_USERS` sets the users: at
-//! 1,000 the hottest key's share stays where it is at 300 (docs/dynamodb.md).
-//! DynamoDB Local slows as its tables grow, and at 10,000 users (100,000
-//! events) its stream consumers ran a few records a second: hours, not a CI
-//! step.
+//! Partition heat on DynamoDB Local: a month of traffic of 10,000 users
+//! (100,000 events) through the AWS pipeline, intake then both stream
+//! consumers, counting every item write per partition key as the tables'
+//! streams record it. DynamoDB serves each partition key from one partition
+//! (1,000 write units a second), so a key that takes a fixed share of all
+//! writes, as an unsharded daily or monthly total would, caps the whole
+//! deployment. `SMA_HEAT_USERS` sets the users for a quicker run; the shared
+//! keys (the totals' shards) decide the bound at any size, the keys of one
+//! device, user or conversion take a share that falls as the users grow.
 
 use std::collections::HashMap;
 
@@ -21,11 +15,11 @@ use serde_json::{Value, json};
 use sma_attribution::Rng;
 use sma_lambda::{IdentityMap, LambdaApp, Touches};
 
-/// Users in the month: `SMA_HEAT_USERS`, or 300.
+/// Users in the month: `SMA_HEAT_USERS`, or 10,000.
 fn users() -> u64 {
     match std::env::var("SMA_HEAT_USERS") {
         Ok(users) => users.parse().expect("SMA_HEAT_USERS is a number of users"),
-        Err(_) => 300,
+        Err(_) => 10_000,
     }
 }
 
