@@ -71,22 +71,27 @@ impl<S: Store> App<S> {
                         .await?,
                 );
             }
-            let changes: Vec<DeviceChange> = derived.iter().map(|d| d.change.clone()).collect();
+            let (changes, outcomes): (Vec<DeviceChange>, Vec<_>) = derived
+                .into_iter()
+                .map(|d| (d.change, (d.new, d.changed)))
+                .unzip();
             let applied = self.store.commit_devices(&changes).await?;
-            for (d, applied) in derived.into_iter().zip(applied) {
+            for ((change, (new, changed)), applied) in
+                changes.into_iter().zip(outcomes).zip(applied)
+            {
                 if !applied {
                     continue;
                 }
-                let device = pending.remove(&d.change.device);
+                let device = pending.remove(&change.device);
                 debug_assert!(device.is_some());
-                if let Some((from, to)) = d.changed {
+                if let Some((from, to)) = changed {
                     let lookback = self.rules.models.lookback_ms;
                     dirty.mark(
-                        Owner::Device(d.change.device.clone()),
+                        Owner::Device(change.device),
                         Scope::Between(vec![(from, to.saturating_add(lookback))]),
                     );
                 }
-                new_touches.extend(d.new);
+                new_touches.extend(new);
             }
         }
         Err(StoreError::Unavailable(format!(

@@ -70,11 +70,13 @@ impl LedgerStore for SqliteStore {
     async fn commit_ledger(&self, changes: &[LedgerChange]) -> Result<Vec<bool>, StoreError> {
         let changes = changes.to_vec();
         self.write(move |tx| {
-            let mut paths = PathDays::default();
+            let mut sums = (totals::Sums::default(), PathDays::default());
             let applied = changes
                 .iter()
-                .map(|c| commit(tx, c, &mut paths))
+                .map(|c| commit(tx, c, &mut sums))
                 .collect::<rusqlite::Result<Vec<bool>>>()?;
+            let (totals, paths) = sums;
+            totals.write(tx)?;
             paths.write(tx)?;
             Ok(applied)
         })
@@ -228,9 +230,12 @@ fn journey(
 }
 
 /// Replaces the entry if it is still at the version the change names, and
-/// adds its deltas (its path deltas to `paths`, written at the end of the
-/// transaction).
-fn commit(tx: &Connection, change: &LedgerChange, paths: &mut PathDays) -> rusqlite::Result<bool> {
+/// adds its deltas to the transaction's sums, written at its end.
+fn commit(
+    tx: &Connection,
+    change: &LedgerChange,
+    (totals, paths): &mut (totals::Sums, PathDays),
+) -> rusqlite::Result<bool> {
     let key = change.entry.key();
     let stored = stored_version(tx, &key)?;
     if stored.map(|v| v as u64) != change.expected {
@@ -242,7 +247,7 @@ fn commit(tx: &Connection, change: &LedgerChange, paths: &mut PathDays) -> rusql
         LedgerEntry::Journey(owner, j) => write_journey(tx, owner, j, version)?,
         LedgerEntry::Removed(key) => remove(tx, key)?,
     }
-    totals::apply(tx, change)?;
+    totals.add(change);
     paths.add(&change.paths);
     Ok(true)
 }

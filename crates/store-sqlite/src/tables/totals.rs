@@ -3,60 +3,86 @@
 //! channel) went (the paths' are in [`super::path_days`]). Only ever moved by
 //! the deltas of ledger changes.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
-use sma_store::{CreditTotal, FunnelDelta, FunnelTotal, LedgerChange, ScreenedTotal, StoreError};
+use sma_store::{CreditTotal, FunnelTotal, LedgerChange, ScreenedTotal, StoreError};
 
-/// Adds the credit and funnel deltas to their totals, inside the writer's
-/// transaction (path deltas are gathered for [`super::path_days`]).
-pub(crate) fn apply(tx: &Connection, change: &LedgerChange) -> rusqlite::Result<()> {
-    let mut credit = tx.prepare_cached(
-        "INSERT INTO credit_totals (model, day, channel, campaign, conversions, value)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (model, day, channel, campaign) DO UPDATE SET
-           conversions = conversions + excluded.conversions, value = value + excluded.value",
-    )?;
-    for d in &change.credits {
-        let campaign = d.campaign.as_deref().unwrap_or("");
-        credit.execute(params![
-            d.model,
-            d.day.to_string(),
-            d.channel,
-            campaign,
-            d.conversions,
-            d.value
-        ])?;
+/// The credit and funnel deltas of one transaction's ledger changes, summed
+/// per total before they are added: a transaction settles many journeys whose
+/// deltas mostly fall on the same few (day, channel) totals, so one upsert per
+/// total replaces one per delta. (Path deltas are gathered by
+/// [`super::path_days`].)
+#[derive(Default)]
+pub(crate) struct Sums {
+    /// (model, day, channel, campaign or "") → (conversions, value).
+    credits: BTreeMap<(String, NaiveDate, String, String), (f64, f64)>,
+    /// (day, first, last) → visits, leads, opportunities, conversions.
+    funnel: BTreeMap<(NaiveDate, String, String), [i64; 4]>,
+}
+
+impl Sums {
+    pub(crate) fn add(&mut self, change: &LedgerChange) {
+        for d in &change.credits {
+            let campaign = d.campaign.clone().unwrap_or_default();
+            let key = (d.model.clone(), d.day, d.channel.clone(), campaign);
+            let sum = self.credits.entry(key).or_default();
+            sum.0 += d.conversions;
+            sum.1 += d.value;
+        }
+        for d in &change.funnel {
+            let key = (d.day, d.first.clone(), d.last.clone());
+            let sum = self.funnel.entry(key).or_default();
+            for (total, delta) in
+                sum.iter_mut()
+                    .zip([d.visits, d.leads, d.opportunities, d.conversions])
+            {
+                *total += delta;
+            }
+        }
     }
-    let mut funnel = tx.prepare_cached(
-        "INSERT INTO funnel_totals (day, first, last, visits, leads, opportunities, conversions)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (day, first, last) DO UPDATE SET
-           visits = visits + excluded.visits, leads = leads + excluded.leads,
-           opportunities = opportunities + excluded.opportunities,
-           conversions = conversions + excluded.conversions",
-    )?;
-    for FunnelDelta {
-        day,
-        first,
-        last,
-        visits,
-        leads,
-        opportunities,
-        conversions,
-    } in &change.funnel
-    {
-        funnel.execute(params![
-            day.to_string(),
-            first,
-            last,
-            visits,
-            leads,
-            opportunities,
-            conversions
-        ])?;
+
+    /// Adds the sums to their totals, inside the writer's transaction.
+    pub(crate) fn write(self, tx: &Connection) -> rusqlite::Result<()> {
+        let mut credit = tx.prepare_cached(
+            "INSERT INTO credit_totals (model, day, channel, campaign, conversions, value)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (model, day, channel, campaign) DO UPDATE SET
+               conversions = conversions + excluded.conversions, value = value + excluded.value",
+        )?;
+        for ((model, day, channel, campaign), (conversions, value)) in self.credits {
+            credit.execute(params![
+                model,
+                day.to_string(),
+                channel,
+                campaign,
+                conversions,
+                value
+            ])?;
+        }
+        let mut funnel = tx.prepare_cached(
+            "INSERT INTO funnel_totals (day, first, last, visits, leads, opportunities, conversions)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (day, first, last) DO UPDATE SET
+               visits = visits + excluded.visits, leads = leads + excluded.leads,
+               opportunities = opportunities + excluded.opportunities,
+               conversions = conversions + excluded.conversions",
+        )?;
+        for ((day, first, last), [visits, leads, opportunities, conversions]) in self.funnel {
+            funnel.execute(params![
+                day.to_string(),
+                first,
+                last,
+                visits,
+                leads,
+                opportunities,
+                conversions
+            ])?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// What `model` credits each (day, channel, campaign) of `[from, to)`.

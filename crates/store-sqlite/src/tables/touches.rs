@@ -37,15 +37,18 @@ impl TouchStore for SqliteStore {
         // Packed here, on the caller's thread, not on the writer's.
         let changes = changes
             .iter()
-            .map(|change| Ok((change.clone(), self.rows(&change.put)?)))
+            .map(|change| {
+                Ok(Staged {
+                    device: change.device.clone(),
+                    expected: change.expected,
+                    state: change.state.as_str().to_owned(),
+                    remove: change.remove.iter().map(|t| t.message_id.clone()).collect(),
+                    rows: self.rows(&change.put)?,
+                })
+            })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        self.write(move |tx| {
-            changes
-                .iter()
-                .map(|(change, rows)| commit(tx, change, rows))
-                .collect()
-        })
-        .await
+        self.write(move |tx| changes.iter().map(|change| commit(tx, change)).collect())
+            .await
     }
 
     async fn device_touches(&self, device: &str) -> Result<Vec<TouchRecord>, StoreError> {
@@ -133,11 +136,24 @@ impl SqliteStore {
             |t, packed| Row {
                 message_id: t.message_id.clone(),
                 ts: t.timestamp.timestamp_millis(),
-                packed,
-                json: t.touch.as_str().to_owned(),
+                touch: match packed {
+                    Some(blob) => Touch::Packed(blob),
+                    None => Touch::Json(t.touch.as_str().to_owned()),
+                },
             },
         )
     }
+}
+
+/// A device's change as the writer applies it: what it writes, its touches
+/// packed already.
+struct Staged {
+    device: String,
+    expected: Option<u64>,
+    state: String,
+    /// The message ids of the touches it removes.
+    remove: Vec<String>,
+    rows: Vec<Row>,
 }
 
 /// A touch as the writer stores it: packed, once there is a dictionary, by the
@@ -145,12 +161,17 @@ impl SqliteStore {
 struct Row {
     message_id: String,
     ts: i64,
-    json: String,
-    packed: Option<Vec<u8>>,
+    touch: Touch,
+}
+
+enum Touch {
+    Packed(Vec<u8>),
+    /// Before the dictionary: `sma_pack` packs it as it is stored.
+    Json(String),
 }
 
 /// Applies one change if the device's state is still the version it names.
-fn commit(tx: &Connection, change: &DeviceChange, rows: &[Row]) -> rusqlite::Result<bool> {
+fn commit(tx: &Connection, change: &Staged) -> rusqlite::Result<bool> {
     let stored: Option<i64> = tx
         .prepare_cached("SELECT version FROM device_states WHERE device = ?1")?
         .query_row([&change.device], |r| r.get(0))
@@ -162,11 +183,11 @@ fn commit(tx: &Connection, change: &DeviceChange, rows: &[Row]) -> rusqlite::Res
     tx.prepare_cached(
         "INSERT OR REPLACE INTO device_states (device, version, state) VALUES (?1, ?2, ?3)",
     )?
-    .execute(params![change.device, version, change.state.as_str()])?;
+    .execute(params![change.device, version, change.state])?;
     let mut delete =
         tx.prepare_cached("DELETE FROM touches WHERE device = ?1 AND message_id = ?2")?;
-    for touch in &change.remove {
-        delete.execute([&change.device, &touch.message_id])?;
+    for message_id in &change.remove {
+        delete.execute([&change.device, message_id])?;
     }
     // A value packed already is stored as it is: `sma_pack` would only copy it.
     let mut pack = tx.prepare_cached(
@@ -177,10 +198,10 @@ fn commit(tx: &Connection, change: &DeviceChange, rows: &[Row]) -> rusqlite::Res
         "INSERT OR REPLACE INTO touches (device, message_id, ts, touch)
          VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for row in rows {
-        let (insert, touch) = match &row.packed {
-            Some(blob) => (&mut packed, ValueRef::Blob(blob)),
-            None => (&mut pack, ValueRef::Text(row.json.as_bytes())),
+    for row in &change.rows {
+        let (insert, touch) = match &row.touch {
+            Touch::Packed(blob) => (&mut packed, ValueRef::Blob(blob)),
+            Touch::Json(json) => (&mut pack, ValueRef::Text(json.as_bytes())),
         };
         let touch = ToSqlOutput::Borrowed(touch);
         insert.execute(params![change.device, row.message_id, row.ts, touch])?;
