@@ -70,12 +70,11 @@ impl LedgerStore for SqliteStore {
     async fn commit_ledger(&self, changes: &[LedgerChange]) -> Result<Vec<bool>, StoreError> {
         let changes = changes.to_vec();
         self.write(move |tx| {
-            let mut sums = (totals::Sums::default(), PathDays::default());
+            let (mut totals, mut paths) = (totals::Sums::default(), PathDays::default());
             let applied = changes
                 .iter()
-                .map(|c| commit(tx, c, &mut sums))
+                .map(|c| commit(tx, c, &mut totals, &mut paths))
                 .collect::<rusqlite::Result<Vec<bool>>>()?;
-            let (totals, paths) = sums;
             totals.write(tx)?;
             paths.write(tx)?;
             Ok(applied)
@@ -234,7 +233,8 @@ fn journey(
 fn commit(
     tx: &Connection,
     change: &LedgerChange,
-    (totals, paths): &mut (totals::Sums, PathDays),
+    totals: &mut totals::Sums,
+    paths: &mut PathDays,
 ) -> rusqlite::Result<bool> {
     let key = change.entry.key();
     let stored = stored_version(tx, &key)?;
